@@ -1,0 +1,99 @@
+//! Command-line arguments.
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Explains why a Windows device fails to onboard to Security Management for Microsoft
+/// Defender for Endpoint, and what to do about it.
+#[derive(Debug, Parser)]
+#[command(name = "mde-doctor", version, about, long_about = None, propagate_version = true)]
+pub(crate) struct Cli {
+    /// When to colour the output.
+    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto)]
+    pub(crate) color: ColorWhen,
+
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Explain an enrollment status code or a hybrid-join error code.
+    ///
+    /// CODE is what the Defender portal or HKLM\SOFTWARE\Microsoft\SenseCM\EnrollmentStatus
+    /// shows (15, or regedit's 0x0000000f (15)), a 2021 symbolic name
+    /// (EnrollmentRegistrationFailure_AAD_MismatchTenants, any case), or an HRESULT from
+    /// dsregcmd or the event logs (0x801c001d or -2145648611).
+    #[command(
+        after_help = "Examples:\n  mde-doctor explain 15\n  mde-doctor explain 0x801c001d --format json"
+    )]
+    Explain {
+        /// The code to explain.
+        #[arg(value_name = "CODE", allow_hyphen_values = true)]
+        code: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// List the catalog of enrollment status codes (or hybrid-join error codes).
+    Codes {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+        format: TableFormat,
+        /// List the hybrid-join error codes (HRESULTs) instead.
+        #[arg(long)]
+        hresults: bool,
+        /// Only codes of this category (enrollment codes only).
+        #[arg(long, value_name = "CATEGORY", conflicts_with = "hresults")]
+        category: Option<String>,
+    },
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Example:\n  mde-doctor completions bash > /etc/bash_completion.d/mde-doctor"
+    )]
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum TableFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
+    Elvish,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorWhen {
+    /// Applies the choice to every `anstream` stream of the process (it honours NO_COLOR and
+    /// non-terminals on `auto`).
+    pub(crate) fn write_global(self) {
+        let choice = match self {
+            ColorWhen::Auto => anstream::ColorChoice::Auto,
+            ColorWhen::Always => anstream::ColorChoice::Always,
+            ColorWhen::Never => anstream::ColorChoice::Never,
+        };
+        choice.write_global();
+    }
+}

@@ -1,0 +1,36 @@
+//! One module per subcommand.
+
+mod codes;
+mod completions;
+mod explain;
+mod json;
+
+use std::process::ExitCode;
+
+use crate::cli::{Cli, Command};
+use crate::error::CliError;
+
+/// What a successful command tells the shell.
+pub(crate) enum Status {
+    Success,
+}
+
+impl From<Status> for ExitCode {
+    fn from(status: Status) -> ExitCode {
+        match status {
+            Status::Success => ExitCode::SUCCESS,
+        }
+    }
+}
+
+pub(crate) fn run(cli: Cli) -> Result<Status, CliError> {
+    match cli.command {
+        Command::Explain { code, format } => explain::run(&code, format),
+        Command::Codes {
+            format,
+            hresults,
+            category,
+        } => codes::run(format, hresults, category.as_deref()),
+        Command::Completions { shell } => completions::run(shell),
+    }
+}

@@ -1,0 +1,90 @@
+//! Errors of the command line, and the one mapping from errors to exit statuses:
+//! 0 success, 1 the analysis found an error on the device (later subcommands), 2 the input
+//! could not be used (unknown code, unreadable file, bad arguments — clap uses 2 as well).
+
+use std::io;
+
+use mde_catalog::{LookupError, QueryError};
+
+#[derive(Debug)]
+pub(crate) enum CliError {
+    /// What the user asked for does not exist or cannot be parsed.
+    Input { message: String, hints: Vec<String> },
+    /// Writing the output failed.
+    Io(io::Error),
+}
+
+impl CliError {
+    pub(crate) fn message(&self) -> String {
+        match self {
+            CliError::Input { message, .. } => message.clone(),
+            CliError::Io(e) => format!("cannot write output: {e}"),
+        }
+    }
+
+    pub(crate) fn hints(&self) -> &[String] {
+        match self {
+            CliError::Input { hints, .. } => hints,
+            CliError::Io(_) => &[],
+        }
+    }
+
+    pub(crate) fn exit_status(&self) -> u8 {
+        2
+    }
+
+    pub(crate) fn is_broken_pipe(&self) -> bool {
+        matches!(self, CliError::Io(e) if e.kind() == io::ErrorKind::BrokenPipe)
+    }
+}
+
+impl From<io::Error> for CliError {
+    fn from(e: io::Error) -> Self {
+        CliError::Io(e)
+    }
+}
+
+const FORMS: &str = "a code is a decimal enrollment status (e.g. 15), a symbolic name \
+(e.g. EnrollmentRegistrationFailure_AAD_MismatchTenants) or an HRESULT (e.g. 0x801c001d)";
+
+impl From<QueryError> for CliError {
+    fn from(e: QueryError) -> Self {
+        CliError::Input {
+            message: e.to_string(),
+            hints: vec![FORMS.to_string()],
+        }
+    }
+}
+
+impl From<LookupError> for CliError {
+    fn from(e: LookupError) -> Self {
+        let mut hints = Vec::new();
+        match &e {
+            LookupError::UnknownCode { nearest, .. } => {
+                let list: Vec<String> = nearest.iter().map(u32::to_string).collect();
+                hints.push(format!("nearest known codes: {}", list.join(", ")));
+                hints.push(
+                    "the public sources name codes 1-44; `mde-doctor codes` lists them all".into(),
+                );
+            }
+            LookupError::UnknownHResult { nearest, .. } => {
+                let list: Vec<String> = nearest.iter().map(|c| format!("{c:#010x}")).collect();
+                hints.push(format!("nearest known codes: {}", list.join(", ")));
+                hints
+                    .push("`mde-doctor codes --hresults` lists the hybrid-join error codes".into());
+            }
+            LookupError::UnknownName { suggestions, .. } => {
+                if suggestions.is_empty() {
+                    hints.push(FORMS.to_string());
+                } else {
+                    hints.push(format!("did you mean: {}?", suggestions.join(", ")));
+                }
+                hints.push("`mde-doctor codes` lists every code and name".into());
+            }
+        }
+        CliError::Input {
+            message: e.to_string(),
+            hints,
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! A small builder that runs the real binary and checks what it did.
+
+use std::process::{Command, Output};
+
+pub(crate) struct Test {
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+}
+
+pub(crate) struct Run {
+    output: Output,
+    description: String,
+}
+
+impl Test {
+    pub(crate) fn new() -> Test {
+        Test {
+            args: Vec::new(),
+            env: Vec::new(),
+        }
+    }
+
+    pub(crate) fn args<I, S>(mut self, args: I) -> Test
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    #[allow(dead_code)]
+    pub(crate) fn env(mut self, key: &str, value: &str) -> Test {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
+    pub(crate) fn run(self) -> Run {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_mde-doctor"));
+        command
+            .args(&self.args)
+            .env_remove("NO_COLOR")
+            .env("COLUMNS", "100");
+        for (k, v) in &self.env {
+            command.env(k, v);
+        }
+        let output = command.output().expect("run mde-doctor");
+        Run {
+            output,
+            description: format!("mde-doctor {}", self.args.join(" ")),
+        }
+    }
+}
+
+impl Run {
+    pub(crate) fn stdout(&self) -> String {
+        String::from_utf8(self.output.stdout.clone()).expect("stdout is UTF-8")
+    }
+
+    pub(crate) fn stderr(&self) -> String {
+        String::from_utf8(self.output.stderr.clone()).expect("stderr is UTF-8")
+    }
+
+    #[track_caller]
+    pub(crate) fn status(self, expected: i32) -> Run {
+        assert_eq!(
+            self.output.status.code(),
+            Some(expected),
+            "{}: exit status\n--- stdout\n{}\n--- stderr\n{}",
+            self.description,
+            self.stdout(),
+            self.stderr()
+        );
+        self
+    }
+
+    #[track_caller]
+    pub(crate) fn stdout_contains(self, needle: &str) -> Run {
+        assert!(
+            self.stdout().contains(needle),
+            "{}: stdout lacks {needle:?}\n--- stdout\n{}",
+            self.description,
+            self.stdout()
+        );
+        self
+    }
+
+    #[track_caller]
+    pub(crate) fn stderr_contains(self, needle: &str) -> Run {
+        assert!(
+            self.stderr().contains(needle),
+            "{}: stderr lacks {needle:?}\n--- stderr\n{}",
+            self.description,
+            self.stderr()
+        );
+        self
+    }
+
+    /// Parses stdout as JSON.
+    #[track_caller]
+    pub(crate) fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout()).unwrap_or_else(|e| {
+            panic!(
+                "{}: stdout is not JSON: {e}\n{}",
+                self.description,
+                self.stdout()
+            )
+        })
+    }
+}
