@@ -1,0 +1,14 @@
+//! Readers for the evidence a Windows device leaves behind about Defender for Endpoint
+//! security management: registry exports (`.reg`), offline registry hives, `dsregcmd /status`
+//! output, and evidence bundles that hold them.
+//!
+//! Every reader takes bytes, never panics on bad input, returns values that carry their
+//! [`Location`] in the artifact, and keeps going past a damaged part, reporting it as a
+//! [`Diagnostic`]: one bad line must not hide the rest of a file, and one bad file must not
+//! hide the rest of a bundle.
+
+pub mod location;
+pub mod reg;
+pub mod text;
+
+pub use location::{Diagnostic, Location};

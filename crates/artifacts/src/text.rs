@@ -1,0 +1,200 @@
+//! Bytes to text, the way Windows tools write it.
+//!
+//! `reg export` writes UTF-16LE with a BOM, PowerShell 5 redirection (`>`) writes UTF-16LE,
+//! `cmd` redirection writes the OEM or ANSI code page, newer tools write UTF-8 with or without
+//! a BOM. The decoder sniffs the BOM, recognises BOM-less UTF-16 by its zero bytes, and falls
+//! back to Windows-1252 for bytes that are not UTF-8, so that no input is rejected for its
+//! encoding alone; binary data (NUL characters after decoding) is refused.
+
+use serde::Serialize;
+
+/// The encoding a text was decoded from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Encoding {
+    Utf8,
+    Utf8Bom,
+    Utf16Le,
+    Utf16Be,
+    Windows1252,
+}
+
+impl Encoding {
+    pub fn name(self) -> &'static str {
+        match self {
+            Encoding::Utf8 => "UTF-8",
+            Encoding::Utf8Bom => "UTF-8 with BOM",
+            Encoding::Utf16Le => "UTF-16LE",
+            Encoding::Utf16Be => "UTF-16BE",
+            Encoding::Windows1252 => "Windows-1252",
+        }
+    }
+
+    pub fn is_utf16(self) -> bool {
+        matches!(self, Encoding::Utf16Le | Encoding::Utf16Be)
+    }
+}
+
+/// Decoded text.
+#[derive(Debug, Clone)]
+pub struct Text {
+    pub text: String,
+    pub encoding: Encoding,
+    /// Something was off (odd UTF-16 length, unpaired surrogates); the text is still usable.
+    pub warning: Option<String>,
+}
+
+/// The bytes are not text.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("offset {offset:#x}: {reason}")]
+pub struct NotText {
+    pub offset: u64,
+    pub reason: String,
+}
+
+pub fn decode(bytes: &[u8]) -> Result<Text, NotText> {
+    let (encoding, body) = if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
+        (Encoding::Utf16Le, rest)
+    } else if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
+        (Encoding::Utf16Be, rest)
+    } else if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
+        (Encoding::Utf8Bom, rest)
+    } else if looks_like_utf16le(bytes) {
+        (Encoding::Utf16Le, bytes)
+    } else {
+        (Encoding::Utf8, bytes)
+    };
+    let offset_base = (bytes.len() - body.len()) as u64;
+    let mut warning = None;
+    let (text, encoding) = match encoding {
+        Encoding::Utf16Le | Encoding::Utf16Be => {
+            let even = body.len() & !1;
+            if even != body.len() {
+                warning = Some(format!(
+                    "odd number of bytes in UTF-16 text: the last byte (offset {:#x}) is ignored",
+                    bytes.len() - 1
+                ));
+            }
+            let units = body[..even].chunks_exact(2).map(|pair| {
+                let pair = [pair[0], pair[1]];
+                if encoding == Encoding::Utf16Le {
+                    u16::from_le_bytes(pair)
+                } else {
+                    u16::from_be_bytes(pair)
+                }
+            });
+            let mut text = String::with_capacity(even / 2);
+            let mut bad = 0usize;
+            for c in char::decode_utf16(units) {
+                text.push(c.unwrap_or_else(|_| {
+                    bad += 1;
+                    char::REPLACEMENT_CHARACTER
+                }));
+            }
+            if bad > 0 && warning.is_none() {
+                warning = Some(format!("{bad} unpaired UTF-16 surrogate(s) replaced"));
+            }
+            (text, encoding)
+        }
+        _ => match std::str::from_utf8(body) {
+            Ok(s) => (s.to_string(), encoding),
+            Err(_) => {
+                let (cow, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(body);
+                (cow.into_owned(), Encoding::Windows1252)
+            }
+        },
+    };
+    if let Some(pos) = text.find('\0') {
+        // Report the offset in the input, approximately for multi-byte encodings.
+        let chars_before = text[..pos].chars().count() as u64;
+        let width = if encoding.is_utf16() { 2 } else { 1 };
+        return Err(NotText {
+            offset: offset_base + chars_before * width,
+            reason: "binary data (a NUL character) where text was expected".into(),
+        });
+    }
+    Ok(Text {
+        text,
+        encoding,
+        warning,
+    })
+}
+
+/// BOM-less UTF-16LE: ASCII-range text has a zero in every odd byte.
+fn looks_like_utf16le(bytes: &[u8]) -> bool {
+    let sample = &bytes[..bytes.len().min(512) & !1];
+    if sample.len() < 4 {
+        return false;
+    }
+    let pairs = sample.len() / 2;
+    let odd_zero = sample.chunks_exact(2).filter(|p| p[1] == 0 && p[0] != 0).count();
+    odd_zero * 4 >= pairs * 3
+}
+
+/// Splits text into lines (CRLF, LF or a lone CR), numbered from 1.
+pub fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let mut rest = text;
+    let mut number = 0;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        number += 1;
+        let end = rest.find(['\r', '\n']).unwrap_or(rest.len());
+        let line = &rest[..end];
+        let mut next = end;
+        if rest[end..].starts_with("\r\n") {
+            next += 2;
+        } else if end < rest.len() {
+            next += 1;
+        }
+        rest = &rest[next..];
+        Some((number, line))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utf16le(s: &str, bom: bool) -> Vec<u8> {
+        let mut v = if bom { vec![0xFF, 0xFE] } else { vec![] };
+        v.extend(s.encode_utf16().flat_map(u16::to_le_bytes));
+        v
+    }
+
+    #[test]
+    fn encodings() {
+        assert_eq!(decode(b"abc").unwrap().encoding, Encoding::Utf8);
+        assert_eq!(decode(b"\xEF\xBB\xBFabc").unwrap().text, "abc");
+        let t = decode(&utf16le("Größe", true)).unwrap();
+        assert_eq!((t.text.as_str(), t.encoding), ("Größe", Encoding::Utf16Le));
+        let t = decode(&utf16le("AzureAdJoined : YES", false)).unwrap();
+        assert_eq!((t.text.as_str(), t.encoding), ("AzureAdJoined : YES", Encoding::Utf16Le));
+        let t = decode(b"caf\xe9").unwrap();
+        assert_eq!((t.text.as_str(), t.encoding), ("café", Encoding::Windows1252));
+    }
+
+    #[test]
+    fn odd_utf16_is_a_warning_not_an_error() {
+        let mut bytes = utf16le("abc", true);
+        bytes.push(b'x');
+        let t = decode(&bytes).unwrap();
+        assert_eq!(t.text, "abc");
+        assert!(t.warning.unwrap().contains("odd number"));
+    }
+
+    #[test]
+    fn binary_is_refused_with_an_offset() {
+        let err = decode(b"abc\0\x01\x02").unwrap_err();
+        assert_eq!(err.offset, 3);
+    }
+
+    #[test]
+    fn line_endings() {
+        let v: Vec<_> = lines("a\r\nb\nc\rd").collect();
+        assert_eq!(v, [(1, "a"), (2, "b"), (3, "c"), (4, "d")]);
+        let v: Vec<_> = lines("a\n\nb\n").collect();
+        assert_eq!(v, [(1, "a"), (2, ""), (3, "b")]);
+    }
+}
