@@ -7,6 +7,9 @@
 //! [`Diagnostic`]: one bad line must not hide the rest of a file, and one bad file must not
 //! hide the rest of a bundle.
 
+#[cfg(feature = "hive")]
+pub mod hive;
+pub mod keys;
 pub mod location;
 pub mod reg;
 pub mod text;

@@ -1,0 +1,216 @@
+//! Offline registry hives (regf), e.g. a `SOFTWARE` hive copied from
+//! `C:\Windows\System32\config`, read with notatin, which also replays the `.LOG1`/`.LOG2`
+//! transaction logs of a hive copied from a running system ("dirty" hives).
+//!
+//! A real SOFTWARE hive holds hundreds of thousands of keys; by default only the subtrees of
+//! [`keys_of_interest`](crate::keys::keys_of_interest) are read. Values are decoded by the
+//! same code as `.reg` data, so a hive and an export of the same key give equal values.
+//!
+//! notatin is a third-party parser of untrusted input; a panic inside it is caught here and
+//! reported as a damaged hive rather than taking the whole analysis down.
+
+use std::io::Cursor;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use notatin::cell_key_node::CellKeyNode;
+use notatin::parser::Parser;
+use notatin::parser_builder::ParserBuilder;
+
+use crate::keys::keys_of_interest;
+use crate::location::{Diagnostic, Location};
+use crate::reg::{KeyPath, RegData, RegFile, RegFormat, RegKey, RegValue, StringBytes};
+
+/// Why a hive could not be read at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HiveError {
+    #[error("offset 0x0: not a registry hive (expected the signature `regf`)")]
+    NotAHive,
+    #[error("the hive is damaged: {0}")]
+    Damaged(String),
+}
+
+/// Which keys to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Selection {
+    /// The subtrees mde-doctor uses (`data/registry-keys.toml`).
+    OfInterest,
+    /// Every key (for `inspect --all`).
+    All,
+}
+
+/// Whether the bytes start like a hive.
+pub fn is_hive(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"regf")
+}
+
+/// The hive's own file name from its base block (e.g. `\??\C:\Windows\System32\config\SOFTWARE`
+/// → `SOFTWARE`), used to mount a hive whose file was renamed.
+pub fn embedded_name(bytes: &[u8]) -> Option<String> {
+    let raw = bytes.get(48..48 + 64)?;
+    let units: Vec<u16> = raw
+        .chunks_exact(2)
+        .map(|p| u16::from_le_bytes([p[0], p[1]]))
+        .take_while(|u| *u != 0)
+        .collect();
+    let name = String::from_utf16(&units).ok()?;
+    let last = name.rsplit(['\\', '/']).next()?.trim().to_string();
+    (!last.is_empty()).then_some(last)
+}
+
+/// Where a hive is mounted in the live registry, from its (file) name.
+pub fn mount_point(name: &str) -> KeyPath {
+    let upper = name.to_ascii_uppercase();
+    let base = upper.split('.').next().unwrap_or(&upper);
+    match base {
+        "NTUSER" | "USRCLASS" => KeyPath::new("HKEY_CURRENT_USER"),
+        _ => KeyPath::new(&format!("HKEY_LOCAL_MACHINE\\{base}")),
+    }
+}
+
+/// Reads a hive. `logs` are its transaction logs (`.LOG1`, `.LOG2`), if any. `hive_name` is
+/// `SOFTWARE`, `SYSTEM`, … and decides the mount point and the keys of interest.
+pub fn read_hive(
+    bytes: Vec<u8>,
+    logs: Vec<Vec<u8>>,
+    hive_name: &str,
+    selection: Selection,
+) -> Result<RegFile, HiveError> {
+    if !is_hive(&bytes) {
+        return Err(HiveError::NotAHive);
+    }
+    let mount = mount_point(hive_name);
+    let hive_upper = hive_name.to_ascii_uppercase();
+    let result = catch_unwind(AssertUnwindSafe(move || {
+        let mut builder = ParserBuilder::from_file(Cursor::new(bytes));
+        for log in logs {
+            builder.with_transaction_log(Cursor::new(log));
+        }
+        let mut parser = builder
+            .build()
+            .map_err(|e| HiveError::Damaged(e.to_string()))?;
+        let mut out = RegFile {
+            format: RegFormat::Hive,
+            encoding: None,
+            keys: Vec::new(),
+            diagnostics: Vec::new(),
+        };
+        // SYSTEM hives have ControlSet001…; the live registry shows the current one as
+        // CurrentControlSet (Select\Current).
+        let current_set = current_control_set(&mut parser);
+        match selection {
+            Selection::All => {
+                if let Some(mut root) = parser
+                    .get_root_key()
+                    .map_err(|e| HiveError::Damaged(e.to_string()))?
+                {
+                    walk(&mut parser, &mut root, "", &mount, true, &mut out, 0);
+                }
+            }
+            Selection::OfInterest => {
+                for k in keys_of_interest()
+                    .iter()
+                    .filter(|k| k.hive.eq_ignore_ascii_case(base_name(&hive_upper)))
+                {
+                    let real = match (&current_set, k.path.split_once('\\')) {
+                        (Some(set), Some((first, rest)))
+                            if first.eq_ignore_ascii_case("CurrentControlSet") =>
+                        {
+                            format!("{set}\\{rest}")
+                        }
+                        _ => k.path.clone(),
+                    };
+                    if let Ok(Some(mut key)) = parser.get_key(&real, false) {
+                        walk(&mut parser, &mut key, &k.path, &mount, k.recursive, &mut out, 0);
+                    }
+                }
+            }
+        }
+        out.diagnostics.extend(
+            parser
+                .get_parse_logs()
+                .get()
+                .into_iter()
+                .flatten()
+                .take(100)
+                .map(|log| Diagnostic::new(Location::Whole, format!("{log:?}"))),
+        );
+        Ok(out)
+    }));
+    match result {
+        Ok(r) => r,
+        Err(panic) => {
+            let why = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "the hive parser failed".into());
+            Err(HiveError::Damaged(why))
+        }
+    }
+}
+
+fn base_name(upper: &str) -> &str {
+    upper.split('.').next().unwrap_or(upper)
+}
+
+fn current_control_set(parser: &mut Parser) -> Option<String> {
+    let select = parser.get_key("Select", false).ok()??;
+    let value = select.get_value("Current")?;
+    let bytes = value.detail.value_bytes()?;
+    let n = u32::from_le_bytes(bytes.get(..4)?.try_into().ok()?);
+    Some(format!("ControlSet{n:03}"))
+}
+
+/// Deep enough for any real hive; deeper nesting is a damaged or hostile file.
+const MAX_DEPTH: usize = 512;
+
+fn walk(
+    parser: &mut Parser,
+    key: &mut CellKeyNode,
+    display_path: &str,
+    mount: &KeyPath,
+    recursive: bool,
+    out: &mut RegFile,
+    depth: usize,
+) {
+    let path = if display_path.is_empty() {
+        mount.clone()
+    } else {
+        KeyPath::new(&format!("{mount}\\{display_path}"))
+    };
+    let mut values = Vec::new();
+    for value in key.value_iter() {
+        let ty = value.data_type as u32;
+        let bytes = value.detail.value_bytes().unwrap_or_default();
+        let data = RegData::from_raw(ty, &bytes, StringBytes::Utf16Le);
+        values.push(RegValue {
+            name: value.detail.value_name(),
+            data,
+            at: Location::Offset(value.file_offset_absolute as u64),
+        });
+    }
+    out.keys.push(RegKey {
+        path,
+        deleted: false,
+        values,
+        at: Location::Offset(key.file_offset_absolute as u64),
+    });
+    if !recursive {
+        return;
+    }
+    if depth >= MAX_DEPTH {
+        out.diagnostics.push(Diagnostic::new(
+            Location::Offset(key.file_offset_absolute as u64),
+            format!("keys nested deeper than {MAX_DEPTH} levels are not read"),
+        ));
+        return;
+    }
+    for mut sub in key.read_sub_keys(parser) {
+        let child = if display_path.is_empty() {
+            sub.key_name.clone()
+        } else {
+            format!("{display_path}\\{}", sub.key_name)
+        };
+        walk(parser, &mut sub, &child, mount, true, out, depth + 1);
+    }
+}

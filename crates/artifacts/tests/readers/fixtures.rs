@@ -1,0 +1,65 @@
+//! Paths of the test inputs and the expected registry values.
+
+use std::path::PathBuf;
+
+use mde_artifacts::reg::RegData;
+
+pub(crate) fn fixture(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)
+}
+
+pub(crate) fn read(rel: &str) -> Vec<u8> {
+    std::fs::read(fixture(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+/// One row of registry-values.tsv: the value both real writers were told to store.
+pub(crate) struct Expected {
+    pub(crate) key: String,
+    pub(crate) name: String,
+    pub(crate) data: RegData,
+}
+
+/// registry-values.tsv, turned into the data a reader must return. The conversion follows
+/// `reg add` semantics (see make_fixtures.py), independently of the reader under test.
+pub(crate) fn expected_values() -> Vec<Expected> {
+    let text = String::from_utf8(read("registry-values.tsv")).unwrap();
+    let utf16 = |s: &str| -> Vec<u8> { s.encode_utf16().flat_map(u16::to_le_bytes).collect() };
+    let int = |s: &str| -> u64 {
+        match s.strip_prefix("0x") {
+            Some(h) => u64::from_str_radix(h, 16).unwrap(),
+            None => s.parse().unwrap(),
+        }
+    };
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|line| {
+            let mut cells = line.split('\t');
+            let key = format!(r"HKEY_LOCAL_MACHINE\SOFTWARE\{}", cells.next().unwrap());
+            let name = cells.next().unwrap();
+            let ty = cells.next().unwrap();
+            let raw = cells.next().unwrap_or("");
+            let data = match ty {
+                "REG_SZ" => RegData::Sz(raw.into()),
+                "REG_EXPAND_SZ" => RegData::ExpandSz(raw.into()),
+                "REG_MULTI_SZ" => RegData::MultiSz(raw.split("\\0").map(String::from).collect()),
+                "REG_DWORD" => RegData::Dword(int(raw) as u32),
+                // reg.exe stores the number little-endian; read as big-endian it is swapped.
+                "REG_DWORD_BIG_ENDIAN" => RegData::DwordBigEndian((int(raw) as u32).swap_bytes()),
+                "REG_QWORD" => RegData::Qword(int(raw)),
+                "REG_BINARY" => RegData::Binary(
+                    (0..raw.len())
+                        .step_by(2)
+                        .map(|i| u8::from_str_radix(&raw[i..i + 2], 16).unwrap())
+                        .collect(),
+                ),
+                "REG_NONE" => RegData::Other { ty: 0, bytes: utf16(&format!("{raw}\0")) },
+                other => panic!("unknown type {other}"),
+            };
+            Expected {
+                key,
+                name: if name == "@" { String::new() } else { name.to_string() },
+                data,
+            }
+        })
+        .collect()
+}
