@@ -120,7 +120,15 @@ pub fn read_hive(
                         _ => k.path.clone(),
                     };
                     if let Ok(Some(mut key)) = parser.get_key(&real, false) {
-                        walk(&mut parser, &mut key, &k.path, &mount, k.recursive, &mut out, 0);
+                        walk(
+                            &mut parser,
+                            &mut key,
+                            &k.path,
+                            &mount,
+                            k.recursive,
+                            &mut out,
+                            0,
+                        );
                     }
                 }
             }

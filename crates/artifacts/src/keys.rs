@@ -37,6 +37,9 @@ mod tests {
     fn data_file_loads() {
         let keys = super::keys_of_interest();
         assert!(keys.iter().any(|k| k.path == r"Microsoft\SenseCM"));
-        assert!(keys.iter().all(|k| k.hive == "SOFTWARE" || k.hive == "SYSTEM"));
+        assert!(
+            keys.iter()
+                .all(|k| k.hive == "SOFTWARE" || k.hive == "SYSTEM")
+        );
     }
 }

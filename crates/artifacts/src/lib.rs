@@ -7,6 +7,7 @@
 //! [`Diagnostic`]: one bad line must not hide the rest of a file, and one bad file must not
 //! hide the rest of a bundle.
 
+pub mod dsregcmd;
 #[cfg(feature = "hive")]
 pub mod hive;
 pub mod keys;

@@ -127,7 +127,10 @@ fn looks_like_utf16le(bytes: &[u8]) -> bool {
         return false;
     }
     let pairs = sample.len() / 2;
-    let odd_zero = sample.chunks_exact(2).filter(|p| p[1] == 0 && p[0] != 0).count();
+    let odd_zero = sample
+        .chunks_exact(2)
+        .filter(|p| p[1] == 0 && p[0] != 0)
+        .count();
     odd_zero * 4 >= pairs * 3
 }
 
@@ -170,9 +173,15 @@ mod tests {
         let t = decode(&utf16le("Größe", true)).unwrap();
         assert_eq!((t.text.as_str(), t.encoding), ("Größe", Encoding::Utf16Le));
         let t = decode(&utf16le("AzureAdJoined : YES", false)).unwrap();
-        assert_eq!((t.text.as_str(), t.encoding), ("AzureAdJoined : YES", Encoding::Utf16Le));
+        assert_eq!(
+            (t.text.as_str(), t.encoding),
+            ("AzureAdJoined : YES", Encoding::Utf16Le)
+        );
         let t = decode(b"caf\xe9").unwrap();
-        assert_eq!((t.text.as_str(), t.encoding), ("café", Encoding::Windows1252));
+        assert_eq!(
+            (t.text.as_str(), t.encoding),
+            ("café", Encoding::Windows1252)
+        );
     }
 
     #[test]

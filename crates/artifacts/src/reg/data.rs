@@ -26,7 +26,10 @@ pub enum RegData {
     Binary(Vec<u8>),
     /// REG_NONE, REG_LINK, resource lists, or a typed value whose bytes do not fit its type
     /// (kept raw rather than guessed).
-    Other { ty: u32, bytes: Vec<u8> },
+    Other {
+        ty: u32,
+        bytes: Vec<u8>,
+    },
 }
 
 /// The Windows name of a registry type number.
@@ -59,7 +62,11 @@ impl RegData {
             1 | 2 => match decode_string(bytes, strings) {
                 Some(s) => {
                     let s = s.split('\0').next().unwrap_or("").to_string();
-                    if ty == 1 { RegData::Sz(s) } else { RegData::ExpandSz(s) }
+                    if ty == 1 {
+                        RegData::Sz(s)
+                    } else {
+                        RegData::ExpandSz(s)
+                    }
                 }
                 None => other(),
             },
@@ -147,7 +154,7 @@ impl RegData {
 fn decode_string(bytes: &[u8], strings: StringBytes) -> Option<String> {
     match strings {
         StringBytes::Utf16Le => {
-            if bytes.len() % 2 != 0 {
+            if !bytes.len().is_multiple_of(2) {
                 // Hives often store a trailing odd byte of slack; ignore it when the string
                 // is terminated before it.
                 let even = &bytes[..bytes.len() - 1];
@@ -159,7 +166,9 @@ fn decode_string(bytes: &[u8], strings: StringBytes) -> Option<String> {
             let units = bytes
                 .chunks_exact(2)
                 .map(|p| u16::from_le_bytes([p[0], p[1]]));
-            char::decode_utf16(units).collect::<Result<String, _>>().ok()
+            char::decode_utf16(units)
+                .collect::<Result<String, _>>()
+                .ok()
         }
         StringBytes::Ansi => {
             let (cow, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes);
@@ -210,32 +219,72 @@ mod tests {
         let sz = RegData::from_raw(1, &utf16("abc\0"), StringBytes::Utf16Le);
         assert_eq!(sz, RegData::Sz("abc".into()));
         let multi = RegData::from_raw(7, &utf16("a\0\0b\0\0"), StringBytes::Utf16Le);
-        assert_eq!(multi, RegData::MultiSz(vec!["a".into(), "".into(), "b".into()]));
-        assert_eq!(RegData::from_raw(7, &utf16("\0"), StringBytes::Utf16Le), RegData::MultiSz(vec![]));
-        assert_eq!(RegData::from_raw(4, &[0x0f, 0, 0, 0], StringBytes::Utf16Le), RegData::Dword(15));
-        assert_eq!(RegData::from_raw(5, &[1, 2, 3, 4], StringBytes::Utf16Le), RegData::DwordBigEndian(0x01020304));
         assert_eq!(
-            RegData::from_raw(11, &[0xef, 0xcd, 0xab, 0x89, 0x67, 0x45, 0x23, 0x01], StringBytes::Utf16Le),
+            multi,
+            RegData::MultiSz(vec!["a".into(), "".into(), "b".into()])
+        );
+        assert_eq!(
+            RegData::from_raw(7, &utf16("\0"), StringBytes::Utf16Le),
+            RegData::MultiSz(vec![])
+        );
+        assert_eq!(
+            RegData::from_raw(4, &[0x0f, 0, 0, 0], StringBytes::Utf16Le),
+            RegData::Dword(15)
+        );
+        assert_eq!(
+            RegData::from_raw(5, &[1, 2, 3, 4], StringBytes::Utf16Le),
+            RegData::DwordBigEndian(0x01020304)
+        );
+        assert_eq!(
+            RegData::from_raw(
+                11,
+                &[0xef, 0xcd, 0xab, 0x89, 0x67, 0x45, 0x23, 0x01],
+                StringBytes::Utf16Le
+            ),
             RegData::Qword(0x0123456789abcdef)
         );
-        assert_eq!(RegData::from_raw(2, b"%a%\0", StringBytes::Ansi), RegData::ExpandSz("%a%".into()));
+        assert_eq!(
+            RegData::from_raw(2, b"%a%\0", StringBytes::Ansi),
+            RegData::ExpandSz("%a%".into())
+        );
     }
 
     #[test]
     fn wrong_sizes_stay_raw() {
         assert_eq!(
             RegData::from_raw(4, &[1, 2, 3], StringBytes::Utf16Le),
-            RegData::Other { ty: 4, bytes: vec![1, 2, 3] }
+            RegData::Other {
+                ty: 4,
+                bytes: vec![1, 2, 3]
+            }
         );
-        assert!(matches!(RegData::from_raw(1, &[0x41], StringBytes::Utf16Le), RegData::Other { .. }));
+        assert!(matches!(
+            RegData::from_raw(1, &[0x41], StringBytes::Utf16Le),
+            RegData::Other { .. }
+        ));
     }
 
     #[test]
     fn json_shapes() {
         let j = |d: RegData| serde_json::to_value(d).unwrap();
-        assert_eq!(j(RegData::Dword(15)), serde_json::json!({"type": "REG_DWORD", "data": 15}));
-        assert_eq!(j(RegData::MultiSz(vec!["a".into()])), serde_json::json!({"type": "REG_MULTI_SZ", "data": ["a"]}));
-        assert_eq!(j(RegData::Binary(vec![0xde, 0xad])), serde_json::json!({"type": "REG_BINARY", "data": "dead"}));
-        assert_eq!(j(RegData::Other { ty: 0, bytes: vec![] }), serde_json::json!({"type": "REG_NONE", "data": ""}));
+        assert_eq!(
+            j(RegData::Dword(15)),
+            serde_json::json!({"type": "REG_DWORD", "data": 15})
+        );
+        assert_eq!(
+            j(RegData::MultiSz(vec!["a".into()])),
+            serde_json::json!({"type": "REG_MULTI_SZ", "data": ["a"]})
+        );
+        assert_eq!(
+            j(RegData::Binary(vec![0xde, 0xad])),
+            serde_json::json!({"type": "REG_BINARY", "data": "dead"})
+        );
+        assert_eq!(
+            j(RegData::Other {
+                ty: 0,
+                bytes: vec![]
+            }),
+            serde_json::json!({"type": "REG_NONE", "data": ""})
+        );
     }
 }

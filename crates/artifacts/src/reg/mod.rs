@@ -37,7 +37,9 @@ pub struct RegKey {
 impl RegKey {
     /// A value by name, case-insensitively as Windows compares them.
     pub fn value(&self, name: &str) -> Option<&RegValue> {
-        self.values.iter().find(|v| v.name.eq_ignore_ascii_case(name))
+        self.values
+            .iter()
+            .find(|v| v.name.eq_ignore_ascii_case(name))
     }
 }
 

@@ -42,7 +42,9 @@ pub enum RegFormat {
 pub enum RegParseError {
     #[error(transparent)]
     NotText(#[from] NotText),
-    #[error("line {line}: expected `Windows Registry Editor Version 5.00` or `REGEDIT4`, found {found:?}")]
+    #[error(
+        "line {line}: expected `Windows Registry Editor Version 5.00` or `REGEDIT4`, found {found:?}"
+    )]
     NoHeader { line: usize, found: String },
 }
 
@@ -183,8 +185,8 @@ fn parse_value(line: &str, strings: StringBytes) -> Result<(String, RegData), St
     let (name, rest) = if let Some(rest) = line.strip_prefix('@') {
         (String::new(), rest)
     } else {
-        let (name, consumed) = parse_quoted(line)
-            .ok_or("expected the value name to end with an unescaped `\"`")?;
+        let (name, consumed) =
+            parse_quoted(line).ok_or("expected the value name to end with an unescaped `\"`")?;
         (name, &line[consumed..])
     };
     let rest = rest.trim_start();
@@ -238,7 +240,9 @@ fn parse_data(data: &str, strings: StringBytes) -> Result<RegData, String> {
     if let Some(digits) = lower.strip_prefix("dword:") {
         let digits = strip_comment(digits);
         if digits.is_empty() || digits.len() > 8 || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(format!("expected 1 to 8 hex digits after `dword:`, found {digits:?}"));
+            return Err(format!(
+                "expected 1 to 8 hex digits after `dword:`, found {digits:?}"
+            ));
         }
         return u32::from_str_radix(digits, 16)
             .map(RegData::Dword)
@@ -260,8 +264,8 @@ fn parse_data(data: &str, strings: StringBytes) -> Result<RegData, String> {
     if lower.starts_with("str(") {
         // Wine: str(2):"%SystemRoot%" — the string is given as text, keep its case.
         let (ty, rest) = type_and_rest(&data[4..], "str")?;
-        let (s, consumed) = parse_quoted(rest.trim_start())
-            .ok_or("expected a quoted string after `str(N):`")?;
+        let (s, consumed) =
+            parse_quoted(rest.trim_start()).ok_or("expected a quoted string after `str(N):`")?;
         expect_end(&rest.trim_start()[consumed..])?;
         return Ok(match ty {
             1 => RegData::Sz(s),
@@ -283,8 +287,12 @@ fn type_and_rest<'a>(rest: &'a str, what: &str) -> Result<(u32, &'a str), String
     let close = rest
         .find("):")
         .ok_or_else(|| format!("expected `{what}(N):` with a hex type number"))?;
-    let ty = u32::from_str_radix(rest[..close].trim(), 16)
-        .map_err(|_| format!("expected a hex type number in `{what}(…)`, found {:?}", &rest[..close]))?;
+    let ty = u32::from_str_radix(rest[..close].trim(), 16).map_err(|_| {
+        format!(
+            "expected a hex type number in `{what}(…)`, found {:?}",
+            &rest[..close]
+        )
+    })?;
     Ok((ty, &rest[close + 2..]))
 }
 
@@ -297,7 +305,10 @@ fn expect_end(rest: &str) -> Result<(), String> {
     if rest.is_empty() || rest.starts_with(';') {
         Ok(())
     } else {
-        Err(format!("unexpected text after the value: {:?}", rest.chars().take(40).collect::<String>()))
+        Err(format!(
+            "unexpected text after the value: {:?}",
+            rest.chars().take(40).collect::<String>()
+        ))
     }
 }
 
@@ -315,7 +326,10 @@ fn parse_bytes(s: &str) -> Result<Vec<u8>, String> {
             break;
         }
         if part.is_empty() || part.len() > 2 || !part.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(format!("expected a byte in hex (e.g. `0a`) at item {}, found {part:?}", i + 1));
+            return Err(format!(
+                "expected a byte in hex (e.g. `0a`) at item {}, found {part:?}",
+                i + 1
+            ));
         }
         out.push(u8::from_str_radix(part, 16).map_err(|e| e.to_string())?);
     }
@@ -348,10 +362,19 @@ mod tests {
         assert_eq!(f.format, RegFormat::Regedit4);
         assert!(f.diagnostics.is_empty(), "{:?}", f.diagnostics);
         let k = f.key(r"HKLM\software\microsoft\sensecm").unwrap();
-        assert_eq!(k.value("enrollmentstatus").unwrap().data, RegData::Dword(15));
+        assert_eq!(
+            k.value("enrollmentstatus").unwrap().data,
+            RegData::Dword(15)
+        );
         assert_eq!(k.value("").unwrap().data, RegData::Sz("default".into()));
-        assert_eq!(k.value("Path").unwrap().data, RegData::ExpandSz("%Sys%".into()));
-        assert_eq!(k.value("Multi").unwrap().data, RegData::MultiSz(vec!["a".into(), "b".into()]));
+        assert_eq!(
+            k.value("Path").unwrap().data,
+            RegData::ExpandSz("%Sys%".into())
+        );
+        assert_eq!(
+            k.value("Multi").unwrap().data,
+            RegData::MultiSz(vec!["a".into(), "b".into()])
+        );
         assert_eq!(k.value("Bin").unwrap().data, RegData::Binary(vec![1, 2, 3]));
         assert_eq!(k.value("Bin").unwrap().at, Location::Line(9));
         assert_eq!(k.value("Gone").unwrap().data, RegData::Delete);
@@ -377,15 +400,28 @@ mod tests {
         let lines: Vec<_> = f.diagnostics.iter().map(|d| d.at).collect();
         assert_eq!(
             lines,
-            [Location::Line(4), Location::Line(5), Location::Line(6), Location::Line(8), Location::Line(9)]
+            [
+                Location::Line(4),
+                Location::Line(5),
+                Location::Line(6),
+                Location::Line(8),
+                Location::Line(9)
+            ]
         );
-        assert!(f.diagnostics[0].message.contains("hex digits after `dword:`"));
+        assert!(
+            f.diagnostics[0]
+                .message
+                .contains("hex digits after `dword:`")
+        );
     }
 
     #[test]
     fn missing_header_is_fatal() {
         let err = parse_reg(b"\n\n[HKEY_LOCAL_MACHINE\\A]\n").unwrap_err();
-        assert!(matches!(err, RegParseError::NoHeader { line: 3, .. }), "{err}");
+        assert!(
+            matches!(err, RegParseError::NoHeader { line: 3, .. }),
+            "{err}"
+        );
         assert!(parse_reg(b"").is_err());
     }
 
@@ -399,7 +435,10 @@ mod tests {
         let k = &f.keys[0];
         assert_eq!(k.values[0].name, "a \"b\" \\c");
         assert_eq!(k.values[0].data, RegData::Sz("d\\e\"f".into()));
-        assert_eq!(k.values[1].data, RegData::ExpandSz("%SystemRoot%\\x".into()));
+        assert_eq!(
+            k.values[1].data,
+            RegData::ExpandSz("%SystemRoot%\\x".into())
+        );
     }
 
     #[test]

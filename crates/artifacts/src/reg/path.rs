@@ -24,7 +24,9 @@ impl KeyPath {
         let (root, rest) = trimmed.split_once('\\').unwrap_or((trimmed, ""));
         let root = ROOTS
             .iter()
-            .find(|(short, long)| root.eq_ignore_ascii_case(short) || root.eq_ignore_ascii_case(long))
+            .find(|(short, long)| {
+                root.eq_ignore_ascii_case(short) || root.eq_ignore_ascii_case(long)
+            })
             .map(|(_, long)| (*long).to_string())
             .unwrap_or_else(|| root.to_string());
         if rest.is_empty() {

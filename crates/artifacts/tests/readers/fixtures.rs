@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use mde_artifacts::reg::RegData;
 
 pub(crate) fn fixture(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel)
 }
 
 pub(crate) fn read(rel: &str) -> Vec<u8> {
@@ -52,14 +54,30 @@ pub(crate) fn expected_values() -> Vec<Expected> {
                         .map(|i| u8::from_str_radix(&raw[i..i + 2], 16).unwrap())
                         .collect(),
                 ),
-                "REG_NONE" => RegData::Other { ty: 0, bytes: utf16(&format!("{raw}\0")) },
+                "REG_NONE" => RegData::Other {
+                    ty: 0,
+                    bytes: utf16(&format!("{raw}\0")),
+                },
                 other => panic!("unknown type {other}"),
             };
             Expected {
                 key,
-                name: if name == "@" { String::new() } else { name.to_string() },
+                name: if name == "@" {
+                    String::new()
+                } else {
+                    name.to_string()
+                },
                 data,
             }
         })
         .collect()
+}
+
+/// The team's shared real-world data (`../shared/data` beside the checkout).
+pub(crate) fn shared(rel: &str) -> Vec<u8> {
+    let base = std::env::var_os("MDE_DOCTOR_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
+    let path = base.join("data").join(rel);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }

@@ -1,7 +1,7 @@
+use mde_artifacts::Location;
 use mde_artifacts::hive::{Selection, embedded_name, read_hive};
 use mde_artifacts::reg::{RegData, RegFile, RegFormat, parse_reg};
 use mde_artifacts::text::Encoding;
-use mde_artifacts::Location;
 
 use crate::fixtures::{expected_values, read};
 
@@ -74,16 +74,29 @@ fn hive_written_by_hivex_reads_the_same_values() {
             .and_then(|k| k.value(&e.name))
             .unwrap_or_else(|| panic!("{}\\{} missing from the hive", e.key, e.name));
         assert_eq!(got.data, e.data, "{}\\{}", e.key, e.name);
-        assert!(matches!(got.at, Location::Offset(o) if o >= 4096), "{:?}", got.at);
+        assert!(
+            matches!(got.at, Location::Offset(o) if o >= 4096),
+            "{:?}",
+            got.at
+        );
     }
 }
 
 #[test]
 fn hive_keys_of_interest_only() {
-    let hive = read_hive(read("hive/SOFTWARE"), vec![], "SOFTWARE", Selection::OfInterest).unwrap();
+    let hive = read_hive(
+        read("hive/SOFTWARE"),
+        vec![],
+        "SOFTWARE",
+        Selection::OfInterest,
+    )
+    .unwrap();
     assert!(hive.key(r"HKLM\SOFTWARE\Microsoft\SenseCM").is_some());
     assert!(hive.key(r"HKLM\SOFTWARE\mde-doctor\Types").is_none());
-    assert!(hive.key(r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\CDJ\AAD").is_some());
+    assert!(
+        hive.key(r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\CDJ\AAD")
+            .is_some()
+    );
 }
 
 #[test]
