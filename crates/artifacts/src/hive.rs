@@ -78,6 +78,7 @@ pub fn read_hive(
     if !is_hive(&bytes) {
         return Err(HiveError::NotAHive);
     }
+    let header_problems = check_base_block(&bytes);
     let mount = mount_point(hive_name);
     let hive_upper = hive_name.to_ascii_uppercase();
     let result = catch_unwind(AssertUnwindSafe(move || {
@@ -96,6 +97,7 @@ pub fn read_hive(
         };
         // SYSTEM hives have ControlSet001…; the live registry shows the current one as
         // CurrentControlSet (Select\Current).
+        out.diagnostics.extend(header_problems);
         let current_set = current_control_set(&mut parser);
         match selection {
             Selection::All => {
@@ -155,6 +157,51 @@ pub fn read_hive(
             Err(HiveError::Damaged(why))
         }
     }
+}
+
+/// Checks what the base block promises: its checksum, and that the file holds all the hive
+/// bins it declares (a copy cut short loses keys silently otherwise).
+fn check_base_block(bytes: &[u8]) -> Vec<Diagnostic> {
+    let mut problems = Vec::new();
+    if bytes.len() < 4096 {
+        problems.push(Diagnostic::new(
+            Location::Offset(bytes.len() as u64),
+            format!(
+                "the hive is truncated: {} bytes, shorter than its 4096-byte base block",
+                bytes.len()
+            ),
+        ));
+        return problems;
+    }
+    let dword =
+        |at: usize| u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+    let checksum = (0..127).fold(0u32, |acc, i| acc ^ dword(i * 4));
+    if checksum != dword(508) {
+        problems.push(Diagnostic::new(
+            Location::Offset(508),
+            format!(
+                "base block checksum {:#010x} does not match its content ({checksum:#010x})",
+                dword(508)
+            ),
+        ));
+    }
+    let declared = 4096u64 + u64::from(dword(40));
+    if (bytes.len() as u64) < declared {
+        problems.push(Diagnostic::new(
+            Location::Offset(bytes.len() as u64),
+            format!(
+                "the hive is truncated: the base block declares {declared} bytes, the file holds {}; keys past the end are missing",
+                bytes.len()
+            ),
+        ));
+    }
+    if dword(4) != dword(8) {
+        problems.push(Diagnostic::new(
+            Location::Offset(4),
+            "the hive is dirty (sequence numbers differ): pending changes are in its .LOG1/.LOG2 files; include them in the bundle",
+        ));
+    }
+    problems
 }
 
 fn base_name(upper: &str) -> &str {

@@ -7,12 +7,18 @@
 //! [`Diagnostic`]: one bad line must not hide the rest of a file, and one bad file must not
 //! hide the rest of a bundle.
 
+pub mod bundle;
+pub mod detect;
 pub mod dsregcmd;
 #[cfg(feature = "hive")]
 pub mod hive;
 pub mod keys;
 pub mod location;
 pub mod reg;
+pub mod snapshot;
 pub mod text;
 
+pub use bundle::{BundleError, Limits, read_bundle};
+pub use detect::{Kind, detect};
 pub use location::{Diagnostic, Location};
+pub use snapshot::{Provenance, Snapshot};

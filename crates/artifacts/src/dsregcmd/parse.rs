@@ -84,24 +84,22 @@ pub fn parse_dsregcmd(bytes: &[u8]) -> Result<DsregStatus, DsregError> {
             && indent(raw) <= margin + 1
             && (layout == Layout::Modern || split_field(line).is_none());
         if wrapped && let Some(field) = sections.last_mut().and_then(|s| s.fields.last_mut()) {
-            {
-                // The console broke the line at its width; a blank at the break belongs to
-                // the value.
-                if previous_trailing_blank || indent(raw) > margin {
-                    field.value.push(' ');
-                }
-                field.value.push_str(line);
-                previous_trailing_blank = raw.ends_with([' ', '\t']);
-                diagnostics.push(Diagnostic::new(
-                    at,
-                    format!(
-                        "joined to the value of {} (a console-wrapped line)",
-                        field.key
-                    ),
-                ));
-                previous_field_len = Some(raw.len());
-                continue;
+            // The console broke the line at its width; a blank at the break belongs to
+            // the value.
+            if previous_trailing_blank || indent(raw) > margin {
+                field.value.push(' ');
             }
+            field.value.push_str(line);
+            previous_trailing_blank = raw.ends_with([' ', '\t']);
+            diagnostics.push(Diagnostic::new(
+                at,
+                format!(
+                    "joined to the value of {} (a console-wrapped line)",
+                    field.key
+                ),
+            ));
+            previous_field_len = Some(raw.len());
+            continue;
         }
         match split_field(line) {
             Some((key, value)) => {

@@ -1,6 +1,7 @@
 //! Reader tests against real artifacts: registry data written by Wine and by libhivex,
 //! dsregcmd outputs published by Microsoft and others (../shared/data/dsregcmd), bundles.
 
+mod bundle;
 mod dsregcmd;
 mod fixtures;
 mod registry;

@@ -68,6 +68,7 @@ fn hive_written_by_hivex_reads_the_same_values() {
     // Everything, not only the keys of interest, so the Types test key is included.
     let hive = read_hive(bytes, vec![], "SOFTWARE", Selection::All).unwrap();
     assert_eq!(hive.format, RegFormat::Hive);
+    assert!(hive.diagnostics.is_empty(), "{:?}", hive.diagnostics);
     for e in expected_values() {
         let got = hive
             .key(&e.key)

@@ -1,0 +1,128 @@
+//! `probes.json`: network and clock probes run on the device by `mde-doctor collect` or
+//! `probe`. Schema `mde-doctor/probes/1`:
+//!
+//! ```json
+//! {
+//!   "schema": "mde-doctor/probes/1",
+//!   "collected_at": "2026-11-23T09:41:00Z",
+//!   "context": "SYSTEM",
+//!   "clock": { "local_utc": "2026-11-23T09:41:00Z", "reference": "https://login.microsoftonline.com",
+//!              "reference_utc": "2026-11-23T09:40:58Z", "skew_seconds": 2.1 },
+//!   "dns": { "servers": ["10.0.0.10"], "suffixes": ["contoso.com"],
+//!            "lookups": [ { "name": "_ldap._tcp.dc._msdcs.contoso.com", "type": "SRV",
+//!                           "answers": ["dc1.contoso.com:389"], "error": null } ] },
+//!   "domain": { "name": "contoso.com", "domain_controllers": ["10.0.0.10"] },
+//!   "proxy": { "winhttp": "DIRECT", "pac_url": null },
+//!   "endpoints": [ { "url": "https://enrollment.dm.microsoft.com", "dns": "ok", "tcp": "ok",
+//!                    "tls": "ok", "http_status": 200, "error": null, "elapsed_ms": 84,
+//!                    "via_proxy": null } ]
+//! }
+//! ```
+//! Every part is optional (a collector that could not run a probe leaves it out); unknown
+//! fields are kept.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+pub struct Probes {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collected_at: Option<String>,
+    /// The account the probes ran as (`SYSTEM` is what enrollment uses).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock: Option<Clock>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns: Option<Dns>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<Domain>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proxy: Option<Proxy>,
+    #[serde(default)]
+    pub endpoints: Vec<Endpoint>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+pub struct Clock {
+    #[serde(default)]
+    pub local_utc: Option<String>,
+    /// Where the reference time came from (an HTTPS `Date` header, an NTP server).
+    #[serde(default)]
+    pub reference: Option<String>,
+    #[serde(default)]
+    pub reference_utc: Option<String>,
+    /// Local minus reference, in seconds.
+    #[serde(default)]
+    pub skew_seconds: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+pub struct Dns {
+    #[serde(default)]
+    pub servers: Vec<String>,
+    #[serde(default)]
+    pub suffixes: Vec<String>,
+    #[serde(default)]
+    pub lookups: Vec<Lookup>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+pub struct Lookup {
+    pub name: String,
+    /// `A`, `AAAA`, `SRV`, …
+    #[serde(default, rename = "type")]
+    pub record_type: Option<String>,
+    /// The server asked, if not the system's default.
+    #[serde(default)]
+    pub server: Option<String>,
+    #[serde(default)]
+    pub answers: Vec<String>,
+    #[serde(default)]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+pub struct Domain {
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Addresses of the domain controllers found (SRV records, DsGetDcName).
+    #[serde(default)]
+    pub domain_controllers: Vec<String>,
+    #[serde(default)]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+pub struct Proxy {
+    /// `netsh winhttp show proxy`: `DIRECT` or the proxy server list.
+    #[serde(default)]
+    pub winhttp: Option<String>,
+    #[serde(default)]
+    pub pac_url: Option<String>,
+}
+
+/// One endpoint reachability test. Each stage is `ok`, `failed` or `skipped`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+pub struct Endpoint {
+    pub url: String,
+    #[serde(default)]
+    pub dns: Option<String>,
+    #[serde(default)]
+    pub tcp: Option<String>,
+    #[serde(default)]
+    pub tls: Option<String>,
+    #[serde(default)]
+    pub http_status: Option<u16>,
+    #[serde(default)]
+    pub error: Option<String>,
+    #[serde(default)]
+    pub elapsed_ms: Option<u64>,
+    #[serde(default)]
+    pub via_proxy: Option<String>,
+}

@@ -1,0 +1,168 @@
+//! What kind of artifact a file is, from its content first and its name second: people
+//! rename files (`status.txt`, `export.reg.txt`), and a bundle may come from another tool.
+
+use serde::Serialize;
+
+use crate::text;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// Registry export (`.reg`).
+    Reg,
+    /// Offline registry hive (regf).
+    Hive,
+    /// A hive's transaction log (`.LOG1`, `.LOG2`).
+    HiveLog,
+    /// `dsregcmd /status` output.
+    Dsregcmd,
+    /// Windows event log (`.evtx`).
+    Evtx,
+    /// Event log exported as XML (`wevtutil qe /f:xml`, Event Viewer "Save as XML").
+    EventXml,
+    /// LDIF export of directory objects.
+    Ldif,
+    /// The bundle's `manifest.json`.
+    Manifest,
+    /// The bundle's `probes.json`.
+    Probes,
+    /// A zip archive (an evidence bundle).
+    Zip,
+    /// Something mde-doctor does not read.
+    Unknown,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Reg => "reg",
+            Kind::Hive => "hive",
+            Kind::HiveLog => "hive_log",
+            Kind::Dsregcmd => "dsregcmd",
+            Kind::Evtx => "evtx",
+            Kind::EventXml => "event_xml",
+            Kind::Ldif => "ldif",
+            Kind::Manifest => "manifest",
+            Kind::Probes => "probes",
+            Kind::Zip => "zip",
+            Kind::Unknown => "unknown",
+        }
+    }
+}
+
+/// Decides the kind of `bytes` whose file is called `name` (only the last path component
+/// matters).
+pub fn detect(name: &str, bytes: &[u8]) -> Kind {
+    let file = name
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or(name)
+        .to_ascii_lowercase();
+    if file.ends_with(".log1") || file.ends_with(".log2") {
+        return Kind::HiveLog;
+    }
+    if bytes.starts_with(b"regf") {
+        return Kind::Hive;
+    }
+    if bytes.starts_with(b"ElfFile\0") {
+        return Kind::Evtx;
+    }
+    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
+        return Kind::Zip;
+    }
+    // Text kinds: look at the start only, a bundle may hold big files.
+    let head = &bytes[..bytes.len().min(64 * 1024)];
+    let Ok(decoded) = text::decode(head) else {
+        return Kind::Unknown;
+    };
+    let t = decoded.text.trim_start();
+    let first_line = t.lines().next().unwrap_or("").trim();
+    if first_line.eq_ignore_ascii_case("Windows Registry Editor Version 5.00")
+        || first_line.eq_ignore_ascii_case("REGEDIT4")
+    {
+        return Kind::Reg;
+    }
+    if t.starts_with('{') {
+        if file == "probes.json" || t.contains("\"mde-doctor/probes") {
+            return Kind::Probes;
+        }
+        if file == "manifest.json" || t.contains("\"mde-doctor/manifest") {
+            return Kind::Manifest;
+        }
+        return Kind::Unknown;
+    }
+    if t.starts_with('<')
+        && (t.contains("<Event ") || t.contains("<Event>") || t.contains("<Events"))
+    {
+        return Kind::EventXml;
+    }
+    let ldif = t.lines().any(|l| {
+        let l = l.trim_start();
+        l.starts_with("dn:") || l.starts_with("dn::")
+    }) && (t.starts_with("dn:")
+        || t.starts_with("version:")
+        || t.starts_with('#')
+        || t.starts_with("dn::"));
+    if ldif {
+        return Kind::Ldif;
+    }
+    if looks_like_dsregcmd(t) {
+        return Kind::Dsregcmd;
+    }
+    Kind::Unknown
+}
+
+fn looks_like_dsregcmd(t: &str) -> bool {
+    const KEYS: [&str; 8] = [
+        "AzureAdJoined",
+        "DomainJoined",
+        "EnterpriseJoined",
+        "WorkplaceJoined",
+        "AzureAdPrt",
+        "Client ErrorCode",
+        "DRS Discovery Test",
+        "Previous Registration",
+    ];
+    let framed = t.contains("+------") && t.contains("| ");
+    let known = KEYS.iter().filter(|k| t.contains(*k)).count();
+    (framed && known >= 1) || known >= 2
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds() {
+        assert_eq!(detect("x", b"regf\x01\x00"), Kind::Hive);
+        assert_eq!(detect("SOFTWARE.LOG1", b"regf"), Kind::HiveLog);
+        assert_eq!(detect("a.txt", b"REGEDIT4\r\n"), Kind::Reg);
+        let mut utf16 = vec![0xFF, 0xFE];
+        utf16.extend(
+            "Windows Registry Editor Version 5.00\r\n"
+                .encode_utf16()
+                .flat_map(u16::to_le_bytes),
+        );
+        assert_eq!(detect("a", &utf16), Kind::Reg);
+        assert_eq!(detect("probes.json", b"{}"), Kind::Probes);
+        assert_eq!(
+            detect("x.json", b"{\"schema\": \"mde-doctor/manifest/1\"}"),
+            Kind::Manifest
+        );
+        assert_eq!(detect("x", b"ElfFile\0rest"), Kind::Evtx);
+        assert_eq!(
+            detect("x", b"dn: CN=a,DC=b\nobjectClass: top\n"),
+            Kind::Ldif
+        );
+        assert_eq!(
+            detect(
+                "s.txt",
+                b"+----------+\n| Device State |\n+----------+\n AzureAdJoined : YES\n"
+            ),
+            Kind::Dsregcmd
+        );
+        assert_eq!(detect("x", b"<Events><Event xmlns='x'>"), Kind::EventXml);
+        assert_eq!(detect("x", b"hello"), Kind::Unknown);
+        assert_eq!(detect("x", b"\x00\x01\x02"), Kind::Unknown);
+    }
+}

@@ -1,0 +1,284 @@
+//! Bundles: directory and zip give the same snapshot; damage stays local; archives are safe.
+
+use std::io::Write;
+use std::path::Path;
+
+use mde_artifacts::bundle::{Limits, read_bundle_zip};
+use mde_artifacts::reg::RegData;
+use mde_artifacts::snapshot::ArtifactStatus;
+use mde_artifacts::{Kind, Location, Snapshot, read_bundle};
+
+use crate::fixtures::{read, shared};
+
+/// A realistic bundle: every kind the reader knows, from real writers where there is one.
+fn write_bundle(dir: &Path) {
+    let put = |rel: &str, bytes: &[u8]| {
+        let path = dir.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    };
+    put(
+        "manifest.json",
+        br#"{"schema": "mde-doctor/manifest/1", "hostname": "PC-0042", "collected_at": "2026-11-23T09:41:00Z", "collector": "test", "future_field": [1, 2]}"#,
+    );
+    put(
+        "dsregcmd-status.txt",
+        &shared("dsregcmd/full_03_entra-joined-healthy.txt"),
+    );
+    put("registry/sensecm.reg", &read("wine/sensecm.reg"));
+    put("registry/atp.reg", &read("wine/atp.reg"));
+    put("registry/cdj.reg", &read("wine/cdj.reg"));
+    put("hives/SOFTWARE", &read("hive/SOFTWARE"));
+    put(
+        "probes.json",
+        br#"{"schema": "mde-doctor/probes/1", "clock": {"skew_seconds": 312.5}, "endpoints": [{"url": "https://enrollment.dm.microsoft.com", "dns": "ok", "tcp": "failed", "error": "timed out"}]}"#,
+    );
+    put(
+        "events/Microsoft-Windows-AAD%4Operational.evtx",
+        b"ElfFile\0 (listed only)",
+    );
+    put("notes/readme.txt", b"collected by the help desk");
+}
+
+fn zip_dir(dir: &Path, extra: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    {
+        let mut zip = zip::ZipWriter::new(&mut out);
+        let options = zip::write::SimpleFileOptions::default();
+        let mut stack = vec![dir.to_path_buf()];
+        let mut files = Vec::new();
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p)
+                } else {
+                    files.push(p)
+                }
+            }
+        }
+        files.sort();
+        for p in files {
+            let rel = p
+                .strip_prefix(dir)
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .replace('\\', "/");
+            zip.start_file(rel, options).unwrap();
+            zip.write_all(&std::fs::read(&p).unwrap()).unwrap();
+        }
+        for (name, bytes) in extra {
+            zip.start_file(*name, options).unwrap();
+            zip.write_all(bytes).unwrap();
+        }
+        zip.finish().unwrap();
+    }
+    out.into_inner()
+}
+
+fn without_source(mut s: Snapshot) -> Snapshot {
+    s.source = String::new();
+    s
+}
+
+#[test]
+fn directory_and_zip_give_the_same_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    write_bundle(dir.path());
+    let from_dir = read_bundle(dir.path(), Limits::default()).unwrap();
+    let zip_path = dir.path().with_extension("zip");
+    std::fs::write(&zip_path, zip_dir(dir.path(), &[])).unwrap();
+    let from_zip = read_bundle(&zip_path, Limits::default()).unwrap();
+    std::fs::remove_file(&zip_path).unwrap();
+    assert_eq!(without_source(from_dir.clone()), without_source(from_zip));
+
+    // And the snapshot holds what the bundle holds, with provenance.
+    let s = from_dir;
+    assert_eq!(
+        s.manifest.as_ref().unwrap().value.hostname.as_deref(),
+        Some("PC-0042")
+    );
+    assert!(
+        s.manifest
+            .as_ref()
+            .unwrap()
+            .value
+            .extra
+            .contains_key("future_field")
+    );
+    let status = s
+        .registry
+        .value(r"HKLM\SOFTWARE\Microsoft\SenseCM", "EnrollmentStatus")
+        .unwrap();
+    assert_eq!(status.data, RegData::Dword(15));
+    // hives/ sorts before registry/: the hive is the first source, the export the second.
+    assert_eq!(status.source.artifact, "hives/SOFTWARE");
+    assert!(matches!(status.source.at, Location::Offset(_)));
+    let key = s.registry.key(r"HKLM\SOFTWARE\Microsoft\SenseCM").unwrap();
+    let from_export = key
+        .values
+        .iter()
+        .find(|v| v.source.artifact == "registry/sensecm.reg" && v.name == "EnrollmentStatus")
+        .unwrap();
+    assert_eq!(from_export.data, RegData::Dword(15));
+    assert_eq!(from_export.source.at, Location::Line(6));
+    let tenant = s
+        .registry
+        .value(
+            r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\CDJ\AAD",
+            "TenantId",
+        )
+        .unwrap();
+    assert_eq!(
+        tenant.data.as_str(),
+        Some("3f1a9c2e-5b7d-4e8f-9a0b-1c2d3e4f5a6b")
+    );
+    let dsreg = s.dsregcmd.as_ref().unwrap();
+    assert_eq!(dsreg.artifact, "dsregcmd-status.txt");
+    assert_eq!(
+        dsreg.value.facts().tenant.tenant_name.as_deref(),
+        Some("INE Security Labs")
+    );
+    let probes = &s.probes.as_ref().unwrap().value;
+    assert_eq!(probes.clock.as_ref().unwrap().skew_seconds, Some(312.5));
+    assert_eq!(probes.endpoints[0].tcp.as_deref(), Some("failed"));
+    let kind_of = |p: &str| s.artifacts.iter().find(|a| a.path == p).unwrap();
+    assert_eq!(
+        kind_of("events/Microsoft-Windows-AAD%4Operational.evtx").kind,
+        Kind::Evtx
+    );
+    assert_eq!(
+        kind_of("events/Microsoft-Windows-AAD%4Operational.evtx").status,
+        ArtifactStatus::Listed
+    );
+    assert!(matches!(
+        kind_of("notes/readme.txt").status,
+        ArtifactStatus::Skipped { .. }
+    ));
+    assert!(
+        !s.has_damage()
+            || s.artifacts
+                .iter()
+                .all(|a| !matches!(a.status, ArtifactStatus::Damaged { .. }))
+    );
+}
+
+#[test]
+fn one_corrupt_file_does_not_sink_the_bundle() {
+    let dir = tempfile::tempdir().unwrap();
+    write_bundle(dir.path());
+    // A .reg whose body is garbage after a valid header, a hive cut short, JSON that is not.
+    let mut reg = read("wine/sensecm.reg");
+    reg.truncate(reg.len() / 2);
+    std::fs::write(dir.path().join("registry/sensecm.reg"), &reg).unwrap();
+    let hive = read("hive/SOFTWARE");
+    std::fs::write(dir.path().join("hives/SOFTWARE"), &hive[..5000]).unwrap();
+    std::fs::write(
+        dir.path().join("probes.json"),
+        b"{\"schema\": \"mde-doctor/probes/1\", \"clock\": ",
+    )
+    .unwrap();
+    let s = read_bundle(dir.path(), Limits::default()).unwrap();
+    let status_of = |p: &str| {
+        s.artifacts
+            .iter()
+            .find(|a| a.path == p)
+            .unwrap()
+            .status
+            .clone()
+    };
+    assert!(
+        matches!(status_of("probes.json"), ArtifactStatus::Damaged { reason } if reason.contains("line 1"))
+    );
+    let hive = s
+        .artifacts
+        .iter()
+        .find(|a| a.path == "hives/SOFTWARE")
+        .unwrap();
+    assert_eq!(hive.status, ArtifactStatus::Partial, "{hive:?}");
+    assert!(
+        hive.diagnostics
+            .iter()
+            .any(|d| d.message.contains("truncated")),
+        "{hive:?}"
+    );
+    assert_eq!(status_of("registry/sensecm.reg"), ArtifactStatus::Partial);
+    // The rest is still there.
+    assert!(s.dsregcmd.is_some());
+    assert!(
+        s.registry
+            .value(
+                r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\CDJ\AAD",
+                "TenantName"
+            )
+            .is_some()
+    );
+    assert!(s.manifest.is_some());
+    // Whatever the truncated export still held before the cut was kept.
+    assert!(s.registry.key(r"HKLM\SOFTWARE\Microsoft\SenseCM").is_some());
+}
+
+#[test]
+fn traversal_and_bombs_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    write_bundle(dir.path());
+    let big = vec![b'A'; 3 << 20];
+    let zip = zip_dir(
+        dir.path(),
+        &[
+            ("../../etc/evil.reg", b"REGEDIT4\n"),
+            ("/abs/path.txt", b"x"),
+            ("big.txt", &big),
+        ],
+    );
+    let limits = Limits {
+        max_file: 1 << 20,
+        ..Limits::default()
+    };
+    let s = read_bundle_zip("upload.zip", zip, limits).unwrap();
+    let skipped: Vec<(&str, String)> = s
+        .artifacts
+        .iter()
+        .filter_map(|a| match &a.status {
+            ArtifactStatus::Skipped { reason } => Some((a.path.as_str(), reason.clone())),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        skipped
+            .iter()
+            .any(|(p, r)| p.contains("evil") && r.contains("leaves the bundle")),
+        "{skipped:?}"
+    );
+    assert!(
+        skipped
+            .iter()
+            .any(|(p, r)| p.contains("abs") && r.contains("leaves the bundle")),
+        "{skipped:?}"
+    );
+    assert!(
+        skipped
+            .iter()
+            .any(|(p, r)| *p == "big.txt" && r.contains("limit")),
+        "{skipped:?}"
+    );
+    assert!(s.dsregcmd.is_some(), "the rest is read");
+}
+
+#[test]
+fn not_a_bundle() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("x.txt");
+    std::fs::write(&file, b"hello").unwrap();
+    let err = read_bundle(&file, Limits::default()).unwrap_err();
+    assert!(
+        err.to_string().contains("neither a directory nor a zip"),
+        "{err}"
+    );
+    let missing = read_bundle(&dir.path().join("missing"), Limits::default()).unwrap_err();
+    assert!(missing.to_string().contains("missing"), "{missing}");
+    let bad_zip = dir.path().join("bad.zip");
+    std::fs::write(&bad_zip, b"PK\x03\x04garbage").unwrap();
+    assert!(read_bundle(&bad_zip, Limits::default()).is_err());
+}
