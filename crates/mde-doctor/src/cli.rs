@@ -46,6 +46,25 @@ pub(crate) enum Command {
         #[arg(long, value_name = "CATEGORY", conflicts_with = "hresults")]
         category: Option<String>,
     },
+    /// Show what mde-doctor reads from evidence files: registry exports (.reg), offline
+    /// hives, dsregcmd /status output, bundles (directory or .zip), probes and manifests.
+    ///
+    /// The kind of each file is detected from its content, not its name. Exit status 2 if a
+    /// file cannot be used at all; a file read with problems is shown with them.
+    #[command(
+        after_help = "Examples:\n  mde-doctor inspect dsregcmd-status.txt\n  mde-doctor inspect registry/*.reg --format json\n  mde-doctor inspect hives/SOFTWARE --all"
+    )]
+    Inspect {
+        /// Files or bundle directories to read.
+        #[arg(value_name = "FILE", required = true)]
+        files: Vec<std::path::PathBuf>,
+        /// Output format (json: an array with one object per file).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// For hives: read every key, not only the ones mde-doctor uses.
+        #[arg(long)]
+        all: bool,
+    },
     /// Print a shell completion script.
     #[command(
         after_help = "Example:\n  mde-doctor completions bash > /etc/bash_completion.d/mde-doctor"

@@ -10,6 +10,8 @@ use mde_catalog::{LookupError, QueryError};
 pub(crate) enum CliError {
     /// What the user asked for does not exist or cannot be parsed.
     Input { message: String, hints: Vec<String> },
+    /// Some of several input files could not be used (the others were processed).
+    Files { failures: Vec<String>, total: usize },
     /// Writing the output failed.
     Io(io::Error),
 }
@@ -18,6 +20,14 @@ impl CliError {
     pub(crate) fn message(&self) -> String {
         match self {
             CliError::Input { message, .. } => message.clone(),
+            CliError::Files { failures, total } if failures.len() == 1 && *total == 1 => {
+                failures[0].clone()
+            }
+            CliError::Files { failures, total } => format!(
+                "{} of {total} files could not be read:\n  {}",
+                failures.len(),
+                failures.join("\n  ")
+            ),
             CliError::Io(e) => format!("cannot write output: {e}"),
         }
     }
@@ -25,7 +35,7 @@ impl CliError {
     pub(crate) fn hints(&self) -> &[String] {
         match self {
             CliError::Input { hints, .. } => hints,
-            CliError::Io(_) => &[],
+            CliError::Files { .. } | CliError::Io(_) => &[],
         }
     }
 

@@ -3,6 +3,7 @@
 mod codes;
 mod completions;
 mod explain;
+mod inspect;
 mod json;
 
 use std::process::ExitCode;
@@ -32,5 +33,6 @@ pub(crate) fn run(cli: Cli) -> Result<Status, CliError> {
             category,
         } => codes::run(format, hresults, category.as_deref()),
         Command::Completions { shell } => completions::run(shell),
+        Command::Inspect { files, format, all } => inspect::run(&files, format, all),
     }
 }

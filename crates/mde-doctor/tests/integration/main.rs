@@ -4,4 +4,5 @@
 mod codes;
 mod completions;
 mod explain;
+mod inspect;
 mod util;
