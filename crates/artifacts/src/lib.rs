@@ -13,6 +13,7 @@ pub mod dsregcmd;
 #[cfg(feature = "hive")]
 pub mod hive;
 pub mod keys;
+pub mod ldif;
 pub mod location;
 pub mod reg;
 pub mod snapshot;

@@ -5,6 +5,7 @@ use serde::Serialize;
 use crate::bundle::{Manifest, Probes};
 use crate::detect::Kind;
 use crate::dsregcmd::DsregStatus;
+use crate::ldif::Scp;
 use crate::location::{Diagnostic, Location};
 use crate::reg::{KeyPath, RegData, RegFile};
 
@@ -142,6 +143,8 @@ pub struct Snapshot {
     /// The first `dsregcmd /status` output of the bundle (others are listed in `artifacts`).
     pub dsregcmd: Option<Sourced<DsregStatus>>,
     pub probes: Option<Sourced<Probes>>,
+    /// Device-registration service connection points found in LDIF exports.
+    pub scps: Vec<Sourced<Scp>>,
 }
 
 impl Snapshot {

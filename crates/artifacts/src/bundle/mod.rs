@@ -83,6 +83,7 @@ fn snapshot(source: String, gathered: Gathered) -> Snapshot {
         registry: Registry::default(),
         dsregcmd: None,
         probes: None,
+        scps: Vec::new(),
     };
     for s in skipped {
         snap.artifacts.push(ArtifactInfo {
