@@ -79,6 +79,19 @@ pub fn read_hive(
         return Err(HiveError::NotAHive);
     }
     let header_problems = check_base_block(&bytes);
+    // notatin trusts the base block's root cell offset; a hostile one overflows it.
+    if bytes.len() >= 4096 {
+        let dword = |at: usize| {
+            u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+        };
+        let root = u64::from(dword(36));
+        let bins = (bytes.len() as u64 - 4096).min(u64::from(dword(40)));
+        if root + 4 > bins {
+            return Err(HiveError::Damaged(format!(
+                "offset 0x24: the root key cell offset {root:#x} lies outside the hive bins ({bins:#x} bytes)"
+            )));
+        }
+    }
     let mount = mount_point(hive_name);
     let hive_upper = hive_name.to_ascii_uppercase();
     let result = catch_unwind(AssertUnwindSafe(move || {

@@ -168,7 +168,10 @@ impl<R: BufRead> LdifReader<R> {
                     if line.len() + next.len() > self.max_line {
                         self.diagnostics.push(Diagnostic::new(
                             Location::Line(number),
-                            format!("line longer than {} bytes; the rest is dropped", self.max_line),
+                            format!(
+                                "line longer than {} bytes; the rest is dropped",
+                                self.max_line
+                            ),
                         ));
                         continue;
                     }
@@ -272,7 +275,12 @@ fn split(line: &str) -> Option<(&str, Result<LdifValue, String>)> {
     } else if let Some(url) = rest.strip_prefix('<') {
         Ok(LdifValue::Url(url.trim().to_string()))
     } else {
-        Ok(LdifValue::Text(rest.strip_prefix(' ').unwrap_or(rest).trim_end().to_string()))
+        Ok(LdifValue::Text(
+            rest.strip_prefix(' ')
+                .unwrap_or(rest)
+                .trim_end()
+                .to_string(),
+        ))
     };
     Some((name, value))
 }
@@ -322,7 +330,11 @@ pub fn base64_encode(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -403,7 +415,10 @@ bad line without colon\n";
         let records: Vec<_> = reader.by_ref().collect();
         assert_eq!(records.len(), 2);
         let scp = Scp::from_record(&records[0]).unwrap();
-        assert_eq!(scp.azure_ad_id.as_deref(), Some("3f1a9c2e-5b7d-4e8f-9a0b-1c2d3e4f5a6b"));
+        assert_eq!(
+            scp.azure_ad_id.as_deref(),
+            Some("3f1a9c2e-5b7d-4e8f-9a0b-1c2d3e4f5a6b")
+        );
         assert_eq!(scp.azure_ad_name.as_deref(), Some("contoso.com"));
         assert_eq!(records[0].first_text("changetype"), Some("add"));
         assert_eq!(records[1].dn, "CN=PC01,OU=Workstations,DC=contoso,DC=com");

@@ -245,6 +245,7 @@ impl Catalog {
             hresults,
             sources,
             categories: file.categories,
+            links: file.links,
         })
     }
 }

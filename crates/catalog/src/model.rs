@@ -211,6 +211,7 @@ pub struct Catalog {
     pub(crate) hresults: BTreeMap<u32, HResult>,
     pub(crate) sources: Vec<SourceInfo>,
     pub(crate) categories: BTreeMap<Category, String>,
+    pub(crate) links: BTreeMap<String, Link>,
 }
 
 impl Catalog {
@@ -239,6 +240,12 @@ impl Catalog {
 
     pub fn source(&self, id: &str) -> Option<&SourceInfo> {
         self.sources.iter().find(|s| s.id == id)
+    }
+
+    /// A documentation link by its key in `codes.toml` `[links]`, for other crates' data
+    /// files that cite the same documents.
+    pub fn link(&self, key: &str) -> Option<&Link> {
+        self.links.get(key)
     }
 
     /// What a category means, in one line.

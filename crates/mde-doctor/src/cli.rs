@@ -17,6 +17,24 @@ pub(crate) struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
+    /// Diagnose one device from its evidence bundle (a directory or .zip).
+    ///
+    /// Exit status: 0 when no finding is an error, 1 when one is, 2 when the bundle could
+    /// not be read.
+    #[command(
+        after_help = "Examples:\n  mde-doctor analyze examples/bundles/tenant-mismatch\n  mde-doctor analyze PC-0042.zip --format html --output PC-0042.html"
+    )]
+    Analyze {
+        /// The bundle: a directory or a .zip.
+        #[arg(value_name = "BUNDLE")]
+        bundle: std::path::PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
+        /// Write the report to this file instead of standard output.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<std::path::PathBuf>,
+    },
     /// Explain an enrollment status code or a hybrid-join error code.
     ///
     /// CODE is what the Defender portal or HKLM\SOFTWARE\Microsoft\SenseCM\EnrollmentStatus
@@ -80,6 +98,13 @@ pub(crate) enum Command {
 pub(crate) enum Format {
     Text,
     Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ReportFormat {
+    Text,
+    Json,
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

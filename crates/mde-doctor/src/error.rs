@@ -12,6 +12,13 @@ pub(crate) enum CliError {
     Input { message: String, hints: Vec<String> },
     /// Some of several input files could not be used (the others were processed).
     Files { failures: Vec<String>, total: usize },
+    /// The evidence could not be read at all.
+    Bundle(mde_artifacts::BundleError),
+    /// Writing a report file failed.
+    Write {
+        path: std::path::PathBuf,
+        source: io::Error,
+    },
     /// Writing the output failed.
     Io(io::Error),
 }
@@ -28,6 +35,10 @@ impl CliError {
                 failures.len(),
                 failures.join("\n  ")
             ),
+            CliError::Bundle(e) => e.to_string(),
+            CliError::Write { path, source } => {
+                format!("cannot write {}: {source}", path.display())
+            }
             CliError::Io(e) => format!("cannot write output: {e}"),
         }
     }
@@ -35,7 +46,8 @@ impl CliError {
     pub(crate) fn hints(&self) -> &[String] {
         match self {
             CliError::Input { hints, .. } => hints,
-            CliError::Files { .. } | CliError::Io(_) => &[],
+            CliError::Files { .. } | CliError::Io(_) | CliError::Write { .. } => &[],
+            CliError::Bundle(_) => &[],
         }
     }
 

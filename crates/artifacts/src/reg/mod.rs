@@ -3,10 +3,12 @@
 mod data;
 mod parse;
 mod path;
+mod write;
 
 pub use data::{RegData, StringBytes, type_name};
 pub use parse::{RegFormat, RegParseError, parse_reg};
 pub use path::KeyPath;
+pub use write::{to_reg_text, to_reg_utf16};
 
 use serde::Serialize;
 

@@ -4,4 +4,5 @@
 mod bundle;
 mod dsregcmd;
 mod fixtures;
+mod fuzz_regressions;
 mod registry;

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+mod analyze;
 mod codes;
 mod completions;
 mod explain;
@@ -14,18 +15,26 @@ use crate::error::CliError;
 /// What a successful command tells the shell.
 pub(crate) enum Status {
     Success,
+    /// The analysis found an error on the device.
+    Findings,
 }
 
 impl From<Status> for ExitCode {
     fn from(status: Status) -> ExitCode {
         match status {
             Status::Success => ExitCode::SUCCESS,
+            Status::Findings => ExitCode::from(1),
         }
     }
 }
 
 pub(crate) fn run(cli: Cli) -> Result<Status, CliError> {
     match cli.command {
+        Command::Analyze {
+            bundle,
+            format,
+            output,
+        } => analyze::run(&bundle, format, output.as_deref()),
         Command::Explain { code, format } => explain::run(&code, format),
         Command::Codes {
             format,

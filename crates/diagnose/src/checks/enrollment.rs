@@ -1,0 +1,63 @@
+//! The EnrollmentStatus value, read through the catalog.
+
+use crate::context::{Ctx, SENSECM};
+use crate::model::{Finding, Severity};
+use crate::texts::{finding, resolve_links};
+
+pub(crate) fn check(ctx: &mut Ctx<'_>, out: &mut Vec<Finding>) {
+    let Some((value, evidence)) = ctx.reg_with_evidence(SENSECM, "EnrollmentStatus") else {
+        ctx.missing
+            .push(r"HKLM\SOFTWARE\Microsoft\SenseCM (EnrollmentStatus)".into());
+        out.push(finding("enrollment.missing", &[], vec![]));
+        return;
+    };
+    let Some(code) = value.data.as_u64() else {
+        out.push(finding("enrollment.missing", &[], vec![evidence]));
+        return;
+    };
+    let catalog = mde_catalog::builtin();
+    let Some(entry) = u32::try_from(code).ok().and_then(|c| catalog.code(c)) else {
+        let mut f = finding("enrollment.missing", &[], vec![evidence]);
+        f.severity = Severity::Warning;
+        f.title = format!("Enrollment status {code} is not known to any public source");
+        f.root_cause = format!(
+            "EnrollmentStatus is {code}, which no version of Microsoft's documentation or of the MDE Client Analyzer explains."
+        );
+        f.actions =
+            vec!["Run the MDE Client Analyzer and open a support case with its results.".into()];
+        out.push(f);
+        return;
+    };
+    let severity = match entry.severity {
+        mde_catalog::Severity::Ok | mde_catalog::Severity::Info => Severity::Info,
+        mde_catalog::Severity::Warning => Severity::Warning,
+        mde_catalog::Severity::Error => Severity::Error,
+    };
+    let mut f = finding(
+        "enrollment.status",
+        &[
+            ("code", code.to_string()),
+            ("status", entry.status.clone()),
+            ("meaning", entry.meaning.clone()),
+        ],
+        vec![evidence],
+    );
+    f.severity = severity;
+    f.code = Some(entry.code);
+    f.actions = entry.actions.clone();
+    let keys: Vec<String> = Vec::new();
+    f.links = entry
+        .docs
+        .iter()
+        .map(|l| crate::model::Link {
+            title: l.title.clone(),
+            url: l.url.clone(),
+        })
+        .chain(resolve_links(&keys, catalog))
+        .collect();
+    f.docs = f.links.iter().map(|l| l.url.clone()).collect();
+    if let Some(d) = &entry.disagreement {
+        f.root_cause = format!("{} (Sources disagree: {d})", f.root_cause);
+    }
+    out.push(f);
+}

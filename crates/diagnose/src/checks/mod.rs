@@ -1,0 +1,36 @@
+//! The checks: small independent functions over the snapshot, each adding findings. A check
+//! whose evidence is missing says what to collect instead of guessing.
+
+mod authority;
+mod dsreg;
+mod enrollment;
+mod evidence;
+mod join;
+mod network;
+mod onboarding;
+mod os;
+mod scp;
+mod tenant;
+
+use crate::context::Ctx;
+use crate::model::Finding;
+
+/// A check: reads the context, adds findings.
+pub(crate) type Check = fn(&mut Ctx<'_>, &mut Vec<Finding>);
+
+/// Every check, in report order.
+pub(crate) const CHECKS: &[(&str, Check)] = &[
+    ("enrollment", enrollment::check),
+    ("onboarding", onboarding::check),
+    ("os", os::check),
+    ("join", join::check),
+    ("tenant", tenant::check),
+    ("scp", scp::check),
+    ("dsreg", dsreg::check),
+    ("authority", authority::check),
+    ("network", network::check),
+    ("evidence", evidence::check),
+];
+
+pub(crate) use join::states as join_states;
+pub(crate) use os::facts as os_facts;

@@ -1,0 +1,144 @@
+//! What a diagnosis says. The JSON of these types is mde-doctor's `analyze --format json`
+//! output: add fields, do not rename them.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn key(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// A piece of evidence a finding rests on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Evidence {
+    /// Path inside the bundle (`registry/sensecm.reg`).
+    pub artifact: String,
+    /// Where in it, for people: `line 6`, `offset 0x2110`, `HKLM\…\SenseCM, line 6`.
+    pub location: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u64>,
+    /// The value or line as read (from the device: untrusted, escape it when rendering).
+    pub excerpt: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Link {
+    pub title: String,
+    pub url: String,
+}
+
+/// One conclusion.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// Stable identifier (`tenant.scp-mismatch`).
+    pub id: String,
+    pub severity: Severity,
+    /// The enrollment status code this finding explains or leads to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<u32>,
+    pub title: String,
+    pub root_cause: String,
+    pub actions: Vec<String>,
+    pub docs: Vec<String>,
+    pub links: Vec<Link>,
+    pub evidence: Vec<Evidence>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// Security management manages the device and nothing is wrong.
+    Healthy,
+    /// Something stops or degrades security management.
+    Failing,
+    /// Not enough evidence to tell, and nothing wrong found in what there is.
+    Incomplete,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Device {
+    pub hostname: Option<String>,
+    /// `Windows 11 Enterprise` (Windows 11 still says "Windows 10" in ProductName; the build
+    /// decides).
+    pub os: Option<String>,
+    /// `22631.4460`
+    pub build: Option<String>,
+    pub edition: Option<String>,
+    /// `None` when the OS is unknown.
+    pub in_scope: Option<bool>,
+    pub domain: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Enrollment {
+    pub code: u32,
+    pub status: String,
+    pub category: String,
+    pub documented: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct JoinStates {
+    /// `entra_joined`, `hybrid_joined`, `domain_joined`, `on_prem_drs_joined`, `not_joined`.
+    pub current: Option<String>,
+    pub after_onboarding: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// One line of the report's device sections.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Detail {
+    /// `general` (General device details) or `configuration` (Device configuration
+    /// management details).
+    pub section: String,
+    pub label: String,
+    pub value: String,
+    /// Where it was read (`registry/sensecm.reg, line 6`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+/// The diagnosis of one device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnosis {
+    pub source: String,
+    pub device: Device,
+    pub enrollment: Option<Enrollment>,
+    pub join_state: JoinStates,
+    pub verdict: Verdict,
+    /// Evidence the checks wanted and the bundle did not have.
+    pub missing: Vec<String>,
+    /// The device sections of the report, in order.
+    pub details: Vec<Detail>,
+    /// Errors first, then warnings, then information.
+    pub findings: Vec<Finding>,
+}
+
+impl Diagnosis {
+    pub fn has_errors(&self) -> bool {
+        self.findings.iter().any(|f| f.severity == Severity::Error)
+    }
+
+    pub fn count(&self, severity: Severity) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .count()
+    }
+}

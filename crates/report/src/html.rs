@@ -1,0 +1,78 @@
+//! The HTML report: one self-contained file (inline CSS, no script, no external asset),
+//! with the MDE Client Analyzer's sections — General device details, Device configuration
+//! management details, Detailed results — and every finding's evidence.
+
+use askama::Template;
+use mde_diagnose::{Detail, Diagnosis, Finding, Severity, Verdict};
+
+#[derive(Template)]
+#[template(path = "report.html")]
+struct Report<'a> {
+    d: &'a Diagnosis,
+    title: String,
+    verdict: &'static str,
+    verdict_class: &'static str,
+    general: Vec<&'a Detail>,
+    configuration: Vec<&'a Detail>,
+    errors: usize,
+    warnings: usize,
+    infos: usize,
+    findings: Vec<FindingView<'a>>,
+    version: &'static str,
+}
+
+struct FindingView<'a> {
+    f: &'a Finding,
+    class: &'static str,
+    label: &'static str,
+}
+
+pub fn render_html(d: &Diagnosis) -> String {
+    let (verdict, verdict_class) = match d.verdict {
+        Verdict::Healthy => ("Healthy: security management manages this device", "ok"),
+        Verdict::Failing => (
+            "Failing: security management does not work on this device",
+            "error",
+        ),
+        Verdict::Incomplete => ("Incomplete: not enough evidence to decide", "warning"),
+    };
+    let findings = d
+        .findings
+        .iter()
+        .map(|f| FindingView {
+            f,
+            class: f.severity.key(),
+            label: match f.severity {
+                Severity::Error => "Error",
+                Severity::Warning => "Warning",
+                Severity::Info => "Info",
+            },
+        })
+        .collect();
+    let report = Report {
+        d,
+        title: d
+            .device
+            .hostname
+            .clone()
+            .unwrap_or_else(|| "unknown device".into()),
+        verdict,
+        verdict_class,
+        general: d
+            .details
+            .iter()
+            .filter(|x| x.section == "general")
+            .collect(),
+        configuration: d
+            .details
+            .iter()
+            .filter(|x| x.section == "configuration")
+            .collect(),
+        errors: d.count(Severity::Error),
+        warnings: d.count(Severity::Warning),
+        infos: d.count(Severity::Info),
+        findings,
+        version: env!("CARGO_PKG_VERSION"),
+    };
+    report.render().expect("the report template renders")
+}
