@@ -61,8 +61,14 @@ pub(crate) fn details(
     push("general", "Evidence", Some(snap.source.clone()), None);
 
     let reg = |key: &str, name: &str| {
-        ctx.reg_with_evidence(key, name)
-            .map(|(v, e)| (v.data.display(), format!("{}, {}", e.artifact, e.location)))
+        ctx.reg_with_evidence(key, name).map(|(v, e)| {
+            let place = match (e.line, e.offset) {
+                (Some(n), _) => format!("{}, line {n}", e.artifact),
+                (None, Some(o)) => format!("{}, offset {o:#x}", e.artifact),
+                _ => e.artifact.clone(),
+            };
+            (v.data.display(), place)
+        })
     };
     if let Some(e) = enrollment {
         let src = reg(SENSECM, "EnrollmentStatus").map(|(_, s)| s);

@@ -194,9 +194,20 @@ fn read_one(
             }
             Err(reason) => (ArtifactStatus::Damaged { reason }, Vec::new()),
         },
-        Kind::HiveLog | Kind::Evtx | Kind::EventXml | Kind::Ldif => {
-            (ArtifactStatus::Listed, Vec::new())
+        Kind::Ldif => {
+            let mut reader = crate::ldif::LdifReader::new(file.bytes.as_slice());
+            for record in reader.by_ref() {
+                if let Some(scp) = crate::ldif::Scp::from_record(&record) {
+                    snap.scps.push(Sourced {
+                        artifact: file.path.clone(),
+                        value: scp,
+                    });
+                }
+            }
+            let diagnostics = reader.take_diagnostics();
+            (partial_or_read(&diagnostics), diagnostics)
         }
+        Kind::HiveLog | Kind::Evtx | Kind::EventXml => (ArtifactStatus::Listed, Vec::new()),
         Kind::Zip => (
             ArtifactStatus::Skipped {
                 reason: "archives inside a bundle are not opened".into(),

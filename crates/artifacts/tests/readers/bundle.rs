@@ -38,6 +38,10 @@ fn write_bundle(dir: &Path) {
         b"ElfFile\0 (listed only)",
     );
     put("notes/readme.txt", b"collected by the help desk");
+    put(
+        "ad/scp.ldif",
+        b"dn: CN=62a0ff2e-97b9-4513-943f-0d221bd30080,CN=Device Registration Configuration,CN=Servi\r\n ces,CN=Configuration,DC=contoso,DC=com\r\nchangetype: add\r\nkeywords: azureADName:contoso.com\r\nkeywords: azureADId:3f1a9c2e-5b7d-4e8f-9a0b-1c2d3e4f5a6b\r\n\r\n",
+    );
 }
 
 fn zip_dir(dir: &Path, extra: &[(&str, &[u8])]) -> Vec<u8> {
@@ -143,6 +147,13 @@ fn directory_and_zip_give_the_same_snapshot() {
     let probes = &s.probes.as_ref().unwrap().value;
     assert_eq!(probes.clock.as_ref().unwrap().skew_seconds, Some(312.5));
     assert_eq!(probes.endpoints[0].tcp.as_deref(), Some("failed"));
+    let scp = &s.scps[0];
+    assert_eq!(scp.artifact, "ad/scp.ldif");
+    assert_eq!(
+        scp.value.azure_ad_id.as_deref(),
+        Some("3f1a9c2e-5b7d-4e8f-9a0b-1c2d3e4f5a6b")
+    );
+    assert_eq!(scp.value.keywords[1].1, Location::Line(5));
     let kind_of = |p: &str| s.artifacts.iter().find(|a| a.path == p).unwrap();
     assert_eq!(
         kind_of("events/Microsoft-Windows-AAD%4Operational.evtx").kind,

@@ -70,6 +70,12 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, out: &mut Vec<Finding>) {
             ],
             e,
         );
+        // "AADSTS90002: Tenant … not found": the SCP names a tenant that does not exist
+        // (or is not the Defender tenant's).
+        let tenant_not_found = d
+            .server_message
+            .as_deref()
+            .is_some_and(|m| m.contains("AADSTS90002"));
         if let Some(h) = known {
             f.actions = h.actions.clone();
             f.links.extend(h.docs.iter().map(|l| crate::model::Link {
@@ -79,6 +85,13 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, out: &mut Vec<Finding>) {
             f.links.dedup_by(|a, b| a.url == b.url);
             f.docs = f.links.iter().map(|l| l.url.clone()).collect();
             f.code = code_for(h.code);
+        }
+        if tenant_not_found {
+            f.code = Some(15);
+            f.actions.insert(
+                0,
+                "The server does not know the tenant the service connection point names: correct the SCP keywords (azureADId:, azureADName:) to the Defender tenant's Entra tenant.".into(),
+            );
         }
         if f.actions.is_empty() {
             f.actions
@@ -147,6 +160,8 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, out: &mut Vec<Finding>) {
 /// Enrollment status codes that registration errors lead to.
 fn code_for(hresult: u32) -> Option<u32> {
     match hresult {
+        0x8007054b => Some(38),
+        0x80070576 => Some(40),
         0x801c001d => Some(16),
         0x80072ee7 => Some(41),
         0x801c03f2 => Some(37),

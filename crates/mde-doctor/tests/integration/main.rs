@@ -1,6 +1,7 @@
 //! Integration tests: the real `mde-doctor` binary, driven through [`util::Test`].
 //! One module per topic.
 
+mod analyze;
 mod codes;
 mod completions;
 mod explain;

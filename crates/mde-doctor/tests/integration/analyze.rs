@@ -1,0 +1,270 @@
+//! `analyze`: every example bundle's diagnosis, evidence locations, HTML safety, partial
+//! bundles.
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+use crate::util::Test;
+
+fn examples() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/bundles")
+}
+
+fn analyze_json(bundle: &str, expected_status: i32) -> Value {
+    Test::new()
+        .args(["analyze", "--format", "json", bundle])
+        .run()
+        .status(expected_status)
+        .json()
+}
+
+#[test]
+fn every_example_bundle_gives_its_expected_root_cause() {
+    let text = std::fs::read_to_string(examples().join("scenarios.toml")).unwrap();
+    let table: toml::Table = toml::from_str(&text).unwrap();
+    let scenarios = table["scenario"].as_array().unwrap();
+    assert!(scenarios.len() >= 12, "{} scenarios", scenarios.len());
+    for s in scenarios {
+        let name = s["name"].as_str().unwrap();
+        let verdict = s["verdict"].as_str().unwrap();
+        let bundle = examples().join(name);
+        let run = Test::new()
+            .args(["analyze", "--format", "json", bundle.to_str().unwrap()])
+            .run();
+        let d = run.json();
+        // Exit 1 exactly when a finding is an error (configmgr fails with warnings only).
+        let errors = d["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["severity"] == "error");
+        run.status(if errors { 1 } else { 0 });
+        assert_eq!(d["verdict"], verdict, "{name}");
+        let want = s["finding"].as_str().unwrap();
+        let code = s.get("code").and_then(|c| c.as_integer());
+        let findings = d["findings"].as_array().unwrap();
+        let hit = findings
+            .iter()
+            .find(|f| f["id"] == want && code.is_none_or(|c| f["code"].as_i64() == Some(c)));
+        assert!(
+            hit.is_some(),
+            "{name}: no {want} (code {code:?}) in {findings:#?}"
+        );
+        let hit = hit.unwrap();
+        assert!(
+            !hit["evidence"].as_array().unwrap().is_empty(),
+            "{name}: {want} without evidence"
+        );
+        if verdict == "healthy" {
+            let noisy: Vec<&Value> = findings
+                .iter()
+                .filter(|f| f["severity"] != "info")
+                .collect();
+            assert!(noisy.is_empty(), "healthy bundle has {noisy:#?}");
+            assert_eq!(d["enrollment"]["code"], 1);
+            assert_eq!(d["device"]["in_scope"], true);
+        }
+    }
+}
+
+/// The line a text appears on, found independently of mde-doctor's readers.
+fn line_of(path: &PathBuf, needle: &str) -> u64 {
+    let bytes = std::fs::read(path).unwrap();
+    let text = if bytes.starts_with(&[0xFF, 0xFE]) {
+        let units: Vec<u16> = bytes[2..]
+            .chunks_exact(2)
+            .map(|p| u16::from_le_bytes([p[0], p[1]]))
+            .collect();
+        String::from_utf16(&units).unwrap()
+    } else {
+        String::from_utf8(bytes).unwrap()
+    };
+    text.lines().position(|l| l.contains(needle)).unwrap() as u64 + 1
+}
+
+#[test]
+fn evidence_points_at_the_right_file_and_line() {
+    let bundle = examples().join("tenant-mismatch");
+    let d = analyze_json(bundle.to_str().unwrap(), 1);
+    let finding = d["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "tenant.scp-mismatch")
+        .unwrap();
+    let evidence = finding["evidence"].as_array().unwrap();
+    let sensecm = evidence
+        .iter()
+        .find(|e| e["artifact"] == "registry/sensecm.reg")
+        .unwrap();
+    assert_eq!(
+        sensecm["line"],
+        line_of(&bundle.join("registry/sensecm.reg"), "\"TenantId\"")
+    );
+    let scp = evidence
+        .iter()
+        .find(|e| e["artifact"] == "ad/scp.ldif")
+        .unwrap();
+    assert_eq!(
+        scp["line"],
+        line_of(&bundle.join("ad/scp.ldif"), "azureADId")
+    );
+    assert!(
+        scp["excerpt"]
+            .as_str()
+            .unwrap()
+            .contains("7c2e4b1a-9d8f-4e3c-a1b2-c3d4e5f6a7b8")
+    );
+
+    let bundle = examples().join("not-synced");
+    let d = analyze_json(bundle.to_str().unwrap(), 1);
+    let f = d["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "dsreg.device-not-synced")
+        .unwrap();
+    let msg = f["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["excerpt"].as_str().unwrap().starts_with("Server Message"))
+        .unwrap();
+    assert_eq!(msg["artifact"], "dsregcmd-status.txt");
+    assert_eq!(
+        msg["line"],
+        line_of(&bundle.join("dsregcmd-status.txt"), "Server Message")
+    );
+}
+
+#[test]
+fn json_has_the_promised_shape() {
+    let d = analyze_json(examples().join("clock-skew").to_str().unwrap(), 1);
+    for key in ["device", "enrollment", "join_state", "verdict", "findings"] {
+        assert!(!d[key].is_null(), "{key}");
+    }
+    assert_eq!(d["device"]["hostname"], "PC-0040");
+    assert_eq!(d["join_state"]["current"], "domain_joined");
+    assert_eq!(d["join_state"]["after_onboarding"], "hybrid_joined");
+    let f = &d["findings"][0];
+    for key in [
+        "id",
+        "severity",
+        "title",
+        "root_cause",
+        "actions",
+        "docs",
+        "evidence",
+    ] {
+        assert!(!f[key].is_null(), "finding lacks {key}");
+    }
+}
+
+#[test]
+fn html_report_escapes_what_came_from_the_device() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("b");
+    copy_dir(&examples().join("healthy"), &bundle);
+    std::fs::write(
+        bundle.join("manifest.json"),
+        r#"{"hostname": "<script>alert(1)</script>", "collector": "<img src=x onerror=alert(2)>"}"#,
+    )
+    .unwrap();
+    let out = dir.path().join("report.html");
+    Test::new()
+        .args([
+            "analyze",
+            "--format",
+            "html",
+            "--output",
+            out.to_str().unwrap(),
+            bundle.to_str().unwrap(),
+        ])
+        .run()
+        .status(0);
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(!html.contains("<script"), "a script element in the report");
+    assert!(!html.contains("<img"), "an img element in the report");
+    assert!(html.contains("&#60;script&#62;alert(1)&#60;/script&#62;"));
+    for section in [
+        "General device details",
+        "Device configuration management details",
+        "Detailed results",
+    ] {
+        assert!(html.contains(section), "{section}");
+    }
+    assert!(
+        !html.contains("http://") || !html.contains("src=\"http"),
+        "no external assets"
+    );
+}
+
+#[test]
+fn a_partial_bundle_runs_every_check_it_can() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = dir.path();
+    std::fs::copy(
+        examples().join("scp-missing/dsregcmd-status.txt"),
+        b.join("dsregcmd-status.txt"),
+    )
+    .unwrap();
+    let d = analyze_json(b.to_str().unwrap(), 1);
+    let ids: Vec<&str> = d["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"scp.missing"), "{ids:?}");
+    assert!(ids.contains(&"enrollment.missing"), "{ids:?}");
+    assert!(ids.contains(&"probes.missing"), "{ids:?}");
+    let missing = d["missing"].as_array().unwrap();
+    assert!(
+        missing
+            .iter()
+            .any(|m| m.as_str().unwrap().contains("SenseCM")),
+        "{missing:?}"
+    );
+    Test::new()
+        .args(["analyze", b.to_str().unwrap()])
+        .run()
+        .status(1)
+        .stdout_contains("Not in the evidence");
+}
+
+#[test]
+fn empty_or_missing_bundles() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = analyze_json(dir.path().to_str().unwrap(), 0);
+    assert_eq!(d["verdict"], "incomplete");
+    Test::new()
+        .args(["analyze", dir.path().join("nope").to_str().unwrap()])
+        .run()
+        .status(2)
+        .stderr_contains("nope");
+}
+
+#[test]
+fn text_report_groups_by_severity() {
+    Test::new()
+        .args(["analyze", examples().join("connectivity").to_str().unwrap()])
+        .run()
+        .status(1)
+        .stdout_contains("FAILING")
+        .stdout_contains("Errors")
+        .stdout_contains("enrollment.dm.microsoft.com is unreachable (TCP failed)")
+        .stdout_contains("probes.json");
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}

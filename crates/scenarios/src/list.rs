@@ -1,0 +1,250 @@
+//! The scenarios: one healthy device and one per failure the documentation names.
+
+use crate::{Endpoint, Expect, Join, OTHER_TENANT, Os, PreJoin, Probes, Scenario, Scp};
+
+fn expect(finding: &'static str, code: Option<u32>) -> Expect {
+    Expect {
+        finding,
+        code,
+        verdict: "failing",
+    }
+}
+
+fn unreachable(url: &'static str, stage: &'static str, error: &'static str) -> Endpoint {
+    let (dns, tcp, tls) = match stage {
+        "dns" => ("failed", "skipped", "skipped"),
+        "tcp" => ("ok", "failed", "skipped"),
+        _ => ("ok", "ok", "failed"),
+    };
+    Endpoint {
+        url,
+        dns,
+        tcp,
+        tls,
+        error: Some(error),
+    }
+}
+
+/// Every scenario, in the order the examples list them.
+pub fn scenarios() -> Vec<Scenario> {
+    vec![
+        Scenario {
+            name: "healthy",
+            description: "Hybrid-joined Windows 11 23H2 enrolled in security management",
+            hostname: "PC-0001",
+            expect: Expect { finding: "enrollment.status", code: Some(1), verdict: "healthy" },
+            ..Scenario::default()
+        },
+        Scenario {
+            name: "tenant-mismatch",
+            description: "The SCP names another Entra tenant than the Defender tenant's (15)",
+            hostname: "PC-0015",
+            enrollment_status: Some(15),
+            join: Join::Domain,
+            scp: Some(Scp::Entra { tenant: OTHER_TENANT, name: "fabrikam.com" }),
+            pre_join: Some(PreJoin {
+                ad_configuration_test: "PASS",
+                drs_discovery_test: "PASS",
+                error_phase: "join",
+                client_error_code: "0x801c03f2",
+                server_error_code: Some("DirectoryError"),
+                server_message: Some(format!("AADSTS90002: Tenant '{OTHER_TENANT}' not found.")),
+                registration_type: "sync",
+            }),
+            expect: expect("tenant.scp-mismatch", Some(15)),
+            ..Scenario::default()
+        },
+        Scenario {
+            name: "scp-missing",
+            description: "Domain joined, no service connection point in the forest (16)",
+            hostname: "PC-0016",
+            enrollment_status: Some(16),
+            join: Join::Domain,
+            scp: None,
+            pre_join: Some(PreJoin {
+                ad_configuration_test: "FAIL [0x80070002]",
+                drs_discovery_test: "SKIPPED",
+                error_phase: "discover",
+                client_error_code: "0x801c001d",
+                ..PreJoin::default()
+            }),
+            expect: expect("scp.missing", Some(16)),
+            ..Scenario::default()
+        },
+        Scenario {
+            name: "scp-enterprise-drs",
+            description: "The SCP points at an on-premises AD FS device registration service (17)",
+            hostname: "PC-0017",
+            enrollment_status: Some(17),
+            join: Join::Domain,
+            scp: Some(Scp::EnterpriseDrs { fqdn: "adfs.contoso.com" }),
+            pre_join: Some(PreJoin {
+                ad_configuration_test: "PASS",
+                drs_discovery_test: "FAIL [0x801c0021/0x80072ee7]",
+                error_phase: "discover",
+                client_error_code: "0x801c0021",
+                ..PreJoin::default()
+            }),
+            expect: expect("scp.enterprise-drs", Some(17)),
+            ..Scenario::default()
+        },
+        Scenario {
+            name: "connectivity",
+            description: "A firewall blocks the Intune enrollment and check-in endpoints (13)",
+            hostname: "PC-0013",
+            enrollment_status: Some(13),
+            join: Join::Entra,
+            scp: None,
+            probes: Probes {
+                endpoints: vec![
+                    unreachable("https://enrollment.dm.microsoft.com", "tcp", "connection timed out (WSAETIMEDOUT)"),
+                    unreachable("https://checkin.dm.microsoft.com", "tls", "certificate issued by an untrusted root (TLS inspection)"),
+                    Endpoint { url: "https://discovery.dm.microsoft.com", dns: "ok", tcp: "ok", tls: "ok", error: None },
+                    Endpoint { url: "https://login.microsoftonline.com", dns: "ok", tcp: "ok", tls: "ok", error: None },
+                    Endpoint { url: "https://enterpriseregistration.windows.net", dns: "ok", tcp: "ok", tls: "ok", error: None },
+                ],
+                ..Probes::healthy()
+            },
+            expect: expect("net.endpoint-unreachable", Some(13)),
+            ..Scenario::default()
+        },
+        Scenario {
+            name: "dns-not-domain",
+            description: "The device uses the router for DNS, not the domain controllers (38)",
+            hostname: "PC-0038",
+            enrollment_status: Some(38),
+            join: Join::Domain,
+            pre_join: Some(PreJoin {
+                ad_configuration_test: "SKIPPED",
+                drs_discovery_test: "SKIPPED",
+                error_phase: "pre-check",
+                client_error_code: "0x8007054b",
+                ..PreJoin::default()
+            }),
+            probes: Probes { dns_servers: vec!["192.168.1.1"], ..Probes::healthy() },
+            expect: expect("net.dns-not-dc", Some(38)),
+            ..Scenario::default()
+        },
+        Scenario {
+            name: "name-resolution",
+            description: "Entra ID endpoints do not resolve (41)",
+            hostname: "PC-0041",
+            enrollment_status: Some(41),
+            join: Join::Domain,
+            pre_join: Some(PreJoin {
+                ad_configuration_test: "PASS",
+                drs_discovery_test: "FAIL [0x801c0021/0x80072ee7]",
+                error_phase: "discover",
+                client_error_code: "0x801c0021",
+                ..PreJoin::default()
+            }),
+            probes: Probes {
+                failed_lookups: vec![
+                    ("login.microsoftonline.com", "DNS name does not exist (NXDOMAIN)"),
+                    ("enterpriseregistration.windows.net", "DNS name does not exist (NXDOMAIN)"),
+                ],
+                endpoints: vec![
+                    unreachable("https://login.microsoftonline.com", "dns", "DNS name does not exist"),
+                    unreachable("https://enterpriseregistration.windows.net", "dns", "DNS name does not exist"),
+                ],
+                ..Probes::healthy()
+            },
+            expect: expect("net.name-resolution", Some(41)),
+            ..Scenario::default()
+        },
+        Scenario {
+            name: "clock-skew",
+            description: "The device clock is 15 minutes ahead (40)",
+            hostname: "PC-0040",
+            enrollment_status: Some(40),
+            join: Join::Domain,
+            probes: Probes { skew_seconds: 903.4, ..Probes::healthy() },
+            expect: expect("clock.skew", Some(40)),
+            ..Scenario::default()
+        },
+        Scenario {
+            name: "configmgr",
+            description: "Configuration Manager manages Defender and keeps security management off (4)",
+            hostname: "PC-0004",
+            enrollment_status: Some(4),
+            managed_defender_product_type: Some(7),
+            configmgr_client: true,
+            expect: expect("authority.configmgr", Some(4)),
+            ..Scenario::default()
+        },
+        Scenario {
+            name: "intune-switch-off",
+            description: "Intune does not allow Defender for Endpoint to enforce security configurations (44)",
+            hostname: "PC-0044",
+            enrollment_status: Some(44),
+            expect: expect("enrollment.status", Some(44)),
+            ..Scenario::default()
+        },
+        Scenario {
+            name: "unsupported-os",
+            description: "Windows 10 Home: the edition is not supported",
+            hostname: "PC-HOME",
+            os: Os {
+                product: "Windows 10 Home",
+                edition: "Core",
+                build: 19045,
+                ubr: 5131,
+                installation: "Client",
+            },
+            enrollment_status: Some(2),
+            join: Join::None,
+            scp: None,
+            expect: expect("os.unsupported-edition", None),
+            ..Scenario::default()
+        },
+        Scenario {
+            name: "update-required",
+            description: "Windows Server 2019 without the April 2023 update (KB5025229)",
+            hostname: "SRV-2019",
+            os: Os {
+                product: "Windows Server 2019 Datacenter",
+                edition: "ServerDatacenter",
+                build: 17763,
+                ubr: 3887,
+                installation: "Server",
+            },
+            enrollment_status: Some(7),
+            expect: expect("os.update-required", None),
+            ..Scenario::default()
+        },
+        Scenario {
+            name: "not-onboarded",
+            description: "The Defender sensor never onboarded: no security management either",
+            hostname: "PC-NOMDE",
+            enrollment_status: None,
+            onboarding_state: 0,
+            expect: expect("onboarding.not-onboarded", None),
+            ..Scenario::default()
+        },
+        Scenario {
+            name: "not-synced",
+            description: "Entra Connect does not sync the computer object: sync join finds no device (37)",
+            hostname: "SRV-0037",
+            os: Os {
+                product: "Windows Server 2022 Standard",
+                edition: "ServerStandard",
+                build: 20348,
+                ubr: 2849,
+                installation: "Server",
+            },
+            enrollment_status: Some(37),
+            join: Join::Domain,
+            pre_join: Some(PreJoin {
+                ad_configuration_test: "PASS",
+                drs_discovery_test: "PASS",
+                error_phase: "join",
+                client_error_code: "0x801c03f2",
+                server_error_code: Some("DirectoryError"),
+                server_message: Some("The device object by the given id (4d9b2c1e-8f7a-4b6c-9d5e-3a2b1c0d9e8f) isn't found.".into()),
+                registration_type: "sync",
+            }),
+            expect: expect("dsreg.device-not-synced", Some(37)),
+            ..Scenario::default()
+        },
+    ]
+}
