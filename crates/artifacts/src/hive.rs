@@ -231,6 +231,16 @@ fn current_control_set(parser: &mut Parser) -> Option<String> {
 
 /// Deep enough for any real hive; deeper nesting is a damaged or hostile file.
 const MAX_DEPTH: usize = 512;
+/// More keys than any real hive (a large SOFTWARE hive has well under a million).
+const MAX_KEYS: usize = 4_000_000;
+
+/// Walk state: key cells already read, so a subkey list that points back at an ancestor (a
+/// damaged or hostile hive) cannot loop.
+#[derive(Default)]
+struct Walk {
+    seen: std::collections::HashSet<usize>,
+    reported_cycle: bool,
+}
 
 fn walk(
     parser: &mut Parser,
@@ -241,6 +251,39 @@ fn walk(
     out: &mut RegFile,
     depth: usize,
 ) {
+    walk_inner(
+        parser,
+        key,
+        display_path,
+        mount,
+        recursive,
+        out,
+        depth,
+        &mut Walk::default(),
+    );
+}
+
+#[allow(clippy::too_many_arguments)]
+fn walk_inner(
+    parser: &mut Parser,
+    key: &mut CellKeyNode,
+    display_path: &str,
+    mount: &KeyPath,
+    recursive: bool,
+    out: &mut RegFile,
+    depth: usize,
+    state: &mut Walk,
+) {
+    if !state.seen.insert(key.file_offset_absolute) || state.seen.len() > MAX_KEYS {
+        if !state.reported_cycle {
+            state.reported_cycle = true;
+            out.diagnostics.push(Diagnostic::new(
+                Location::Offset(key.file_offset_absolute as u64),
+                "a subkey list points back at a key already read (a damaged hive); the loop is not followed",
+            ));
+        }
+        return;
+    }
     let path = if display_path.is_empty() {
         mount.clone()
     } else {
@@ -279,6 +322,6 @@ fn walk(
         } else {
             format!("{display_path}\\{}", sub.key_name)
         };
-        walk(parser, &mut sub, &child, mount, true, out, depth + 1);
+        walk_inner(parser, &mut sub, &child, mount, true, out, depth + 1, state);
     }
 }

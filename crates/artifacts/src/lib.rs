@@ -10,6 +10,7 @@
 pub mod bundle;
 pub mod detect;
 pub mod dsregcmd;
+pub mod events;
 #[cfg(feature = "hive")]
 pub mod hive;
 pub mod keys;

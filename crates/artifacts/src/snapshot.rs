@@ -5,6 +5,7 @@ use serde::Serialize;
 use crate::bundle::{Manifest, Probes};
 use crate::detect::Kind;
 use crate::dsregcmd::DsregStatus;
+use crate::events::EventLog;
 use crate::ldif::Scp;
 use crate::location::{Diagnostic, Location};
 use crate::reg::{KeyPath, RegData, RegFile};
@@ -55,6 +56,9 @@ pub struct ArtifactInfo {
     pub path: String,
     pub kind: Kind,
     pub size: u64,
+    /// Events read, for event logs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub records: Option<usize>,
     #[serde(flatten)]
     pub status: ArtifactStatus,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -145,6 +149,9 @@ pub struct Snapshot {
     pub probes: Option<Sourced<Probes>>,
     /// Device-registration service connection points found in LDIF exports.
     pub scps: Vec<Sourced<Scp>>,
+    /// Event logs (`.evtx`, XML exports); their record counts are in `artifacts`.
+    #[serde(skip)]
+    pub events: Vec<Sourced<EventLog>>,
 }
 
 impl Snapshot {

@@ -117,6 +117,7 @@ pub(crate) fn evidence(
         location,
         line,
         offset,
+        record: None,
         excerpt,
     }
 }

@@ -10,6 +10,7 @@ mod checks;
 mod context;
 mod data;
 mod details;
+pub mod events;
 mod model;
 mod texts;
 

@@ -32,6 +32,9 @@ pub struct Evidence {
     pub line: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<u64>,
+    /// Event record id, for event logs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record: Option<u64>,
     /// The value or line as read (from the device: untrusted, escape it when rendering).
     pub excerpt: String,
 }

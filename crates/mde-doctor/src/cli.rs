@@ -35,6 +35,35 @@ pub(crate) enum Command {
         #[arg(long, short, value_name = "FILE")]
         output: Option<std::path::PathBuf>,
     },
+    /// Timeline of the events that explain registration and onboarding failures, from
+    /// .evtx files and XML exports (wevtutil qe /f:xml, Event Viewer "Save as XML").
+    ///
+    /// Known events (device registration, AAD, AAD runtime, SENSE, onboarding) are decoded:
+    /// parameters by name, HRESULTs through the hybrid-join table, AAD errors split into error
+    /// code, Win32 API, URL and AAD error.
+    #[command(
+        after_help = "Examples:\n  mde-doctor events \"Microsoft-Windows-User Device Registration%4Admin.evtx\"\n  mde-doctor events events/*.evtx --since 2026-11-01 --level error --format json\n  mde-doctor events Security.evtx --all --channel security"
+    )]
+    Events {
+        /// Event log files (.evtx or .xml).
+        #[arg(value_name = "FILE", required = true)]
+        files: Vec<std::path::PathBuf>,
+        /// Only events at or after this time (YYYY-MM-DD or RFC 3339, UTC).
+        #[arg(long, value_name = "TIME")]
+        since: Option<String>,
+        /// Only events whose channel contains this text (case-insensitive).
+        #[arg(long, value_name = "TEXT")]
+        channel: Option<String>,
+        /// Only events at this level or more severe.
+        #[arg(long, value_enum)]
+        level: Option<LevelFilter>,
+        /// Every event, not only the ones mde-doctor knows.
+        #[arg(long)]
+        all: bool,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Explain an enrollment status code or a hybrid-join error code.
     ///
     /// CODE is what the Defender portal or HKLM\SOFTWARE\Microsoft\SenseCM\EnrollmentStatus
@@ -98,6 +127,31 @@ pub(crate) enum Command {
 pub(crate) enum Format {
     Text,
     Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum LevelFilter {
+    Critical,
+    Error,
+    Warning,
+    Information,
+    Verbose,
+}
+
+impl LevelFilter {
+    /// Event levels this filter keeps (1 critical … 5 verbose; 0 "log always" counts as
+    /// information).
+    pub(crate) fn keeps(self, level: u8) -> bool {
+        let level = if level == 0 { 4 } else { level };
+        let max = match self {
+            LevelFilter::Critical => 1,
+            LevelFilter::Error => 2,
+            LevelFilter::Warning => 3,
+            LevelFilter::Information => 4,
+            LevelFilter::Verbose => 5,
+        };
+        level <= max
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -104,6 +104,8 @@ pub struct Scenario {
     pub probes: Probes,
     pub managed_defender_product_type: Option<u32>,
     pub configmgr_client: bool,
+    /// Event log exports (`events/NAME`, wevtutil `/f:xml` text).
+    pub events: Vec<(&'static str, String)>,
     pub expect: Expect,
 }
 
@@ -133,6 +135,7 @@ impl Default for Scenario {
             probes: Probes::healthy(),
             managed_defender_product_type: None,
             configmgr_client: false,
+            events: Vec::new(),
             expect: Expect {
                 finding: "enrollment.status",
                 code: Some(1),
@@ -140,6 +143,33 @@ impl Default for Scenario {
             },
         }
     }
+}
+
+/// One event as `wevtutil qe CHANNEL /f:xml` prints it (one line, single quotes).
+pub fn event_xml(
+    provider: &str,
+    channel: &str,
+    id: u32,
+    level: u8,
+    time: &str,
+    record: u64,
+    data: &[(Option<&str>, &str)],
+) -> String {
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    let data: String = data
+        .iter()
+        .map(|(name, value)| match name {
+            Some(n) => format!("<Data Name='{n}'>{}</Data>", esc(value)),
+            None => format!("<Data>{}</Data>", esc(value)),
+        })
+        .collect();
+    format!(
+        "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><Provider Name='{provider}'/><EventID>{id}</EventID><Version>0</Version><Level>{level}</Level><Task>101</Task><Opcode>0</Opcode><Keywords>0x8000000000000000</Keywords><TimeCreated SystemTime='{time}'/><EventRecordID>{record}</EventRecordID><Correlation/><Execution ProcessID='1208' ThreadID='3300'/><Channel>{channel}</Channel><Computer>host.contoso.com</Computer><Security UserID='S-1-5-18'/></System><EventData>{data}</EventData></Event>\r\n"
+    )
 }
 
 /// The endpoints the probes test.

@@ -1,6 +1,11 @@
 //! The scenarios: one healthy device and one per failure the documentation names.
 
-use crate::{Endpoint, Expect, Join, OTHER_TENANT, Os, PreJoin, Probes, Scenario, Scp};
+use crate::{Endpoint, Expect, Join, OTHER_TENANT, Os, PreJoin, Probes, Scenario, Scp, event_xml};
+
+const UDR: (&str, &str) = (
+    "Microsoft-Windows-User Device Registration",
+    "Microsoft-Windows-User Device Registration/Admin",
+);
 
 fn expect(finding: &'static str, code: Option<u32>) -> Expect {
     Expect {
@@ -68,6 +73,23 @@ pub fn scenarios() -> Vec<Scenario> {
                 client_error_code: "0x801c001d",
                 ..PreJoin::default()
             }),
+            events: vec![(
+                "user-device-registration-admin.xml",
+                [
+                    event_xml(UDR.0, UDR.1, 307, 2, "2026-11-20T08:31:04.1180000Z", 412, &[(None, "0x801C001D")]),
+                    event_xml(
+                        UDR.0,
+                        UDR.1,
+                        304,
+                        2,
+                        "2026-11-20T08:31:04.1250000Z",
+                        413,
+                        &[(None, "Unknown HResult Error code: 0x801c001d"), (None, ""), (None, "managed"), (None, "sync"), (None, " undefined")],
+                    ),
+                    event_xml(UDR.0, UDR.1, 307, 2, "2026-11-20T09:02:17.0020000Z", 418, &[(None, "0x801C001D")]),
+                ]
+                .concat(),
+            )],
             expect: expect("scp.missing", Some(16)),
             ..Scenario::default()
         },
@@ -243,6 +265,18 @@ pub fn scenarios() -> Vec<Scenario> {
                 server_message: Some("The device object by the given id (4d9b2c1e-8f7a-4b6c-9d5e-3a2b1c0d9e8f) isn't found.".into()),
                 registration_type: "sync",
             }),
+            events: vec![(
+                "aadrt-admin.xml",
+                event_xml(
+                    "Microsoft-Windows-AADRT",
+                    "Microsoft-Windows-AADRT/Admin",
+                    1025,
+                    2,
+                    "2026-11-20T09:02:16.8800000Z",
+                    77,
+                    &[(Some("Message"), "Error: 0x801C03F2 Win32 API: WinHttpSendRequest URL: https://enterpriseregistration.windows.net/EnrollmentServer/device/?api-version=1.0 AAD Runtime API error: The device object by the given id (4d9b2c1e-8f7a-4b6c-9d5e-3a2b1c0d9e8f) isn't found.")],
+                ),
+            )],
             expect: expect("dsreg.device-not-synced", Some(37)),
             ..Scenario::default()
         },

@@ -141,6 +141,9 @@ pub fn write_bundle(s: &Scenario, dir: &Path) -> std::io::Result<()> {
 
     put("dsregcmd-status.txt", dsregcmd_text(s).as_bytes())?;
     put("probes.json", probes_json(s).as_bytes())?;
+    for (name, xml) in &s.events {
+        put(&format!("events/{name}"), xml.as_bytes())?;
+    }
     if let Some(scp) = &s.scp {
         put("ad/scp.ldif", scp_ldif(scp).as_bytes())?;
     }

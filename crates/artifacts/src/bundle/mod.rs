@@ -84,12 +84,14 @@ fn snapshot(source: String, gathered: Gathered) -> Snapshot {
         dsregcmd: None,
         probes: None,
         scps: Vec::new(),
+        events: Vec::new(),
     };
     for s in skipped {
         snap.artifacts.push(ArtifactInfo {
             path: s.path,
             kind: Kind::Unknown,
             size: 0,
+            records: None,
             status: ArtifactStatus::Skipped { reason: s.reason },
             diagnostics: Vec::new(),
         });
@@ -108,11 +110,15 @@ fn snapshot(source: String, gathered: Gathered) -> Snapshot {
     };
     for file in &files {
         let kind = detect(&file.path, &file.bytes);
+        let events_before = snap.events.len();
         let (status, diagnostics) = read_one(&mut snap, file, kind, &logs_for);
+        let records = (snap.events.len() > events_before)
+            .then(|| snap.events[events_before].value.events.len());
         snap.artifacts.push(ArtifactInfo {
             path: file.path.clone(),
             kind,
             size: file.bytes.len() as u64,
+            records,
             status,
             diagnostics,
         });
@@ -207,7 +213,23 @@ fn read_one(
             let diagnostics = reader.take_diagnostics();
             (partial_or_read(&diagnostics), diagnostics)
         }
-        Kind::HiveLog | Kind::Evtx | Kind::EventXml => (ArtifactStatus::Listed, Vec::new()),
+        Kind::Evtx | Kind::EventXml => match crate::events::read_event_log(file.bytes.clone()) {
+            Ok(log) => {
+                let diagnostics = log.diagnostics.clone();
+                snap.events.push(Sourced {
+                    artifact: file.path.clone(),
+                    value: log,
+                });
+                (partial_or_read(&diagnostics), diagnostics)
+            }
+            Err(e) => (
+                ArtifactStatus::Damaged {
+                    reason: e.to_string(),
+                },
+                Vec::new(),
+            ),
+        },
+        Kind::HiveLog => (ArtifactStatus::Listed, Vec::new()),
         Kind::Zip => (
             ArtifactStatus::Skipped {
                 reason: "archives inside a bundle are not opened".into(),

@@ -34,9 +34,10 @@ fn write_bundle(dir: &Path) {
         br#"{"schema": "mde-doctor/probes/1", "clock": {"skew_seconds": 312.5}, "endpoints": [{"url": "https://enrollment.dm.microsoft.com", "dns": "ok", "tcp": "failed", "error": "timed out"}]}"#,
     );
     put(
-        "events/Microsoft-Windows-AAD%4Operational.evtx",
-        b"ElfFile\0 (listed only)",
+        "events/Microsoft-Windows-HelloForBusiness%4Operational.evtx",
+        &shared("evtx/Microsoft-Windows-HelloForBusiness%4Operational.evtx"),
     );
+    put("events/damaged.evtx", b"ElfFile\0 cut short");
     put("notes/readme.txt", b"collected by the help desk");
     put(
         "ad/scp.ldif",
@@ -155,24 +156,23 @@ fn directory_and_zip_give_the_same_snapshot() {
     );
     assert_eq!(scp.value.keywords[1].1, Location::Line(5));
     let kind_of = |p: &str| s.artifacts.iter().find(|a| a.path == p).unwrap();
+    let evtx = kind_of("events/Microsoft-Windows-HelloForBusiness%4Operational.evtx");
+    assert_eq!((evtx.kind, evtx.records), (Kind::Evtx, Some(6)));
+    assert_eq!(evtx.status, ArtifactStatus::Read);
     assert_eq!(
-        kind_of("events/Microsoft-Windows-AAD%4Operational.evtx").kind,
-        Kind::Evtx
-    );
-    assert_eq!(
-        kind_of("events/Microsoft-Windows-AAD%4Operational.evtx").status,
-        ArtifactStatus::Listed
+        s.events[0].value.events[0].channel,
+        "Microsoft-Windows-HelloForBusiness/Operational"
     );
     assert!(matches!(
         kind_of("notes/readme.txt").status,
         ArtifactStatus::Skipped { .. }
     ));
     assert!(
-        !s.has_damage()
-            || s.artifacts
-                .iter()
-                .all(|a| !matches!(a.status, ArtifactStatus::Damaged { .. }))
+        matches!(&kind_of("events/damaged.evtx").status, ArtifactStatus::Damaged { reason } if reason.contains("not an event log")),
+        "{:?}",
+        kind_of("events/damaged.evtx")
     );
+    assert!(s.has_damage());
 }
 
 #[test]

@@ -39,3 +39,14 @@ fn zip_entry_refused_keeps_its_raw_name() {
         }
     }
 }
+
+#[test]
+fn hive_whose_subkeys_loop_back() {
+    // Once exhausted memory by following the loop.
+    let _ = read_hive(
+        read("fuzz/hive-subkey-cycle"),
+        vec![],
+        "SOFTWARE",
+        Selection::All,
+    );
+}

@@ -3,6 +3,7 @@
 
 mod bundle;
 mod dsregcmd;
+mod events;
 mod fixtures;
 mod fuzz_regressions;
 mod registry;

@@ -4,6 +4,7 @@
 mod authority;
 mod dsreg;
 mod enrollment;
+mod events;
 mod evidence;
 mod join;
 mod network;
@@ -29,6 +30,7 @@ pub(crate) const CHECKS: &[(&str, Check)] = &[
     ("dsreg", dsreg::check),
     ("authority", authority::check),
     ("network", network::check),
+    ("events", events::check),
     ("evidence", evidence::check),
 ];
 

@@ -3,6 +3,7 @@
 mod analyze;
 mod codes;
 mod completions;
+mod events;
 mod explain;
 mod inspect;
 mod json;
@@ -42,6 +43,21 @@ pub(crate) fn run(cli: Cli) -> Result<Status, CliError> {
             category,
         } => codes::run(format, hresults, category.as_deref()),
         Command::Completions { shell } => completions::run(shell),
+        Command::Events {
+            files,
+            since,
+            channel,
+            level,
+            all,
+            format,
+        } => events::run(
+            &files,
+            since.as_deref(),
+            channel.as_deref(),
+            level,
+            all,
+            format,
+        ),
         Command::Inspect { files, format, all } => inspect::run(&files, format, all),
     }
 }

@@ -4,6 +4,7 @@
 mod analyze;
 mod codes;
 mod completions;
+mod events;
 mod explain;
 mod inspect;
 mod util;

@@ -1,0 +1,195 @@
+//! Event log XML exports: `<Events><Event xmlns="…"><System>…</System><EventData>…`,
+//! one `<Event>` per record, optionally `<RenderingInfo>` with the message. Exports are read
+//! as UTF-8 or UTF-16 (Event Viewer writes UTF-16 with a BOM).
+
+use quick_xml::Reader;
+use quick_xml::events::{BytesStart, Event as Xml};
+
+use super::{Event, EventLog, EventLogError};
+use crate::location::{Diagnostic, Location};
+use crate::text;
+
+pub fn read_event_xml(bytes: &[u8]) -> Result<EventLog, EventLogError> {
+    let decoded = text::decode(bytes).map_err(|e| EventLogError::NotAnEventLog(e.to_string()))?;
+    let xml = decoded.text.as_str();
+    if !xml.contains("<Event") {
+        return Err(EventLogError::NotAnEventLog("no <Event> element".into()));
+    }
+    let mut reader = Reader::from_str(xml);
+    let mut log = EventLog {
+        format: "xml",
+        events: Vec::new(),
+        diagnostics: Vec::new(),
+    };
+    // Element path inside the current <Event>, and the text being collected.
+    let mut path: Vec<String> = Vec::new();
+    let mut current: Option<Event> = None;
+    let mut text_buf = String::new();
+    let mut data_name: Option<String> = None;
+    let mut unnamed = 0usize;
+    let line_at = |pos: u64| -> usize {
+        let pos = (pos as usize).min(xml.len());
+        xml.as_bytes()[..pos]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1
+    };
+    loop {
+        let position = reader.buffer_position();
+        let event = match reader.read_event() {
+            Ok(e) => e,
+            Err(e) => {
+                log.diagnostics.push(Diagnostic::new(
+                    Location::Line(line_at(reader.error_position())),
+                    format!("malformed XML: {e}"),
+                ));
+                // The parser cannot resync inside a broken document: keep what was read.
+                break;
+            }
+        };
+        match event {
+            Xml::Start(start) => {
+                let name = local(&start);
+                if name == "Event" {
+                    current = Some(empty_event(Location::Line(line_at(position))));
+                    path.clear();
+                    unnamed = 0;
+                } else if let Some(ev) = current.as_mut() {
+                    on_attributes(ev, &path, &name, &start);
+                    if name == "Data" {
+                        data_name = attribute(&start, "Name");
+                    }
+                }
+                if current.is_some() {
+                    path.push(name);
+                }
+                text_buf.clear();
+            }
+            Xml::Empty(start) => {
+                let name = local(&start);
+                if let Some(ev) = current.as_mut() {
+                    on_attributes(ev, &path, &name, &start);
+                    if name == "Data" && path.last().is_some_and(|p| p == "EventData") {
+                        let key = attribute(&start, "Name").unwrap_or_else(|| {
+                            unnamed += 1;
+                            format!("Data[{}]", unnamed - 1)
+                        });
+                        ev.data.push((key, String::new()));
+                    }
+                }
+            }
+            Xml::Text(t) => text_buf.push_str(&t.decode().unwrap_or_default()),
+            Xml::CData(t) => text_buf.push_str(&String::from_utf8_lossy(&t)),
+            Xml::GeneralRef(r) => {
+                let resolved = match r.resolve_char_ref() {
+                    Ok(Some(c)) => c.to_string(),
+                    _ => match &*r.decode().unwrap_or_default() {
+                        "lt" => "<".into(),
+                        "gt" => ">".into(),
+                        "amp" => "&".into(),
+                        "quot" => "\"".into(),
+                        "apos" => "'".into(),
+                        other => format!("&{other};"),
+                    },
+                };
+                text_buf.push_str(&resolved);
+            }
+            Xml::End(end) => {
+                let name = String::from_utf8_lossy(end.local_name().as_ref()).into_owned();
+                if name == "Event" {
+                    if let Some(ev) = current.take() {
+                        log.events.push(ev);
+                    }
+                    path.clear();
+                    continue;
+                }
+                if let Some(ev) = current.as_mut() {
+                    path.pop();
+                    let value = text_buf.trim().to_string();
+                    on_text(ev, &path, &name, value, &mut data_name, &mut unnamed);
+                }
+                text_buf.clear();
+            }
+            Xml::Eof => break,
+            _ => {}
+        }
+    }
+    if log.events.is_empty() && !log.diagnostics.is_empty() {
+        return Err(EventLogError::NotAnEventLog(log.diagnostics[0].to_string()));
+    }
+    Ok(log)
+}
+
+fn empty_event(at: Location) -> Event {
+    Event {
+        record_id: 0,
+        time: String::new(),
+        provider: String::new(),
+        channel: String::new(),
+        event_id: 0,
+        level: 0,
+        computer: String::new(),
+        data: Vec::new(),
+        message: None,
+        at,
+    }
+}
+
+fn local(start: &BytesStart<'_>) -> String {
+    String::from_utf8_lossy(start.local_name().as_ref()).into_owned()
+}
+
+fn attribute(start: &BytesStart<'_>, name: &str) -> Option<String> {
+    start
+        .attributes()
+        .flatten()
+        .find(|a| a.key.local_name().as_ref() == name.as_bytes())
+        .and_then(|a| a.unescape_value().ok().map(|v| v.into_owned()))
+}
+
+fn on_attributes(ev: &mut Event, path: &[String], name: &str, start: &BytesStart<'_>) {
+    let in_system = path.last().is_some_and(|p| p == "System");
+    if in_system && name == "Provider" {
+        ev.provider = attribute(start, "Name").unwrap_or_default();
+    }
+    if in_system && name == "TimeCreated" {
+        ev.time = attribute(start, "SystemTime").unwrap_or_default();
+    }
+}
+
+fn on_text(
+    ev: &mut Event,
+    path: &[String],
+    name: &str,
+    value: String,
+    data_name: &mut Option<String>,
+    unnamed: &mut usize,
+) {
+    let parent = path.last().map(String::as_str).unwrap_or("");
+    match (parent, name) {
+        ("System", "EventID") => ev.event_id = value.parse().unwrap_or(0),
+        ("System", "Level") => ev.level = value.parse().unwrap_or(0),
+        ("System", "EventRecordID") => ev.record_id = value.parse().unwrap_or(0),
+        ("System", "Channel") => ev.channel = value,
+        ("System", "Computer") => ev.computer = value,
+        ("EventData", "Data") => {
+            let key = data_name.take().unwrap_or_else(|| {
+                *unnamed += 1;
+                format!("Data[{}]", *unnamed - 1)
+            });
+            ev.data.push((key, value));
+        }
+        ("RenderingInfo", "Message") => ev.message = Some(value),
+        _ => {
+            // UserData: leaf elements by their path below UserData.
+            if let Some(i) = path.iter().position(|p| p == "UserData")
+                && !value.is_empty()
+            {
+                let mut key: Vec<&str> = path[i + 2..].iter().map(String::as_str).collect();
+                key.push(name);
+                ev.data.push((key.join("."), value));
+            }
+        }
+    }
+}

@@ -1,0 +1,179 @@
+//! Findings from the bundle's event logs, with record-level evidence.
+//!
+//! Registration events 307/304 with 0x801c001d (the SCP could not be read) are folded into
+//! one finding: they repeat at every sign-in, and KB4480781 calls them harmless where hybrid
+//! join is not configured — so they are a warning unless the enrollment status says the
+//! SCP is the problem (16/17). Other known events give one finding per event id and error
+//! code, citing the latest occurrence and counting the others.
+
+use std::collections::BTreeMap;
+
+use mde_artifacts::Location;
+use mde_artifacts::events::Event;
+
+use crate::context::{Ctx, SENSECM, evidence};
+use crate::events::{Decoded, decode};
+use crate::model::{Evidence, Finding, Severity};
+use crate::texts::finding;
+
+/// An event occurrence: the log it is in, the event, what it means.
+type Occurrence = (String, Event, Decoded);
+
+fn event_evidence(artifact: &str, e: &Event, d: &Decoded) -> Evidence {
+    let at = match e.at {
+        Location::Line(n) => Location::Line(n),
+        _ => Location::Whole,
+    };
+    let mut ev = evidence(
+        artifact,
+        at,
+        None,
+        format!(
+            "{} {} {}: {}",
+            e.time,
+            e.channel,
+            e.event_id,
+            d.params
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+    );
+    if e.record_id > 0 {
+        ev.record = Some(e.record_id);
+        ev.location = if ev.location.is_empty() {
+            format!("record {}", e.record_id)
+        } else {
+            format!("record {}, {}", e.record_id, ev.location)
+        };
+    }
+    ev
+}
+
+pub(crate) fn check(ctx: &mut Ctx<'_>, out: &mut Vec<Finding>) {
+    if ctx.snapshot.events.is_empty() {
+        return;
+    }
+    let status = ctx
+        .reg(SENSECM, "EnrollmentStatus")
+        .and_then(|v| v.data.as_u64());
+    // (finding id, event id, first code) → occurrences.
+    let mut groups: BTreeMap<(String, u32, String), Vec<Occurrence>> = BTreeMap::new();
+    let mut scp_not_found: Vec<Occurrence> = Vec::new();
+    for log in &ctx.snapshot.events {
+        for e in &log.value.events {
+            let Some(d) = decode(e) else { continue };
+            let Some(finding_id) = d.finding.clone() else {
+                continue;
+            };
+            if d.severity == Severity::Info {
+                continue;
+            }
+            let first = d.codes.first().map(|c| c.code.clone()).unwrap_or_default();
+            if finding_id == "events.registration-failed" && first == "0x801c001d" {
+                scp_not_found.push((log.artifact.clone(), e.clone(), d));
+                continue;
+            }
+            groups
+                .entry((finding_id, e.event_id, first))
+                .or_default()
+                .push((log.artifact.clone(), e.clone(), d));
+        }
+    }
+    if !scp_not_found.is_empty() {
+        scp_not_found.sort_by(|a, b| a.1.time.cmp(&b.1.time));
+        let mut ids: Vec<u32> = scp_not_found.iter().map(|(_, e, _)| e.event_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let last = scp_not_found
+            .last()
+            .map(|(_, e, _)| e.time.clone())
+            .unwrap_or_default();
+        let ev: Vec<Evidence> = scp_not_found
+            .iter()
+            .rev()
+            .take(3)
+            .map(|(a, e, d)| event_evidence(a, e, d))
+            .collect();
+        let mut f = finding(
+            "events.scp-not-found",
+            &[
+                (
+                    "ids",
+                    ids.iter().map(u32::to_string).collect::<Vec<_>>().join("/"),
+                ),
+                ("count", scp_not_found.len().to_string()),
+                ("last", last),
+            ],
+            ev,
+        );
+        if matches!(status, Some(16 | 17)) {
+            f.code = Some(16);
+        } else {
+            f.severity = Severity::Warning;
+        }
+        out.push(f);
+    }
+    for ((finding_id, id, code), mut occurrences) in groups {
+        occurrences.sort_by(|a, b| a.1.time.cmp(&b.1.time));
+        let (artifact, latest, decoded) = occurrences.last().expect("a group has members").clone();
+        let known = decoded.codes.first();
+        let code_text = if code.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " ({code}{})",
+                known
+                    .and_then(|k| k.name.as_ref())
+                    .map(|n| format!(" {n}"))
+                    .unwrap_or_default()
+            )
+        };
+        let mut meaning = known
+            .and_then(|k| k.meaning.clone())
+            .unwrap_or_else(|| decoded.title.clone());
+        if let Some(aad) = &decoded.aad {
+            let parts: Vec<String> = [
+                ("error", &aad.error_code),
+                ("failing Win32 API", &aad.win32_api),
+                ("URL", &aad.url),
+                ("AAD error", &aad.aad_error),
+            ]
+            .iter()
+            .filter_map(|(label, v)| v.as_ref().map(|v| format!("{label}: {v}")))
+            .collect();
+            if !parts.is_empty() {
+                meaning = format!("{meaning} ({})", parts.join("; "));
+            }
+        }
+        if occurrences.len() > 1 {
+            meaning = format!(
+                "{meaning} Logged {} times, first at {}, last at {}.",
+                occurrences.len(),
+                occurrences[0].1.time,
+                latest.time
+            );
+        }
+        let ev = vec![event_evidence(&artifact, &latest, &decoded)];
+        let mut f = finding(
+            &finding_id,
+            &[
+                ("id", id.to_string()),
+                ("title", decoded.title.clone()),
+                ("code_text", code_text),
+                ("meaning", meaning),
+            ],
+            ev,
+        );
+        f.severity = decoded.severity;
+        if let Some(h) = known.and_then(|k| {
+            u32::from_str_radix(k.code.trim_start_matches("0x"), 16)
+                .ok()
+                .and_then(|c| mde_catalog::builtin().hresult(c))
+        }) {
+            f.actions = h.actions.clone();
+        }
+        out.push(f);
+    }
+}

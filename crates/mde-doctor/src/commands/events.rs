@@ -1,0 +1,247 @@
+//! `mde-doctor events FILE…`: a timeline of the events that matter.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use mde_artifacts::Location;
+use mde_artifacts::events::{Event, read_event_log};
+use mde_diagnose::Severity;
+use mde_diagnose::events::{Decoded, decode};
+use serde_json::json;
+
+use super::Status;
+use crate::cli::{Format, LevelFilter};
+use crate::error::CliError;
+use crate::output::{self, DIM, ERROR, HEADING, INFO, WARNING};
+
+/// Largest event log read (an .evtx is at most a few GB; typical ones are 1–100 MB).
+const MAX_FILE: u64 = 2 << 30;
+
+struct Row<'a> {
+    file: String,
+    event: &'a Event,
+    decoded: Option<Decoded>,
+}
+
+pub(crate) fn run(
+    files: &[std::path::PathBuf],
+    since: Option<&str>,
+    channel: Option<&str>,
+    level: Option<LevelFilter>,
+    all: bool,
+    format: Format,
+) -> Result<Status, CliError> {
+    let since = since.map(normalize_since).transpose()?;
+    let mut logs = Vec::new();
+    let mut failures = Vec::new();
+    for path in files {
+        match read(path) {
+            Ok(log) => logs.push((path.display().to_string(), log)),
+            Err(e) => failures.push(format!("{}: {e}", path.display())),
+        }
+    }
+    let channel = channel.map(str::to_ascii_lowercase);
+    let mut rows: Vec<Row<'_>> = Vec::new();
+    let mut problems = Vec::new();
+    for (file, log) in &logs {
+        for d in &log.diagnostics {
+            problems.push(format!("{file}: {d}"));
+        }
+        for event in &log.events {
+            if since.as_deref().is_some_and(|s| event.time.as_str() < s) {
+                continue;
+            }
+            if channel
+                .as_deref()
+                .is_some_and(|c| !event.channel.to_ascii_lowercase().contains(c))
+            {
+                continue;
+            }
+            if level.is_some_and(|l| !l.keeps(event.level)) {
+                continue;
+            }
+            let decoded = decode(event);
+            if decoded.is_none() && !all {
+                continue;
+            }
+            rows.push(Row {
+                file: file.clone(),
+                event,
+                decoded,
+            });
+        }
+    }
+    rows.sort_by(|a, b| a.event.time.cmp(&b.event.time));
+    let text = match format {
+        Format::Json => {
+            let items: Vec<_> = rows.iter().map(row_json).collect();
+            let mut s = serde_json::to_string_pretty(&items).expect("events JSON");
+            s.push('\n');
+            s
+        }
+        Format::Text => timeline(
+            &rows,
+            logs.iter().map(|(_, l)| l.events.len()).sum(),
+            &problems,
+        ),
+    };
+    output::write_stdout(text.as_bytes())?;
+    if failures.is_empty() {
+        Ok(Status::Success)
+    } else {
+        Err(CliError::Files {
+            failures,
+            total: files.len(),
+        })
+    }
+}
+
+fn read(path: &Path) -> Result<mde_artifacts::events::EventLog, String> {
+    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    if meta.len() > MAX_FILE {
+        return Err(format!(
+            "{} bytes is more than the 2 GiB mde-doctor reads from one log",
+            meta.len()
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    read_event_log(bytes).map_err(|e| e.to_string())
+}
+
+/// `2026-11-01` → `2026-11-01T00:00:00Z`; RFC 3339 UTC as is. Times compare as text, which
+/// is correct for the UTC `SystemTime` Windows writes.
+fn normalize_since(s: &str) -> Result<String, CliError> {
+    let b = s.as_bytes();
+    let date_ok = b.len() >= 10
+        && b[..10].iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
+    if !date_ok || (b.len() > 10 && b[10] != b'T') || (b.len() > 10 && !s.ends_with('Z')) {
+        return Err(CliError::Input {
+            message: format!(
+                "--since {s:?}: expected a UTC date or time such as 2026-11-01 or 2026-11-01T08:00:00Z"
+            ),
+            hints: Vec::new(),
+        });
+    }
+    Ok(if b.len() == 10 {
+        format!("{s}T00:00:00Z")
+    } else {
+        s.to_string()
+    })
+}
+
+fn place(row: &Row<'_>) -> String {
+    match row.event.at {
+        Location::Line(n) => format!("{} line {n}, record {}", row.file, row.event.record_id),
+        _ => format!("{} record {}", row.file, row.event.record_id),
+    }
+}
+
+fn row_json(row: &Row<'_>) -> serde_json::Value {
+    let e = row.event;
+    json!({
+        "time": e.time,
+        "channel": e.channel,
+        "provider": e.provider,
+        "event_id": e.event_id,
+        "level": e.level_name(),
+        "record_id": e.record_id,
+        "file": row.file,
+        "line": match e.at { Location::Line(n) => Some(n), _ => None },
+        "known": row.decoded.is_some(),
+        "title": row.decoded.as_ref().map(|d| d.title.clone()),
+        "severity": row.decoded.as_ref().map(|d| d.severity.key()),
+        "params": row.decoded.as_ref().map(|d| d.params.iter().map(|(k, v)| json!({"name": k, "value": v})).collect::<Vec<_>>()),
+        "codes": row.decoded.as_ref().map(|d| d.codes.clone()),
+        "aad": row.decoded.as_ref().and_then(|d| d.aad.clone()),
+        "raw": {"data": e.data.iter().map(|(k, v)| json!({"name": k, "value": v})).collect::<Vec<_>>(), "message": e.message},
+    })
+}
+
+fn timeline(rows: &[Row<'_>], total: usize, problems: &[String]) -> String {
+    let mut s = String::new();
+    for row in rows {
+        let e = row.event;
+        let (style, tag) = match row.decoded.as_ref().map(|d| d.severity) {
+            Some(Severity::Error) => (ERROR, "ERROR"),
+            Some(Severity::Warning) => (WARNING, "WARN "),
+            Some(Severity::Info) => (INFO, "INFO "),
+            None => (
+                DIM,
+                match e.level {
+                    1 | 2 => "error",
+                    3 => "warn ",
+                    _ => "info ",
+                },
+            ),
+        };
+        let time = e.time.get(..19).unwrap_or(&e.time).replace('T', " ");
+        let channel = e
+            .channel
+            .strip_prefix("Microsoft-Windows-")
+            .unwrap_or(&e.channel);
+        let title = row.decoded.as_ref().map(|d| d.title.as_str()).unwrap_or("");
+        let _ = writeln!(
+            s,
+            "{time}Z {style}{tag}{style:#} {HEADING}{channel} {}{HEADING:#}  {title}",
+            e.event_id
+        );
+        if let Some(d) = &row.decoded {
+            let params: Vec<String> = d
+                .params
+                .iter()
+                .filter(|(_, v)| !v.trim().is_empty())
+                .map(|(k, v)| format!("{k}={}", v.trim().replace(['\r', '\n'], " ")))
+                .collect();
+            if !params.is_empty() {
+                let _ = writeln!(s, "    {}", params.join("  "));
+            }
+            for c in &d.codes {
+                let name = c
+                    .name
+                    .as_deref()
+                    .unwrap_or("(not in the hybrid-join table)");
+                let _ = writeln!(
+                    s,
+                    "    {} {name}{}",
+                    c.code,
+                    c.meaning
+                        .as_ref()
+                        .map(|m| format!(": {m}"))
+                        .unwrap_or_default()
+                );
+            }
+            if let Some(a) = &d.aad {
+                for (label, v) in [
+                    ("error", &a.error_code),
+                    ("Win32 API", &a.win32_api),
+                    ("URL", &a.url),
+                    ("AAD error", &a.aad_error),
+                ] {
+                    if let Some(v) = v {
+                        let _ = writeln!(s, "    {label}: {v}");
+                    }
+                }
+            }
+        } else if !e.data.is_empty() {
+            let data: Vec<String> = e
+                .data
+                .iter()
+                .take(6)
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            let _ = writeln!(s, "    {DIM}{}{DIM:#}", data.join("  "));
+        }
+        let _ = writeln!(s, "    {DIM}{}{DIM:#}", place(row));
+    }
+    let _ = writeln!(s, "{DIM}{} of {total} events shown{DIM:#}", rows.len());
+    for p in problems.iter().take(20) {
+        let _ = writeln!(s, "{WARNING}problem{WARNING:#} {p}");
+    }
+    s
+}
