@@ -81,21 +81,29 @@ pub struct Decoded {
     pub aad: Option<AadError>,
 }
 
-fn matches(info: &EventInfo, e: &Event) -> bool {
+fn matches(info: &EventInfo, channel: &str, provider: &str, id: u32, level: u8) -> bool {
     let channel_ok = info
         .channel
         .as_deref()
-        .is_none_or(|c| c.eq_ignore_ascii_case(&e.channel));
+        .is_none_or(|c| c.eq_ignore_ascii_case(channel));
     let provider_ok = info
         .provider
         .as_deref()
-        .is_none_or(|p| p.eq_ignore_ascii_case(&e.provider));
+        .is_none_or(|p| p.eq_ignore_ascii_case(provider));
     let id_ok = if info.any_id {
-        info.min_level.is_none_or(|m| e.level != 0 && e.level <= m)
+        info.min_level.is_none_or(|m| level != 0 && level <= m)
     } else {
-        info.id == e.event_id
+        info.id == id
     };
     channel_ok && provider_ok && id_ok
+}
+
+/// Whether mde-doctor knows an event, from its header alone (readers use it to skip the
+/// rest of a large log cheaply).
+pub fn is_known(channel: &str, provider: &str, id: u32, level: u8) -> bool {
+    known_events()
+        .iter()
+        .any(|i| matches(i, channel, provider, id, level))
 }
 
 fn severity(key: &str) -> Severity {
@@ -129,7 +137,9 @@ fn patterns() -> &'static Patterns {
 
 /// Decodes an event if it is one mde-doctor knows; `None` otherwise.
 pub fn decode(e: &Event) -> Option<Decoded> {
-    let info = known_events().iter().find(|i| matches(i, e))?;
+    let info = known_events()
+        .iter()
+        .find(|i| matches(i, &e.channel, &e.provider, e.event_id, e.level))?;
     // Name the data values: the event's own names, or the documented order.
     let params: Vec<(String, String)> = e
         .data
@@ -263,6 +273,21 @@ mod tests {
         let mut info = event("Microsoft-Windows-AADRT/Admin", 1000, &[], Some("fine"));
         info.level = 4;
         assert!(decode(&info).is_none());
+    }
+
+    #[test]
+    fn bundles_keep_every_channel_this_table_decodes() {
+        for e in known_events() {
+            assert!(
+                mde_artifacts::events::relevant_channel(
+                    e.channel.as_deref().unwrap_or(""),
+                    e.provider.as_deref().unwrap_or("")
+                ),
+                "{:?}/{:?} missing from crates/artifacts/data/event-channels.toml",
+                e.channel,
+                e.provider
+            );
+        }
     }
 
     #[test]

@@ -113,7 +113,7 @@ fn snapshot(source: String, gathered: Gathered) -> Snapshot {
         let events_before = snap.events.len();
         let (status, diagnostics) = read_one(&mut snap, file, kind, &logs_for);
         let records = (snap.events.len() > events_before)
-            .then(|| snap.events[events_before].value.events.len());
+            .then(|| snap.events[events_before].value.total);
         snap.artifacts.push(ArtifactInfo {
             path: file.path.clone(),
             kind,
@@ -213,7 +213,10 @@ fn read_one(
             let diagnostics = reader.take_diagnostics();
             (partial_or_read(&diagnostics), diagnostics)
         }
-        Kind::Evtx | Kind::EventXml => match crate::events::read_event_log(file.bytes.clone()) {
+        Kind::Evtx | Kind::EventXml => match crate::events::read_event_log_filtered(
+            file.bytes.clone(),
+            &crate::events::keep_relevant_channels,
+        ) {
             Ok(log) => {
                 let diagnostics = log.diagnostics.clone();
                 snap.events.push(Sourced {

@@ -1,34 +1,139 @@
 //! `.evtx` through the `evtx` crate (multithreaded over chunks, records in file order).
 
+use std::borrow::Cow;
+
 use evtx::{EvtxParser, ParserSettings};
+use serde::Deserialize;
 use serde_json::Value;
 
-use super::{Event, EventLog, EventLogError, flatten};
+use super::{Event, EventHeader, EventLog, EventLogError, Keep, flatten, keep_all};
 use crate::location::{Diagnostic, Location};
 
 pub fn read_evtx(bytes: Vec<u8>) -> Result<EventLog, EventLogError> {
+    read_evtx_filtered(bytes, &keep_all)
+}
+
+// Just enough of a record's JSON to decide whether to keep it; borrowed, so records that
+// are not kept cost one pass over their text and no allocation.
+#[derive(Deserialize)]
+struct Head<'a> {
+    #[serde(rename = "Event", borrow)]
+    event: HeadEvent<'a>,
+}
+
+#[derive(Deserialize)]
+struct HeadEvent<'a> {
+    #[serde(rename = "System", borrow)]
+    system: HeadSystem<'a>,
+}
+
+#[derive(Deserialize)]
+struct HeadSystem<'a> {
+    #[serde(rename = "Channel", borrow, default)]
+    channel: Option<Cow<'a, str>>,
+    #[serde(rename = "EventID", default)]
+    event_id: Option<Number>,
+    #[serde(rename = "Level", default)]
+    level: Option<Number>,
+    #[serde(rename = "Provider", borrow, default)]
+    provider: Option<HeadProvider<'a>>,
+}
+
+#[derive(Deserialize)]
+struct HeadProvider<'a> {
+    #[serde(rename = "#attributes", borrow, default)]
+    attributes: Option<HeadAttributes<'a>>,
+}
+
+#[derive(Deserialize)]
+struct HeadAttributes<'a> {
+    #[serde(rename = "Name", borrow, default)]
+    name: Option<Cow<'a, str>>,
+}
+
+/// `"EventID": 4624` or `"EventID": {"#attributes": {…}, "#text": 6009}`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Number {
+    Plain(u64),
+    Text(String),
+    Object {
+        #[serde(rename = "#text")]
+        text: Box<Number>,
+    },
+}
+
+impl Number {
+    fn value(&self) -> u64 {
+        match self {
+            Number::Plain(n) => *n,
+            Number::Text(t) => t.trim().parse().unwrap_or(0),
+            Number::Object { text } => text.value(),
+        }
+    }
+}
+
+pub fn read_evtx_filtered(bytes: Vec<u8>, keep: Keep<'_>) -> Result<EventLog, EventLogError> {
     let settings = ParserSettings::new().num_threads(0);
     let mut parser = EvtxParser::from_buffer(bytes)
         .map_err(|e| EventLogError::NotAnEventLog(e.to_string()))?
         .with_configuration(settings);
     let mut log = EventLog {
         format: "evtx",
+        total: 0,
         events: Vec::new(),
         diagnostics: Vec::new(),
     };
-    for record in parser.records_json_value() {
-        match record {
-            Ok(r) => log.events.push(to_event(
-                r.event_record_id,
-                &r.timestamp.to_string(),
-                &r.data,
-            )),
+    for record in parser.records_json_bytes() {
+        let r = match record {
+            Ok(r) => r,
             Err(e) => {
                 if log.diagnostics.len() < 1000 {
                     log.diagnostics
                         .push(Diagnostic::new(Location::Whole, e.to_string()));
                 }
+                continue;
             }
+        };
+        log.total += 1;
+        let wanted = match serde_json::from_slice::<Head<'_>>(&r.data) {
+            Ok(head) => {
+                let s = &head.event.system;
+                keep(&EventHeader {
+                    channel: s.channel.as_deref().unwrap_or(""),
+                    provider: s
+                        .provider
+                        .as_ref()
+                        .and_then(|p| p.attributes.as_ref())
+                        .and_then(|a| a.name.as_deref())
+                        .unwrap_or(""),
+                    event_id: s.event_id.as_ref().map(Number::value).unwrap_or(0) as u32,
+                    level: s.level.as_ref().map(Number::value).unwrap_or(0) as u8,
+                })
+            }
+            // An unexpected shape: convert it fully and let the filter see the result.
+            Err(_) => true,
+        };
+        if !wanted {
+            continue;
+        }
+        match serde_json::from_slice::<Value>(&r.data) {
+            Ok(value) => {
+                let event = to_event(r.event_record_id, &r.timestamp.to_string(), &value);
+                let header = EventHeader {
+                    channel: &event.channel,
+                    provider: &event.provider,
+                    event_id: event.event_id,
+                    level: event.level,
+                };
+                if keep(&header) {
+                    log.events.push(event);
+                }
+            }
+            Err(e) => log.diagnostics.push(Diagnostic::new(
+                Location::Whole,
+                format!("record {}: {e}", r.event_record_id),
+            )),
         }
     }
     // Multithreaded parsing may yield chunks out of order; a timeline wants file order.

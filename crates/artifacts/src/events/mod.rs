@@ -9,8 +9,8 @@
 mod evtx_file;
 mod xml;
 
-pub use evtx_file::read_evtx;
-pub use xml::read_event_xml;
+pub use evtx_file::{read_evtx, read_evtx_filtered};
+pub use xml::{read_event_xml, read_event_xml_filtered};
 
 use serde::Serialize;
 
@@ -60,11 +60,62 @@ impl Event {
     }
 }
 
+/// What a reader knows of an event before converting it, to decide whether to keep it.
+#[derive(Debug, Clone, Copy)]
+pub struct EventHeader<'a> {
+    pub channel: &'a str,
+    pub provider: &'a str,
+    pub event_id: u32,
+    pub level: u8,
+}
+
+/// Which events a reader keeps.
+pub type Keep<'f> = &'f (dyn Fn(&EventHeader<'_>) -> bool + Sync);
+
+/// Keeps every event.
+pub fn keep_all(_: &EventHeader<'_>) -> bool {
+    true
+}
+
+/// Keeps the events of the channels and providers in `data/event-channels.toml`.
+pub fn keep_relevant_channels(h: &EventHeader<'_>) -> bool {
+    #[derive(serde::Deserialize)]
+    struct File {
+        channels: Vec<String>,
+        providers: Vec<String>,
+    }
+    static DATA: std::sync::OnceLock<File> = std::sync::OnceLock::new();
+    let data = DATA.get_or_init(|| {
+        toml::from_str(include_str!("../../data/event-channels.toml"))
+            .unwrap_or_else(|e| panic!("data/event-channels.toml is invalid: {e}"))
+    });
+    data.channels
+        .iter()
+        .any(|c| c.eq_ignore_ascii_case(h.channel))
+        || data
+            .providers
+            .iter()
+            .any(|p| p.eq_ignore_ascii_case(h.provider))
+}
+
+/// The channels and providers `keep_relevant_channels` keeps, for checks of other data.
+pub fn relevant_channel(channel: &str, provider: &str) -> bool {
+    keep_relevant_channels(&EventHeader {
+        channel,
+        provider,
+        event_id: 0,
+        level: 0,
+    })
+}
+
 /// What one event log file held.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EventLog {
     /// `evtx` or `xml`.
     pub format: &'static str,
+    /// Records read, kept or not.
+    pub total: usize,
+    /// The records kept.
     pub events: Vec<Event>,
     /// Records or chunks that could not be read (with the evtx crate's reason).
     pub diagnostics: Vec<Diagnostic>,
@@ -77,12 +128,17 @@ pub enum EventLogError {
     NotAnEventLog(String),
 }
 
-/// Reads an `.evtx` or an XML export, by content.
+/// Reads an `.evtx` or an XML export, by content, keeping every event.
 pub fn read_event_log(bytes: Vec<u8>) -> Result<EventLog, EventLogError> {
+    read_event_log_filtered(bytes, &keep_all)
+}
+
+/// Reads an `.evtx` or an XML export, keeping the events `keep` accepts.
+pub fn read_event_log_filtered(bytes: Vec<u8>, keep: Keep<'_>) -> Result<EventLog, EventLogError> {
     if bytes.starts_with(b"ElfFile\0") {
-        read_evtx(bytes)
+        read_evtx_filtered(bytes, keep)
     } else {
-        read_event_xml(&bytes)
+        read_event_xml_filtered(&bytes, keep)
     }
 }
 

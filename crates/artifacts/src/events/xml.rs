@@ -5,11 +5,15 @@
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event as Xml};
 
-use super::{Event, EventLog, EventLogError};
+use super::{Event, EventHeader, EventLog, EventLogError, Keep, keep_all};
 use crate::location::{Diagnostic, Location};
 use crate::text;
 
 pub fn read_event_xml(bytes: &[u8]) -> Result<EventLog, EventLogError> {
+    read_event_xml_filtered(bytes, &keep_all)
+}
+
+pub fn read_event_xml_filtered(bytes: &[u8], keep: Keep<'_>) -> Result<EventLog, EventLogError> {
     let decoded = text::decode(bytes).map_err(|e| EventLogError::NotAnEventLog(e.to_string()))?;
     let xml = decoded.text.as_str();
     if !xml.contains("<Event") {
@@ -18,6 +22,7 @@ pub fn read_event_xml(bytes: &[u8]) -> Result<EventLog, EventLogError> {
     let mut reader = Reader::from_str(xml);
     let mut log = EventLog {
         format: "xml",
+        total: 0,
         events: Vec::new(),
         diagnostics: Vec::new(),
     };
@@ -99,7 +104,16 @@ pub fn read_event_xml(bytes: &[u8]) -> Result<EventLog, EventLogError> {
                 let name = String::from_utf8_lossy(end.local_name().as_ref()).into_owned();
                 if name == "Event" {
                     if let Some(ev) = current.take() {
-                        log.events.push(ev);
+                        log.total += 1;
+                        let header = EventHeader {
+                            channel: &ev.channel,
+                            provider: &ev.provider,
+                            event_id: ev.event_id,
+                            level: ev.level,
+                        };
+                        if keep(&header) {
+                            log.events.push(ev);
+                        }
                     }
                     path.clear();
                     continue;
@@ -115,7 +129,7 @@ pub fn read_event_xml(bytes: &[u8]) -> Result<EventLog, EventLogError> {
             _ => {}
         }
     }
-    if log.events.is_empty() && !log.diagnostics.is_empty() {
+    if log.total == 0 && !log.diagnostics.is_empty() {
         return Err(EventLogError::NotAnEventLog(log.diagnostics[0].to_string()));
     }
     Ok(log)

@@ -4,9 +4,11 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use mde_artifacts::Location;
-use mde_artifacts::events::{Event, read_event_log};
+use std::io::Write as _;
+
+use mde_artifacts::events::{Event, EventHeader, Keep, read_event_log_filtered};
 use mde_diagnose::Severity;
-use mde_diagnose::events::{Decoded, decode};
+use mde_diagnose::events::{Decoded, decode, is_known};
 use serde_json::json;
 
 use super::Status;
@@ -32,15 +34,23 @@ pub(crate) fn run(
     format: Format,
 ) -> Result<Status, CliError> {
     let since = since.map(normalize_since).transpose()?;
+    let channel = channel.map(str::to_ascii_lowercase);
+    // Decide from the header what to keep, so a large log costs little beyond parsing.
+    let keep = |h: &EventHeader<'_>| -> bool {
+        channel
+            .as_deref()
+            .is_none_or(|c| h.channel.to_ascii_lowercase().contains(c))
+            && level.is_none_or(|l| l.keeps(h.level))
+            && (all || is_known(h.channel, h.provider, h.event_id, h.level))
+    };
     let mut logs = Vec::new();
     let mut failures = Vec::new();
     for path in files {
-        match read(path) {
+        match read(path, &keep) {
             Ok(log) => logs.push((path.display().to_string(), log)),
             Err(e) => failures.push(format!("{}: {e}", path.display())),
         }
     }
-    let channel = channel.map(str::to_ascii_lowercase);
     let mut rows: Vec<Row<'_>> = Vec::new();
     let mut problems = Vec::new();
     for (file, log) in &logs {
@@ -72,20 +82,24 @@ pub(crate) fn run(
         }
     }
     rows.sort_by(|a, b| a.event.time.cmp(&b.event.time));
-    let text = match format {
+    match format {
         Format::Json => {
-            let items: Vec<_> = rows.iter().map(row_json).collect();
-            let mut s = serde_json::to_string_pretty(&items).expect("events JSON");
-            s.push('\n');
-            s
+            // One event at a time: `--all` on a large log must not build it all in memory.
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            out.write_all(b"[")?;
+            for (i, row) in rows.iter().enumerate() {
+                out.write_all(if i == 0 { b"\n  " } else { b",\n  " })?;
+                serde_json::to_writer(&mut out, &row_json(row)).map_err(std::io::Error::other)?;
+            }
+            out.write_all(b"\n]\n")?;
+            out.flush()?;
         }
-        Format::Text => timeline(
-            &rows,
-            logs.iter().map(|(_, l)| l.events.len()).sum(),
-            &problems,
-        ),
-    };
-    output::write_stdout(text.as_bytes())?;
+        Format::Text => {
+            let total = logs.iter().map(|(_, l)| l.total).sum();
+            output::write_stdout(timeline(&rows, total, &problems).as_bytes())?;
+        }
+    }
     if failures.is_empty() {
         Ok(Status::Success)
     } else {
@@ -96,7 +110,7 @@ pub(crate) fn run(
     }
 }
 
-fn read(path: &Path) -> Result<mde_artifacts::events::EventLog, String> {
+fn read(path: &Path, keep: Keep<'_>) -> Result<mde_artifacts::events::EventLog, String> {
     let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
     if meta.len() > MAX_FILE {
         return Err(format!(
@@ -105,7 +119,7 @@ fn read(path: &Path) -> Result<mde_artifacts::events::EventLog, String> {
         ));
     }
     let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
-    read_event_log(bytes).map_err(|e| e.to_string())
+    read_event_log_filtered(bytes, keep).map_err(|e| e.to_string())
 }
 
 /// `2026-11-01` → `2026-11-01T00:00:00Z`; RFC 3339 UTC as is. Times compare as text, which
