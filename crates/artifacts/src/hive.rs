@@ -118,10 +118,21 @@ pub fn read_hive(
                     .get_root_key()
                     .map_err(|e| HiveError::Damaged(e.to_string()))?
                 {
-                    walk(&mut parser, &mut root, "", &mount, true, &mut out, 0);
+                    walk(
+                        &mut parser,
+                        &mut root,
+                        "",
+                        &mount,
+                        true,
+                        &mut out,
+                        0,
+                        &mut Walk::default(),
+                    );
                 }
             }
             Selection::OfInterest => {
+                // One walk state for every subtree: a key reached twice is read once.
+                let mut state = Walk::default();
                 for k in keys_of_interest()
                     .iter()
                     .filter(|k| k.hive.eq_ignore_ascii_case(base_name(&hive_upper)))
@@ -134,8 +145,8 @@ pub fn read_hive(
                         }
                         _ => k.path.clone(),
                     };
-                    if let Ok(Some(mut key)) = parser.get_key(&real, false) {
-                        walk(
+                    match parser.get_key(&real, false) {
+                        Ok(Some(mut key)) => walk(
                             &mut parser,
                             &mut key,
                             &k.path,
@@ -143,7 +154,13 @@ pub fn read_hive(
                             k.recursive,
                             &mut out,
                             0,
-                        );
+                            &mut state,
+                        ),
+                        Ok(None) => {}
+                        Err(e) => out.diagnostics.push(Diagnostic::new(
+                            Location::Whole,
+                            format!("cannot read {mount}\\{}: {e}", k.path),
+                        )),
                     }
                 }
             }
@@ -242,29 +259,8 @@ struct Walk {
     reported_cycle: bool,
 }
 
-fn walk(
-    parser: &mut Parser,
-    key: &mut CellKeyNode,
-    display_path: &str,
-    mount: &KeyPath,
-    recursive: bool,
-    out: &mut RegFile,
-    depth: usize,
-) {
-    walk_inner(
-        parser,
-        key,
-        display_path,
-        mount,
-        recursive,
-        out,
-        depth,
-        &mut Walk::default(),
-    );
-}
-
 #[allow(clippy::too_many_arguments)]
-fn walk_inner(
+fn walk(
     parser: &mut Parser,
     key: &mut CellKeyNode,
     display_path: &str,
@@ -322,6 +318,6 @@ fn walk_inner(
         } else {
             format!("{display_path}\\{}", sub.key_name)
         };
-        walk_inner(parser, &mut sub, &child, mount, true, out, depth + 1, state);
+        walk(parser, &mut sub, &child, mount, true, out, depth + 1, state);
     }
 }

@@ -112,8 +112,8 @@ fn snapshot(source: String, gathered: Gathered) -> Snapshot {
         let kind = detect(&file.path, &file.bytes);
         let events_before = snap.events.len();
         let (status, diagnostics) = read_one(&mut snap, file, kind, &logs_for);
-        let records = (snap.events.len() > events_before)
-            .then(|| snap.events[events_before].value.total);
+        let records =
+            (snap.events.len() > events_before).then(|| snap.events[events_before].value.total);
         snap.artifacts.push(ArtifactInfo {
             path: file.path.clone(),
             kind,
@@ -180,7 +180,7 @@ fn read_one(
                 Vec::new(),
             ),
         },
-        Kind::Manifest => match json::<Manifest>(&file.bytes) {
+        Kind::Manifest => match parse_json::<Manifest>(&file.bytes) {
             Ok(m) => {
                 snap.manifest = Some(Sourced {
                     artifact: file.path.clone(),
@@ -190,7 +190,7 @@ fn read_one(
             }
             Err(reason) => (ArtifactStatus::Damaged { reason }, Vec::new()),
         },
-        Kind::Probes => match json::<Probes>(&file.bytes) {
+        Kind::Probes => match parse_json::<Probes>(&file.bytes) {
             Ok(p) => {
                 snap.probes = Some(Sourced {
                     artifact: file.path.clone(),
@@ -308,7 +308,8 @@ fn read_hive_file(
     )
 }
 
-fn json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
+/// Parses a JSON artifact (`manifest.json`, `probes.json`) in whatever encoding it came in.
+pub fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
     let text = crate::text::decode(bytes).map_err(|e| e.to_string())?;
     serde_json::from_str(text.text.trim_start_matches('\u{feff}')).map_err(|e| e.to_string())
 }

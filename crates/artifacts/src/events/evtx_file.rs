@@ -120,13 +120,7 @@ pub fn read_evtx_filtered(bytes: Vec<u8>, keep: Keep<'_>) -> Result<EventLog, Ev
         match serde_json::from_slice::<Value>(&r.data) {
             Ok(value) => {
                 let event = to_event(r.event_record_id, &r.timestamp.to_string(), &value);
-                let header = EventHeader {
-                    channel: &event.channel,
-                    provider: &event.provider,
-                    event_id: event.event_id,
-                    level: event.level,
-                };
-                if keep(&header) {
+                if keep(&event.header()) {
                     log.events.push(event);
                 }
             }

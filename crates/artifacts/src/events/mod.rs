@@ -40,6 +40,16 @@ pub struct Event {
 }
 
 impl Event {
+    /// The fields a reader's filter decides on.
+    pub fn header(&self) -> EventHeader<'_> {
+        EventHeader {
+            channel: &self.channel,
+            provider: &self.provider,
+            event_id: self.event_id,
+            level: self.level,
+        }
+    }
+
     pub fn data(&self, name: &str) -> Option<&str> {
         self.data
             .iter()

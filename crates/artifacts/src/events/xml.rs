@@ -5,7 +5,7 @@
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event as Xml};
 
-use super::{Event, EventHeader, EventLog, EventLogError, Keep, keep_all};
+use super::{Event, EventLog, EventLogError, Keep, keep_all};
 use crate::location::{Diagnostic, Location};
 use crate::text;
 
@@ -105,13 +105,7 @@ pub fn read_event_xml_filtered(bytes: &[u8], keep: Keep<'_>) -> Result<EventLog,
                 if name == "Event" {
                     if let Some(ev) = current.take() {
                         log.total += 1;
-                        let header = EventHeader {
-                            channel: &ev.channel,
-                            provider: &ev.provider,
-                            event_id: ev.event_id,
-                            level: ev.level,
-                        };
-                        if keep(&header) {
+                        if keep(&ev.header()) {
                             log.events.push(ev);
                         }
                     }

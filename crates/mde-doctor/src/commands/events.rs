@@ -100,14 +100,7 @@ pub(crate) fn run(
             output::write_stdout(timeline(&rows, total, &problems).as_bytes())?;
         }
     }
-    if failures.is_empty() {
-        Ok(Status::Success)
-    } else {
-        Err(CliError::Files {
-            failures,
-            total: files.len(),
-        })
-    }
+    super::finish(failures, files.len())
 }
 
 fn read(path: &Path, keep: Keep<'_>) -> Result<mde_artifacts::events::EventLog, String> {

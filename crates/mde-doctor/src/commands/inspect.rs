@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use mde_artifacts::bundle::{Limits, Manifest, Probes};
+use mde_artifacts::bundle::{Limits, Manifest, Probes, parse_json};
 use mde_artifacts::dsregcmd::{DsregStatus, parse_dsregcmd};
 use mde_artifacts::hive::{Selection, embedded_name, read_hive};
 use mde_artifacts::reg::{RegFile, RegFormat, parse_reg};
@@ -55,14 +55,7 @@ pub(crate) fn run(
             .join("\n"),
     };
     output::write_stdout(text.as_bytes())?;
-    if failures.is_empty() {
-        Ok(Status::Success)
-    } else {
-        Err(CliError::Files {
-            failures,
-            total: files.len(),
-        })
-    }
+    super::finish(failures, files.len())
 }
 
 fn inspect(path: &Path, all: bool, limits: Limits) -> Result<Inspected, String> {
@@ -116,8 +109,8 @@ fn inspect(path: &Path, all: bool, limits: Limits) -> Result<Inspected, String> 
         Kind::Zip => read_bundle(path, limits)
             .map(|s| Inspected::Bundle(Box::new(s)))
             .map_err(|e| e.to_string()),
-        Kind::Manifest => json(&bytes).map(Inspected::Manifest),
-        Kind::Probes => json(&bytes).map(|p| Inspected::Probes(Box::new(p))),
+        Kind::Manifest => parse_json(&bytes).map(Inspected::Manifest),
+        Kind::Probes => parse_json(&bytes).map(|p| Inspected::Probes(Box::new(p))),
         kind @ (Kind::Evtx | Kind::EventXml | Kind::Ldif | Kind::HiveLog) => {
             Ok(Inspected::Listed(kind, bytes.len() as u64))
         }
@@ -127,11 +120,6 @@ fn inspect(path: &Path, all: bool, limits: Limits) -> Result<Inspected, String> 
                 .into(),
         ),
     }
-}
-
-fn json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
-    let text = mde_artifacts::text::decode(bytes).map_err(|e| e.to_string())?;
-    serde_json::from_str(text.text.trim_start_matches('\u{feff}')).map_err(|e| e.to_string())
 }
 
 fn to_json(file: &str, found: &Inspected) -> Value {

@@ -61,3 +61,12 @@ pub(crate) fn run(cli: Cli) -> Result<Status, CliError> {
         Command::Inspect { files, format, all } => inspect::run(&files, format, all),
     }
 }
+
+/// Success, or the files that could not be read (the others were processed).
+pub(crate) fn finish(failures: Vec<String>, total: usize) -> Result<Status, CliError> {
+    if failures.is_empty() {
+        Ok(Status::Success)
+    } else {
+        Err(CliError::Files { failures, total })
+    }
+}
