@@ -112,6 +112,10 @@ pub(crate) enum Command {
         #[arg(long)]
         all: bool,
     },
+    /// The Entra Connect sync-rule expression language: evaluate expressions over exported
+    /// AD computer objects, or check them.
+    #[command(subcommand)]
+    Syncrule(SyncruleCommand),
     /// Print a shell completion script.
     #[command(
         after_help = "Example:\n  mde-doctor completions bash > /etc/bash_completion.d/mde-doctor"
@@ -127,6 +131,66 @@ pub(crate) enum Command {
 pub(crate) enum Format {
     Text,
     Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum SyncruleCommand {
+    /// Evaluate an expression for each object of an LDIF export (ldifde, ldapsearch).
+    ///
+    /// One JSON line per object: {"dn", "value", "type"} — value as a string, number,
+    /// boolean, null (NULL), array (multi-valued), base64 (binary) or RFC 3339 (dates); or
+    /// {"dn", "error"} when the expression fails on that object (an Error() included).
+    #[command(
+        after_help = "Examples:\n  mde-doctor syncrule eval --preset server2012r2-computer-join --objects computers.ldif\n  mde-doctor syncrule eval --expr 'Left(\"John Doe\", 3)'\n  mde-doctor syncrule eval --expr-file rule.txt --objects computers.ldif --explain --format table"
+    )]
+    Eval {
+        #[command(flatten)]
+        source: ExprSource,
+        /// LDIF file of the objects (without it: one evaluation on an empty object).
+        #[arg(long, value_name = "FILE")]
+        objects: Option<std::path::PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = EvalFormat::Jsonl)]
+        format: EvalFormat,
+        /// Show the sub-expressions that decided each result, with their values.
+        #[arg(long)]
+        explain: bool,
+        /// A %parameter% value, e.g. --param Forest.LDAP=DC=contoso,DC=com (repeatable).
+        #[arg(long = "param", value_name = "NAME=VALUE")]
+        params: Vec<String>,
+    },
+    /// Parse an expression and report errors with their line and column.
+    Check {
+        /// The expression.
+        #[arg(value_name = "EXPR", conflicts_with_all = ["expr_file", "preset"])]
+        expr: Option<String>,
+        /// Read the expression from a file.
+        #[arg(long, value_name = "FILE")]
+        expr_file: Option<std::path::PathBuf>,
+        /// A shipped expression.
+        #[arg(long, value_name = "NAME")]
+        preset: Option<String>,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+#[group(required = true, multiple = false)]
+pub(crate) struct ExprSource {
+    /// The expression text.
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) expr: Option<String>,
+    /// Read the expression from a file.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) expr_file: Option<std::path::PathBuf>,
+    /// A shipped expression: server2012r2-computer-join, default-computer-join.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) preset: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum EvalFormat {
+    Jsonl,
+    Table,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -7,6 +7,7 @@ mod events;
 mod explain;
 mod inspect;
 mod json;
+mod syncrule;
 
 use std::process::ExitCode;
 
@@ -43,6 +44,7 @@ pub(crate) fn run(cli: Cli) -> Result<Status, CliError> {
             category,
         } => codes::run(format, hresults, category.as_deref()),
         Command::Completions { shell } => completions::run(shell),
+        Command::Syncrule(cmd) => syncrule::run(cmd),
         Command::Events {
             files,
             since,

@@ -7,4 +7,5 @@ mod completions;
 mod events;
 mod explain;
 mod inspect;
+mod syncrule;
 mod util;

@@ -1,0 +1,215 @@
+//! `mde-doctor syncrule eval|check`.
+
+use std::collections::BTreeMap;
+use std::io::{BufReader, Write};
+
+use mde_artifacts::ldif::LdifReader;
+use mde_syncrule::{Ctx, Expr, Object, Value, parse, presets};
+use serde_json::json;
+
+use super::Status;
+use crate::cli::{EvalFormat, ExprSource, SyncruleCommand};
+use crate::error::CliError;
+
+fn input(message: String) -> CliError {
+    CliError::Input {
+        message,
+        hints: Vec::new(),
+    }
+}
+
+fn expression(
+    expr: Option<&str>,
+    file: Option<&std::path::Path>,
+    preset: Option<&str>,
+) -> Result<(String, String), CliError> {
+    if let Some(name) = preset {
+        return presets::preset(name)
+            .map(|t| (format!("preset {name}"), t.to_string()))
+            .ok_or_else(|| CliError::Input {
+                message: format!("{name:?} is not a preset"),
+                hints: vec![format!("presets: {}", presets::PRESET_NAMES.join(", "))],
+            });
+    }
+    if let Some(path) = file {
+        let text =
+            std::fs::read_to_string(path).map_err(|e| input(format!("{}: {e}", path.display())))?;
+        return Ok((path.display().to_string(), text));
+    }
+    match expr {
+        Some(t) => Ok(("expression".into(), t.to_string())),
+        None => Err(input(
+            "give an expression: EXPR, --expr-file FILE or --preset NAME".into(),
+        )),
+    }
+}
+
+fn parsed(origin: &str, text: &str) -> Result<Expr, CliError> {
+    parse(text).map_err(|e| {
+        let line = text.lines().nth(e.pos.line - 1).unwrap_or("");
+        CliError::Input {
+            message: format!("{origin}: {e}"),
+            hints: vec![
+                format!("{line}"),
+                format!("{}^", " ".repeat(e.pos.column.saturating_sub(1))),
+            ],
+        }
+    })
+}
+
+pub(crate) fn run(cmd: SyncruleCommand) -> Result<Status, CliError> {
+    match cmd {
+        SyncruleCommand::Check {
+            expr,
+            expr_file,
+            preset,
+        } => {
+            let (origin, text) =
+                expression(expr.as_deref(), expr_file.as_deref(), preset.as_deref())?;
+            let ast = parsed(&origin, &text)?;
+            let mut attributes = Vec::new();
+            ast.attributes(&mut attributes);
+            let mut unknown = Vec::new();
+            check_functions(&ast, &mut unknown);
+            if !unknown.is_empty() {
+                return Err(input(format!("{origin}: {}", unknown.join("; "))));
+            }
+            crate::output::write_stdout(
+                format!(
+                    "{origin}: OK — reads {}\n",
+                    if attributes.is_empty() {
+                        "no attribute".into()
+                    } else {
+                        attributes
+                            .iter()
+                            .map(|a| format!("[{a}]"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    }
+                )
+                .as_bytes(),
+            )?;
+            Ok(Status::Success)
+        }
+        SyncruleCommand::Eval {
+            source,
+            objects,
+            format,
+            explain,
+            params,
+        } => {
+            let ExprSource {
+                expr,
+                expr_file,
+                preset,
+            } = source;
+            let (origin, text) =
+                expression(expr.as_deref(), expr_file.as_deref(), preset.as_deref())?;
+            let ast = parsed(&origin, &text)?;
+            let mut unknown = Vec::new();
+            check_functions(&ast, &mut unknown);
+            if !unknown.is_empty() {
+                return Err(input(format!("{origin}: {}", unknown.join("; "))));
+            }
+            let mut map = BTreeMap::new();
+            for p in params {
+                let (k, v) = p
+                    .split_once('=')
+                    .ok_or_else(|| input(format!("--param {p:?}: expected NAME=VALUE")))?;
+                map.insert(k.to_string(), v.to_string());
+            }
+            let now = mde_syncrule::now_ticks();
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            let emit = |object: &Object, out: &mut dyn Write| -> std::io::Result<()> {
+                let mut ctx = Ctx::new(object, &map, now);
+                if explain {
+                    ctx = ctx.explain();
+                }
+                let result = ctx.eval(&ast);
+                let steps = ctx.take_trace();
+                match format {
+                    EvalFormat::Jsonl => {
+                        let mut line = match &result {
+                            Ok(v) => {
+                                json!({"dn": object.dn, "value": v.to_json(), "type": v.type_name()})
+                            }
+                            Err(e) => json!({"dn": object.dn, "error": e.to_string()}),
+                        };
+                        if explain {
+                            line["explain"] = steps
+                                .iter()
+                                .map(
+                                    |s| json!({"depth": s.depth, "expr": s.text, "value": s.value}),
+                                )
+                                .collect();
+                        }
+                        serde_json::to_writer(&mut *out, &line).map_err(std::io::Error::other)?;
+                        out.write_all(b"\n")
+                    }
+                    EvalFormat::Table => {
+                        let dn = object.dn.as_deref().unwrap_or("(no object)");
+                        match &result {
+                            Ok(v) => writeln!(out, "{dn}\t{}\t{}", show(v), v.type_name())?,
+                            Err(e) => writeln!(out, "{dn}\terror: {e}")?,
+                        }
+                        for s in steps.iter().rev() {
+                            writeln!(out, "    {}{} = {}", "  ".repeat(s.depth), s.text, s.value)?;
+                        }
+                        Ok(())
+                    }
+                }
+            };
+            match objects {
+                None => emit(&Object::default(), &mut out)?,
+                Some(path) => {
+                    let file = std::fs::File::open(&path)
+                        .map_err(|e| input(format!("{}: {e}", path.display())))?;
+                    let mut reader = LdifReader::new(BufReader::new(file));
+                    for record in reader.by_ref() {
+                        emit(&Object::from_ldif(&record), &mut out)?;
+                    }
+                    for d in reader.diagnostics() {
+                        eprintln!("warning: {}: {d}", path.display());
+                    }
+                }
+            }
+            out.flush()?;
+            Ok(Status::Success)
+        }
+    }
+}
+
+fn show(v: &Value) -> String {
+    match v {
+        Value::Null => "NULL".into(),
+        other => other.to_json().to_string(),
+    }
+}
+
+/// Function names are case-sensitive in the engine: report unknown and mis-cased names
+/// before evaluating anything.
+fn check_functions(e: &Expr, out: &mut Vec<String>) {
+    match e {
+        Expr::Call(name, args, pos) => {
+            if !mde_syncrule::FUNCTIONS.contains(&name.as_str()) {
+                match mde_syncrule::FUNCTIONS
+                    .iter()
+                    .find(|f| f.eq_ignore_ascii_case(name))
+                {
+                    Some(right) => out.push(format!(
+                        "{pos}: function names are case-sensitive: {name} is not {right}"
+                    )),
+                    None => out.push(format!("{pos}: unknown function {name}")),
+                }
+            }
+            args.iter().for_each(|a| check_functions(a, out));
+        }
+        Expr::Unary(_, inner, _) => check_functions(inner, out),
+        Expr::Binary(_, a, b, _) => {
+            check_functions(a, out);
+            check_functions(b, out);
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,192 @@
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use crate::util::Test;
+
+fn cert_b64(name: &str) -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../syncrule/tests/fixtures/certs")
+        .join(format!("{name}.der"));
+    base64(&std::fs::read(path).unwrap())
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut s = String::new();
+    for c in bytes.chunks(3) {
+        let n = (u32::from(c[0]) << 16)
+            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*c.get(2).unwrap_or(&0));
+        for i in 0..4 {
+            s.push(if i <= c.len() {
+                A[(n >> (18 - 6 * i) & 63) as usize] as char
+            } else {
+                '='
+            });
+        }
+    }
+    s
+}
+
+/// ldifde-style: `attr:: base64` folded at 76 columns with a leading space.
+fn folded(line: &str) -> String {
+    let mut out = String::new();
+    let chars: Vec<char> = line.chars().collect();
+    for (i, chunk) in chars.chunks(76).enumerate() {
+        if i > 0 {
+            out.push_str("\r\n ");
+        }
+        out.extend(chunk);
+    }
+    out.push_str("\r\n");
+    out
+}
+
+fn computers_ldif() -> String {
+    let mut s = String::new();
+    for (name, os, version, certs) in [
+        (
+            "SRV2012-OK",
+            "Windows Server 2012 R2 Standard",
+            "6.3 (9600)",
+            vec!["valid-braces"],
+        ),
+        (
+            "SRV2012-EXPIRED",
+            "Windows Server 2012 R2 Standard",
+            "6.3 (9600)",
+            vec!["expired"],
+        ),
+        (
+            "SRV2008",
+            "Windows Server 2008 R2 Standard",
+            "6.1 (7601)",
+            vec!["valid-braces"],
+        ),
+        (
+            "SRV2019",
+            "Windows Server 2019 Standard",
+            "10.0 (17763)",
+            vec!["garbage"],
+        ),
+        (
+            "NOCERT",
+            "Windows Server 2012 R2 Standard",
+            "6.3 (9600)",
+            vec![],
+        ),
+    ] {
+        let _ = write!(
+            s,
+            "dn: CN={name},OU=Servers,DC=contoso,DC=com\r\nchangetype: add\r\nobjectClass: computer\r\ncn: {name}\r\n"
+        );
+        s.push_str(&folded("objectGUID:: K0qBC+sYak+USTOHz0Cyeg=="));
+        let _ = write!(
+            s,
+            "operatingSystem: {os}\r\noperatingSystemVersion: {version}\r\n"
+        );
+        for c in certs {
+            s.push_str(&folded(&format!("userCertificate:: {}", cert_b64(c))));
+        }
+        s.push_str("\r\n");
+    }
+    s
+}
+
+#[test]
+fn preset_over_ldif_gives_one_json_line_per_object() {
+    let dir = tempfile::tempdir().unwrap();
+    let ldif = dir.path().join("computers.ldif");
+    std::fs::write(&ldif, computers_ldif()).unwrap();
+    let run = Test::new()
+        .args([
+            "syncrule",
+            "eval",
+            "--preset",
+            "server2012r2-computer-join",
+            "--objects",
+            ldif.to_str().unwrap(),
+        ])
+        .run()
+        .status(0);
+    let lines: Vec<serde_json::Value> = run
+        .stdout()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let value = |cn: &str| {
+        lines
+            .iter()
+            .find(|l| l["dn"].as_str().unwrap().starts_with(&format!("CN={cn},")))
+            .unwrap()["value"]
+            .clone()
+    };
+    assert_eq!(lines.len(), 5);
+    assert_eq!(value("SRV2012-OK"), serde_json::Value::Null);
+    assert_eq!(value("SRV2012-EXPIRED"), true);
+    assert_eq!(value("SRV2008"), true);
+    assert_eq!(value("SRV2019"), serde_json::Value::Null);
+    assert_eq!(value("NOCERT"), true);
+    assert_eq!(lines[1]["type"], "bool");
+}
+
+#[test]
+fn explain_shows_the_deciding_subexpressions() {
+    let dir = tempfile::tempdir().unwrap();
+    let ldif = dir.path().join("computers.ldif");
+    std::fs::write(&ldif, computers_ldif()).unwrap();
+    Test::new()
+        .args([
+            "syncrule",
+            "eval",
+            "--preset",
+            "server2012r2-computer-join",
+            "--objects",
+            ldif.to_str().unwrap(),
+            "--explain",
+            "--format",
+            "table",
+        ])
+        .run()
+        .status(0)
+        .stdout_contains("CertNotAfter($c)")
+        .stdout_contains("Count($validCerts)");
+}
+
+#[test]
+fn expressions_without_objects_and_errors() {
+    let run = Test::new()
+        .args(["syncrule", "eval", "--expr", "Split(\"a,b\",\",\")"])
+        .run()
+        .status(0);
+    let v: serde_json::Value = serde_json::from_str(run.stdout().trim()).unwrap();
+    assert_eq!(v["value"], serde_json::json!(["a", "b"]));
+    assert_eq!(v["type"], "mvstr");
+    assert_eq!(v["dn"], serde_json::Value::Null);
+    Test::new()
+        .args([
+            "syncrule",
+            "eval",
+            "--expr",
+            "IIF(True, Error(\"boom\"), 1)",
+        ])
+        .run()
+        .status(0)
+        .stdout_contains("\"error\":\"Error(\\\"boom\\\")\"");
+    Test::new()
+        .args(["syncrule", "check", "Left([a], 2"])
+        .run()
+        .status(2)
+        .stderr_contains("line 1, column 12")
+        .stderr_contains("expected `,` or `)`");
+    Test::new()
+        .args(["syncrule", "check", "left([a], 2)"])
+        .run()
+        .status(2)
+        .stderr_contains("left is not Left");
+    Test::new()
+        .args(["syncrule", "eval", "--preset", "nope"])
+        .run()
+        .status(2)
+        .stderr_contains("server2012r2-computer-join");
+}

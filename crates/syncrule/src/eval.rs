@@ -1,0 +1,317 @@
+//! Evaluation, with the decisions syncrule.md leaves open made explicit:
+//!
+//! - Comparison with NULL is False (both `=` and `<>`); arithmetic and `&` with NULL give
+//!   NULL; `&&`/`||`/`IIF`/`CBool` treat NULL as False. Shipped rules guard comparisons
+//!   with `IsPresent` and wrap `IIF(…, NULL)` in `CBool`, which only works this way.
+//! - `IIF` evaluates only the chosen branch; `Switch` evaluates conditions in order and only
+//!   the chosen value; `&&`/`||` short-circuit (same boolean result under these NULL rules,
+//!   and `Error()` on the untaken side does not fire).
+//! - Multi-valued values lift: a function or operator expecting one value maps over the
+//!   values and drops NULL results; `IIF` with a multi-valued condition pairs it value by
+//!   value with multi-valued branches (the documented
+//!   `IIF(InStr([proxyAddresses],"SIP:")=1,NULL,[proxyAddresses])` drops the SIP values).
+//!   The `Is*` predicates, `Count`, `Contains`, `Item`, `Join`, `Where`, `Select`, `Split`,
+//!   `RemoveDuplicates` and the certificate functions' callers see the whole value.
+//! - String comparison is case-sensitive (VB binary compare).
+//! - Names of functions are case-sensitive, as in the engine; a name that differs only in
+//!   case is an error that names the right spelling.
+
+use std::collections::BTreeMap;
+
+use crate::ast::Expr;
+use crate::error::{EvalError, Pos};
+use crate::functions;
+use crate::object::Object;
+use crate::value::Value;
+
+/// One decided sub-expression, for `--explain`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    pub depth: usize,
+    pub text: String,
+    pub value: String,
+}
+
+pub struct Ctx<'a> {
+    pub object: &'a Object,
+    pub params: &'a BTreeMap<String, String>,
+    /// Current time as FILETIME ticks (fixed per run so every object sees the same `Now()`).
+    pub now: i64,
+    pub(crate) vars: Vec<(String, Value)>,
+    pub(crate) trace: Option<Vec<Step>>,
+    depth: usize,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(object: &'a Object, params: &'a BTreeMap<String, String>, now: i64) -> Ctx<'a> {
+        Ctx {
+            object,
+            params,
+            now,
+            vars: Vec::new(),
+            trace: None,
+            depth: 0,
+        }
+    }
+
+    /// Records every function call and operator with its value.
+    pub fn explain(mut self) -> Ctx<'a> {
+        self.trace = Some(Vec::new());
+        self
+    }
+
+    pub fn take_trace(&mut self) -> Vec<Step> {
+        self.trace.take().unwrap_or_default()
+    }
+
+    pub(crate) fn type_error(pos: Pos, message: impl Into<String>) -> EvalError {
+        EvalError::Type {
+            pos,
+            message: message.into(),
+        }
+    }
+
+    pub fn eval(&mut self, e: &Expr) -> Result<Value, EvalError> {
+        let traced = matches!(e, Expr::Call(..) | Expr::Binary(..));
+        if traced {
+            self.depth += 1;
+        }
+        let result = self.eval_inner(e);
+        if traced {
+            self.depth -= 1;
+            if let (Some(trace), Ok(v)) = (self.trace.as_mut(), &result) {
+                trace.push(Step {
+                    depth: self.depth,
+                    text: e.render(),
+                    value: v.show(),
+                });
+            }
+        }
+        result
+    }
+
+    fn eval_inner(&mut self, e: &Expr) -> Result<Value, EvalError> {
+        Ok(match e {
+            Expr::Num(n, _) => Value::Num(*n),
+            Expr::Str(s, _) => Value::Str(s.clone()),
+            Expr::Bool(b, _) => Value::Bool(*b),
+            Expr::Enum(name, _) => Value::Str(name.clone()),
+            Expr::Constant(c, _) => match c.as_str() {
+                "CRLF" => Value::Str("\r\n".into()),
+                "IgnoreThisFlow" => Value::IgnoreThisFlow,
+                "AuthoritativeNull" => Value::AuthoritativeNull,
+                _ => Value::Null,
+            },
+            Expr::Attr(name, pos) => match self.object.get(name) {
+                Some([]) | None => {
+                    if let Some(right) = self.object.case_variant(name) {
+                        return Err(Ctx::type_error(
+                            *pos,
+                            format!(
+                                "attribute names are case-sensitive: [{name}] is not [{right}]"
+                            ),
+                        ));
+                    }
+                    Value::Null
+                }
+                Some([one]) => one.clone(),
+                Some(many) => Value::Multi(many.to_vec()),
+            },
+            Expr::Param(name, pos) => match self.params.get(name) {
+                Some(v) => Value::Str(v.clone()),
+                None => {
+                    return Err(Ctx::type_error(
+                        *pos,
+                        format!(
+                            "parameter %{name}% has no value (give it with --param {name}=VALUE)"
+                        ),
+                    ));
+                }
+            },
+            Expr::Var(name, pos) => match self.vars.iter().rev().find(|(n, _)| n == name) {
+                Some((_, v)) => v.clone(),
+                None => {
+                    return Err(Ctx::type_error(
+                        *pos,
+                        format!(
+                            "${name} is not bound here (only Where, Select and With bind variables)"
+                        ),
+                    ));
+                }
+            },
+            Expr::Unary(_, inner, pos) => {
+                let v = self.eval(inner)?;
+                lift1(v, &mut |v| match v {
+                    Value::Null => Ok(Value::Null),
+                    other => other.num().map(|n| Value::Num(-n)).ok_or_else(|| {
+                        Ctx::type_error(*pos, format!("cannot negate a {}", other.type_name()))
+                    }),
+                })?
+            }
+            Expr::Binary(op, a, b, pos) => self.binary(op, a, b, *pos)?,
+            Expr::Call(name, args, pos) => functions::call(self, name, args, *pos)?,
+        })
+    }
+
+    fn binary(&mut self, op: &str, a: &Expr, b: &Expr, pos: Pos) -> Result<Value, EvalError> {
+        match op {
+            "||" => {
+                if self.eval(a)?.truthy() {
+                    return Ok(Value::Bool(true));
+                }
+                return Ok(Value::Bool(self.eval(b)?.truthy()));
+            }
+            "&&" => {
+                if !self.eval(a)?.truthy() {
+                    return Ok(Value::Bool(false));
+                }
+                return Ok(Value::Bool(self.eval(b)?.truthy()));
+            }
+            _ => {}
+        }
+        let (x, y) = (self.eval(a)?, self.eval(b)?);
+        lift2(x, y, &mut |x, y| scalar_binary(op, x, y, pos))
+    }
+}
+
+fn scalar_binary(op: &str, x: Value, y: Value, pos: Pos) -> Result<Value, EvalError> {
+    match op {
+        "=" | "<>" | "<" | "<=" | ">" | ">=" => {
+            if x.is_null() || y.is_null() {
+                return Ok(Value::Bool(false));
+            }
+            let ord = compare(&x, &y).ok_or_else(|| {
+                Ctx::type_error(
+                    pos,
+                    format!(
+                        "cannot compare a {} with a {}",
+                        x.type_name(),
+                        y.type_name()
+                    ),
+                )
+            })?;
+            use std::cmp::Ordering::*;
+            Ok(Value::Bool(match op {
+                "=" => ord == Equal,
+                "<>" => ord != Equal,
+                "<" => ord == Less,
+                "<=" => ord != Greater,
+                ">" => ord == Greater,
+                _ => ord != Less,
+            }))
+        }
+        "&" => {
+            if x.is_null() || y.is_null() {
+                return Ok(Value::Null);
+            }
+            if let (Value::Bin(p), Value::Bin(q)) = (&x, &y) {
+                return Ok(Value::Bin([p.as_slice(), q.as_slice()].concat()));
+            }
+            match (x.text(), y.text()) {
+                (Some(p), Some(q)) => Ok(Value::Str(p + &q)),
+                _ => Err(Ctx::type_error(
+                    pos,
+                    format!(
+                        "cannot concatenate a {} and a {}",
+                        x.type_name(),
+                        y.type_name()
+                    ),
+                )),
+            }
+        }
+        _ => {
+            if x.is_null() || y.is_null() {
+                return Ok(Value::Null);
+            }
+            let (p, q) = match (x.num(), y.num()) {
+                (Some(p), Some(q)) => (p, q),
+                _ => {
+                    return Err(Ctx::type_error(
+                        pos,
+                        format!(
+                            "`{op}` needs numbers, not {} and {}",
+                            x.type_name(),
+                            y.type_name()
+                        ),
+                    ));
+                }
+            };
+            Ok(Value::Num(match op {
+                "+" => p.wrapping_add(q),
+                "-" => p.wrapping_sub(q),
+                "*" => p.wrapping_mul(q),
+                _ => {
+                    if q == 0 {
+                        return Err(Ctx::type_error(pos, "division by zero"));
+                    }
+                    p / q
+                }
+            }))
+        }
+    }
+}
+
+fn compare(x: &Value, y: &Value) -> Option<std::cmp::Ordering> {
+    match (x, y) {
+        (Value::Num(_) | Value::Bool(_), Value::Num(_) | Value::Bool(_)) => {
+            Some(x.num()?.cmp(&y.num()?))
+        }
+        (Value::Dt(a), Value::Dt(b)) => Some(a.cmp(b)),
+        (Value::Bin(a), Value::Bin(b)) => Some(a.cmp(b)),
+        (Value::Bool(b), Value::Str(s)) | (Value::Str(s), Value::Bool(b)) => {
+            let other = s.eq_ignore_ascii_case("true");
+            let ord = b.cmp(&other);
+            Some(if matches!(x, Value::Bool(_)) {
+                ord
+            } else {
+                ord.reverse()
+            })
+        }
+        (Value::Num(n), Value::Str(s)) => s.trim().parse::<i64>().ok().map(|m| n.cmp(&m)),
+        (Value::Str(s), Value::Num(n)) => s.trim().parse::<i64>().ok().map(|m| m.cmp(n)),
+        _ => Some(x.text()?.cmp(&y.text()?)),
+    }
+}
+
+/// Applies `f` to a value, or to each value of a multi-valued one (dropping NULL results).
+pub(crate) fn lift1(
+    v: Value,
+    f: &mut dyn FnMut(Value) -> Result<Value, EvalError>,
+) -> Result<Value, EvalError> {
+    match v {
+        Value::Multi(items) => {
+            let mut out = Vec::new();
+            for item in items {
+                match f(item)? {
+                    Value::Null => {}
+                    r => out.push(r),
+                }
+            }
+            Ok(Value::Multi(out))
+        }
+        other => f(other),
+    }
+}
+
+/// Two-argument lifting: multi × scalar maps; multi × multi pairs values by position.
+pub(crate) fn lift2(
+    x: Value,
+    y: Value,
+    f: &mut dyn FnMut(Value, Value) -> Result<Value, EvalError>,
+) -> Result<Value, EvalError> {
+    match (x, y) {
+        (Value::Multi(a), Value::Multi(b)) => {
+            let mut out = Vec::new();
+            for (p, q) in a.into_iter().zip(b) {
+                match f(p, q)? {
+                    Value::Null => {}
+                    r => out.push(r),
+                }
+            }
+            Ok(Value::Multi(out))
+        }
+        (Value::Multi(a), q) => lift1(Value::Multi(a), &mut |p| f(p, q.clone())),
+        (p, Value::Multi(b)) => lift1(Value::Multi(b), &mut |q| f(p.clone(), q)),
+        (p, q) => f(p, q),
+    }
+}

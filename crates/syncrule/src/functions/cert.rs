@@ -1,0 +1,216 @@
+//! Certificate functions (syncrule.md §2.1): the argument is a DER certificate or its base64
+//! text; x509-parser reads it. Names are rendered like .NET's `X509Certificate2.Subject`
+//! (most specific RDN first, `, ` between). `CertNotAfter`/`CertNotBefore` are documented as
+//! local time; mde-doctor uses UTC, which is what comparing with `Now()` needs.
+
+use mde_artifacts::ldif::base64_decode;
+use x509_parser::prelude::{FromDer, X509Certificate, X509Name};
+
+use crate::error::{EvalError, Pos};
+use crate::eval::{Ctx, lift1};
+use crate::value::{UNIX_EPOCH_TICKS, Value};
+
+/// DER bytes of a certificate value (raw DER, or base64 as bytes or text).
+fn der(v: &Value) -> Option<Vec<u8>> {
+    match v {
+        Value::Bin(b) if b.first() == Some(&0x30) => Some(b.clone()),
+        Value::Bin(b) => base64_decode(std::str::from_utf8(b).ok()?.trim()).ok(),
+        Value::Str(s) => base64_decode(s.trim()).ok(),
+        _ => None,
+    }
+}
+
+fn name_text(n: &X509Name<'_>) -> String {
+    let mut rdns: Vec<String> = n
+        .iter_rdn()
+        .map(|rdn| {
+            rdn.iter()
+                .map(|atv| {
+                    let key = x509_parser::objects::oid2abbrev(
+                        atv.attr_type(),
+                        x509_parser::objects::oid_registry(),
+                    )
+                    .map(str::to_string)
+                    .unwrap_or_else(|_| atv.attr_type().to_id_string());
+                    let value = atv
+                        .as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|_| "#".to_string());
+                    format!("{key}={value}")
+                })
+                .collect::<Vec<_>>()
+                .join(" + ")
+        })
+        .collect();
+    rdns.reverse();
+    rdns.join(", ")
+}
+
+fn common_name(n: &X509Name<'_>) -> Option<String> {
+    n.iter_common_name()
+        .next()
+        .and_then(|cn| cn.as_str().ok())
+        .map(str::to_string)
+}
+
+pub(crate) fn call(name: &str, a: &[Value], pos: Pos) -> Result<Option<Value>, EvalError> {
+    if !(name == "IsCert" || name.starts_with("Cert")) {
+        return Ok(None);
+    }
+    if a.is_empty() || (a.len() > 1 && name != "CertNameInfo") {
+        return Err(Ctx::type_error(
+            pos,
+            format!("{name} takes one certificate argument"),
+        ));
+    }
+    let extra = a.get(1).and_then(Value::text).unwrap_or_default();
+    let include_issuer = a.get(2).is_some_and(Value::truthy);
+    let known = crate::functions::NAMES.contains(&name);
+    if !known {
+        return Ok(None);
+    }
+    let value = lift1(a[0].clone(), &mut |v| {
+        let Some(bytes) = der(&v) else {
+            return Ok(if name == "IsCert" {
+                Value::Bool(false)
+            } else {
+                Value::Null
+            });
+        };
+        let cert = match X509Certificate::from_der(&bytes) {
+            Ok((_, c)) => c,
+            Err(_) => {
+                return Ok(if name == "IsCert" {
+                    Value::Bool(false)
+                } else {
+                    Value::Null
+                });
+            }
+        };
+        let tbs = &cert.tbs_certificate;
+        let to_ticks = |t: x509_parser::time::ASN1Time| {
+            Value::Dt(t.timestamp() * 10_000_000 + UNIX_EPOCH_TICKS)
+        };
+        Ok(match name {
+            "IsCert" => Value::Bool(true),
+            "CertNotAfter" => to_ticks(tbs.validity.not_after),
+            "CertNotBefore" => to_ticks(tbs.validity.not_before),
+            "CertSubject" | "CertSubjectNameDN" => Value::Str(name_text(&tbs.subject)),
+            "CertIssuer" | "CertIssuerDN" => Value::Str(name_text(&tbs.issuer)),
+            "CertThumbprint" | "CertHashString" => Value::Str(sha1_hex(&bytes)),
+            "CertSerialNumber" => Value::Str(
+                tbs.raw_serial()
+                    .iter()
+                    .map(|b| format!("{b:02X}"))
+                    .collect(),
+            ),
+            "CertVersion" => Value::Num(i64::from(tbs.version.0) + 1),
+            "CertSignatureAlgorithmOid" => {
+                Value::Str(cert.signature_algorithm.algorithm.to_id_string())
+            }
+            "CertKeyAlgorithm" | "CertPublicKeyOid" => {
+                Value::Str(tbs.subject_pki.algorithm.algorithm.to_id_string())
+            }
+            "CertKeyAlgorithmParams" => Value::Str(
+                tbs.subject_pki
+                    .algorithm
+                    .parameters
+                    .as_ref()
+                    .map(|p| p.data.iter().map(|b| format!("{b:02X}")).collect())
+                    .unwrap_or_default(),
+            ),
+            "CertPublicKeyParametersOid" => tbs
+                .subject_pki
+                .algorithm
+                .parameters
+                .as_ref()
+                .and_then(|p| p.as_oid().ok())
+                .map(|o| Value::Str(o.to_id_string()))
+                .unwrap_or(Value::Null),
+            "CertExtensionOids" => Value::Multi(
+                tbs.extensions()
+                    .iter()
+                    .filter(|e| e.critical)
+                    .map(|e| Value::Str(e.oid.to_id_string()))
+                    .collect(),
+            ),
+            "CertFormat" => Value::Str("X509".into()),
+            "CertFriendlyName" => Value::Str(String::new()),
+            "CertNameInfo" => {
+                let n = if include_issuer {
+                    &tbs.issuer
+                } else {
+                    &tbs.subject
+                };
+                match extra.as_str() {
+                    "SimpleName" | "DnsName" | "" => {
+                        common_name(n).map(Value::Str).unwrap_or(Value::Null)
+                    }
+                    _ => Value::Null,
+                }
+            }
+            _ => Value::Null,
+        })
+    })?;
+    Ok(Some(value))
+}
+
+/// SHA-1 (FIPS 180-4), upper-case hex, for thumbprints.
+fn sha1_hex(data: &[u8]) -> String {
+    let mut h: [u32; 5] = [0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0];
+    let mut msg = data.to_vec();
+    let bit_len = (data.len() as u64).wrapping_mul(8);
+    msg.push(0x80);
+    while msg.len() % 64 != 56 {
+        msg.push(0);
+    }
+    msg.extend_from_slice(&bit_len.to_be_bytes());
+    for block in msg.chunks(64) {
+        let mut w = [0u32; 80];
+        for (i, c) in block.chunks(4).enumerate() {
+            w[i] = u32::from_be_bytes([c[0], c[1], c[2], c[3]]);
+        }
+        for i in 16..80 {
+            w[i] = (w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16]).rotate_left(1);
+        }
+        let [mut a, mut b, mut c, mut d, mut e] = h;
+        for (i, wi) in w.iter().enumerate() {
+            let (f, k) = match i {
+                0..=19 => ((b & c) | (!b & d), 0x5A827999),
+                20..=39 => (b ^ c ^ d, 0x6ED9EBA1),
+                40..=59 => ((b & c) | (b & d) | (c & d), 0x8F1BBCDC),
+                _ => (b ^ c ^ d, 0xCA62C1D6),
+            };
+            let t = a
+                .rotate_left(5)
+                .wrapping_add(f)
+                .wrapping_add(e)
+                .wrapping_add(k)
+                .wrapping_add(*wi);
+            e = d;
+            d = c;
+            c = b.rotate_left(30);
+            b = a;
+            a = t;
+        }
+        for (x, y) in h.iter_mut().zip([a, b, c, d, e]) {
+            *x = x.wrapping_add(y);
+        }
+    }
+    h.iter().map(|x| format!("{x:08X}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sha1_known_answers() {
+        assert_eq!(
+            super::sha1_hex(b"abc"),
+            "A9993E364706816ABA3E25717850C26C9CD0D89D"
+        );
+        assert_eq!(
+            super::sha1_hex(b""),
+            "DA39A3EE5E6B4B0D3255BFEF95601890AFD80709"
+        );
+    }
+}

@@ -1,0 +1,473 @@
+//! The function catalogue (syncrule.md §2): lazy forms here, the rest grouped by topic.
+
+mod cert;
+mod convert;
+mod text;
+
+use crate::ast::Expr;
+use crate::error::{EvalError, Pos};
+use crate::eval::{Ctx, lift1};
+use crate::value::{Value, format_dt, ticks};
+
+/// Every function name the engine knows (case-sensitive), for did-you-mean on case errors.
+pub const NAMES: &[&str] = &[
+    "BitAnd",
+    "BitOr",
+    "CBool",
+    "CDate",
+    "CGuid",
+    "CNum",
+    "CRef",
+    "CStr",
+    "CertExtensionOids",
+    "CertFormat",
+    "CertFriendlyName",
+    "CertHashString",
+    "CertIssuer",
+    "CertIssuerDN",
+    "CertIssuerOid",
+    "CertKeyAlgorithm",
+    "CertKeyAlgorithmParams",
+    "CertNameInfo",
+    "CertNotAfter",
+    "CertNotBefore",
+    "CertPublicKeyOid",
+    "CertPublicKeyParametersOid",
+    "CertSerialNumber",
+    "CertSignatureAlgorithmOid",
+    "CertSubject",
+    "CertSubjectNameDN",
+    "CertSubjectNameOid",
+    "CertThumbprint",
+    "CertVersion",
+    "Contains",
+    "ConvertFromBase64",
+    "ConvertFromUTF8Hex",
+    "ConvertToBase64",
+    "ConvertToUTF8Hex",
+    "Count",
+    "DNComponent",
+    "DNComponentRev",
+    "DateAdd",
+    "DateFromNum",
+    "Error",
+    "EscapeDNComponent",
+    "FormatDateTime",
+    "Guid",
+    "IIF",
+    "ImportedValue",
+    "InStr",
+    "InStrRev",
+    "IsBitSet",
+    "IsCert",
+    "IsDate",
+    "IsEmpty",
+    "IsGuid",
+    "IsNull",
+    "IsNullOrEmpty",
+    "IsNumeric",
+    "IsPresent",
+    "IsString",
+    "Item",
+    "ItemOrNull",
+    "Join",
+    "LCase",
+    "LTrim",
+    "Left",
+    "Len",
+    "Mid",
+    "Now",
+    "NumFromDate",
+    "PCase",
+    "PadLeft",
+    "PadRight",
+    "RTrim",
+    "RandomNum",
+    "RegexIsMatch",
+    "RemoveDuplicates",
+    "Replace",
+    "ReplaceChars",
+    "Right",
+    "Select",
+    "Split",
+    "StringFromGuid",
+    "StringFromSid",
+    "Switch",
+    "Trim",
+    "UCase",
+    "ValueCount",
+    "Where",
+    "With",
+    "Word",
+    "CBin",
+    "Thumbprint",
+];
+
+pub(crate) fn arity(
+    name: &str,
+    args: &[Expr],
+    min: usize,
+    max: usize,
+    pos: Pos,
+) -> Result<(), EvalError> {
+    if args.len() < min || args.len() > max {
+        let want = if min == max {
+            format!("{min}")
+        } else {
+            format!("{min} to {max}")
+        };
+        return Err(Ctx::type_error(
+            pos,
+            format!("{name} takes {want} argument(s), not {}", args.len()),
+        ));
+    }
+    Ok(())
+}
+
+/// The values of a value as a list (a single value is a list of one; NULL an empty list).
+pub(crate) fn values(v: Value) -> Vec<Value> {
+    match v {
+        Value::Multi(items) => items,
+        Value::Null => Vec::new(),
+        other => vec![other],
+    }
+}
+
+fn is_empty_value(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::Str(s) | Value::Ref(s) => s.is_empty(),
+        Value::Bin(b) => b.is_empty(),
+        Value::Multi(items) => items.iter().all(is_empty_value),
+        _ => false,
+    }
+}
+
+pub(crate) fn call(
+    ctx: &mut Ctx<'_>,
+    name: &str,
+    args: &[Expr],
+    pos: Pos,
+) -> Result<Value, EvalError> {
+    // Lazy forms and whole-attribute tests first.
+    match name {
+        "IIF" => {
+            arity(name, args, 3, 3, pos)?;
+            let cond = ctx.eval(&args[0])?;
+            if let Value::Multi(conds) = cond {
+                // Value by value, with multi-valued branches paired by position.
+                let (t, f) = (ctx.eval(&args[1])?, ctx.eval(&args[2])?);
+                let pick = |v: &Value, i: usize| match v {
+                    Value::Multi(items) => items.get(i).cloned().unwrap_or(Value::Null),
+                    other => other.clone(),
+                };
+                let out: Vec<Value> = conds
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| if c.truthy() { pick(&t, i) } else { pick(&f, i) })
+                    .filter(|v| !v.is_null())
+                    .collect();
+                return Ok(Value::Multi(out));
+            }
+            return ctx.eval(&args[if cond.truthy() { 1 } else { 2 }]);
+        }
+        "Switch" => {
+            if args.is_empty() || !args.len().is_multiple_of(2) {
+                return Err(Ctx::type_error(
+                    pos,
+                    "Switch takes pairs of condition and value",
+                ));
+            }
+            for pair in args.chunks(2) {
+                if ctx.eval(&pair[0])?.truthy() {
+                    return ctx.eval(&pair[1]);
+                }
+            }
+            return Ok(Value::Null);
+        }
+        "With" => {
+            arity(name, args, 3, 3, pos)?;
+            let Expr::Var(var, _) = &args[0] else {
+                return Err(Ctx::type_error(
+                    args[0].pos(),
+                    "With's first argument must be a $variable",
+                ));
+            };
+            let bound = ctx.eval(&args[1])?;
+            ctx.vars.push((var.clone(), bound));
+            let result = ctx.eval(&args[2]);
+            ctx.vars.pop();
+            return result;
+        }
+        "Where" | "Select" => {
+            arity(name, args, 3, 3, pos)?;
+            let Expr::Var(var, _) = &args[0] else {
+                return Err(Ctx::type_error(
+                    args[0].pos(),
+                    format!("{name}'s first argument must be a $variable"),
+                ));
+            };
+            let items = values(ctx.eval(&args[1])?);
+            let mut out = Vec::new();
+            for item in items {
+                ctx.vars.push((var.clone(), item.clone()));
+                let r = ctx.eval(&args[2]);
+                ctx.vars.pop();
+                let r = r?;
+                if name == "Where" {
+                    if r.truthy() {
+                        out.push(item);
+                    }
+                } else if !r.is_null() {
+                    out.push(r);
+                }
+            }
+            return Ok(Value::Multi(out));
+        }
+        "IsPresent" | "IsNull" | "IsNullOrEmpty" | "IsEmpty" => {
+            arity(name, args, 1, 1, pos)?;
+            let v = ctx.eval(&args[0])?;
+            let present = !is_empty_value(&v);
+            return Ok(Value::Bool(match name {
+                "IsPresent" => present,
+                "IsNull" => v.is_null(),
+                "IsNullOrEmpty" => !present,
+                _ => !v.is_null() && !present,
+            }));
+        }
+        "Error" => {
+            arity(name, args, 1, 1, pos)?;
+            let message = ctx.eval(&args[0])?.text().unwrap_or_default();
+            return Err(EvalError::User(message));
+        }
+        "ImportedValue" | "ValueCount" => {
+            arity(name, args, 1, 1, pos)?;
+            let Value::Str(attr) = ctx.eval(&args[0])? else {
+                return Err(Ctx::type_error(
+                    pos,
+                    format!("{name} takes an attribute name in quotes"),
+                ));
+            };
+            // Without a connector space, the imported value is the exported one.
+            let vals = ctx
+                .object
+                .get(&attr)
+                .map(<[Value]>::to_vec)
+                .unwrap_or_default();
+            return Ok(if name == "ValueCount" {
+                Value::Num(vals.len() as i64)
+            } else {
+                match vals.len() {
+                    0 => Value::Null,
+                    1 => vals[0].clone(),
+                    _ => Value::Multi(vals),
+                }
+            });
+        }
+        _ => {}
+    }
+    let mut vals = Vec::with_capacity(args.len());
+    for a in args {
+        vals.push(ctx.eval(a)?);
+    }
+    if let Some(v) = text::call(name, &vals, pos)? {
+        return Ok(v);
+    }
+    if let Some(v) = convert::call(name, &vals, pos)? {
+        return Ok(v);
+    }
+    if let Some(v) = cert::call(name, &vals, pos)? {
+        return Ok(v);
+    }
+    if let Some(v) = other(ctx, name, &vals, pos)? {
+        return Ok(v);
+    }
+    match NAMES.iter().find(|n| n.eq_ignore_ascii_case(name)) {
+        Some(right) => Err(Ctx::type_error(
+            pos,
+            format!("function names are case-sensitive: {name} is not {right}"),
+        )),
+        None => Err(Ctx::type_error(pos, format!("unknown function {name}"))),
+    }
+}
+
+fn num_arg(v: &Value, name: &str, pos: Pos) -> Result<i64, EvalError> {
+    v.num().ok_or_else(|| {
+        Ctx::type_error(
+            pos,
+            format!("{name} needs a number, not a {}", v.type_name()),
+        )
+    })
+}
+
+fn other(ctx: &mut Ctx<'_>, name: &str, a: &[Value], pos: Pos) -> Result<Option<Value>, EvalError> {
+    let need = |min: usize, max: usize| -> Result<(), EvalError> {
+        if a.len() < min || a.len() > max {
+            return Err(Ctx::type_error(
+                pos,
+                format!("{name} takes {min} to {max} argument(s), not {}", a.len()),
+            ));
+        }
+        Ok(())
+    };
+    Ok(Some(match name {
+        "BitAnd" | "BitOr" => {
+            need(2, 2)?;
+            if a[0].is_null() || a[1].is_null() {
+                return Ok(Some(Value::Null));
+            }
+            let (x, y) = (num_arg(&a[0], name, pos)?, num_arg(&a[1], name, pos)?);
+            Value::Num(if name == "BitAnd" { x & y } else { x | y })
+        }
+        "IsBitSet" => {
+            need(2, 2)?;
+            if a[0].is_null() {
+                return Ok(Some(Value::Bool(false)));
+            }
+            Value::Bool(num_arg(&a[0], name, pos)? & num_arg(&a[1], name, pos)? != 0)
+        }
+        "RandomNum" => {
+            need(2, 2)?;
+            let (lo, hi) = (num_arg(&a[0], name, pos)?, num_arg(&a[1], name, pos)?);
+            let seed = (ctx.now as u64)
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            Value::Num(lo + (seed % ((hi - lo).max(0) as u64 + 1)) as i64)
+        }
+        "Now" => {
+            need(0, 0)?;
+            Value::Dt(ctx.now)
+        }
+        "DateFromNum" => {
+            need(1, 1)?;
+            match &a[0] {
+                Value::Null => Value::Null,
+                v => Value::Dt(num_arg(v, name, pos)?),
+            }
+        }
+        "NumFromDate" => {
+            need(1, 1)?;
+            match &a[0] {
+                Value::Dt(t) => Value::Num(*t),
+                Value::Null => Value::Null,
+                v => {
+                    return Err(Ctx::type_error(
+                        pos,
+                        format!("NumFromDate needs a date, not a {}", v.type_name()),
+                    ));
+                }
+            }
+        }
+        "FormatDateTime" => {
+            need(2, 2)?;
+            match (&a[0], a[1].text()) {
+                (Value::Dt(t), Some(f)) => Value::Str(format_dt(*t, &f)),
+                (Value::Null, _) => Value::Null,
+                (v, _) => {
+                    return Err(Ctx::type_error(
+                        pos,
+                        format!("FormatDateTime needs a date, not a {}", v.type_name()),
+                    ));
+                }
+            }
+        }
+        "DateAdd" => {
+            need(3, 3)?;
+            let interval = a[0].text().unwrap_or_default();
+            let n = num_arg(&a[1], name, pos)?;
+            let Value::Dt(t) = a[2] else {
+                return Ok(Some(Value::Null));
+            };
+            Value::Dt(date_add(&interval, n, t).ok_or_else(|| {
+                Ctx::type_error(pos, format!("unknown DateAdd interval {interval:?}"))
+            })?)
+        }
+        // Undocumented, seen in Microsoft's "In from AAD - User NGCKey" rule (syncrule.md
+        // §2.10): CBin(value, bytes) is read as the value's little-endian bytes [INF].
+        "CBin" => {
+            need(2, 2)?;
+            if a[0].is_null() {
+                return Ok(Some(Value::Null));
+            }
+            let (v, n) = (num_arg(&a[0], name, pos)?, num_arg(&a[1], name, pos)?);
+            Value::Bin(v.to_le_bytes()[..(n.clamp(0, 8) as usize)].to_vec())
+        }
+        "Thumbprint" => {
+            return Err(Ctx::type_error(
+                pos,
+                "Thumbprint() is used by Microsoft's rules but not documented; mde-doctor does not guess what it computes",
+            ));
+        }
+        "RegexIsMatch" => {
+            need(2, 3)?;
+            let options = a.get(2).and_then(Value::text).unwrap_or_default();
+            let Some(pattern) = a[1].text() else {
+                return Ok(Some(Value::Bool(false)));
+            };
+            let case_insensitive = options
+                .split([',', ' ', '|'])
+                .any(|o| o.eq_ignore_ascii_case("IgnoreCase"));
+            let re = regex::RegexBuilder::new(&pattern)
+                .case_insensitive(case_insensitive)
+                .size_limit(1 << 20)
+                .build()
+                .map_err(|e| Ctx::type_error(pos, format!("RegexIsMatch pattern: {e}")))?;
+            lift1(a[0].clone(), &mut |v| {
+                Ok(Value::Bool(v.text().is_some_and(|t| re.is_match(&t))))
+            })?
+        }
+        _ => return Ok(None),
+    }))
+}
+
+fn date_add(interval: &str, n: i64, t: i64) -> Option<i64> {
+    const TICKS_PER_SECOND: i64 = 10_000_000;
+    let seconds = |s: i64| Some(t + s * n * TICKS_PER_SECOND);
+    match interval {
+        "s" => seconds(1),
+        "n" => seconds(60),
+        "h" => seconds(3600),
+        "d" | "y" | "w" => seconds(86_400),
+        "ww" => seconds(7 * 86_400),
+        "m" | "q" | "yyyy" => {
+            let months = match interval {
+                "m" => n,
+                "q" => 3 * n,
+                _ => 12 * n,
+            };
+            let unix = (t - crate::value::UNIX_EPOCH_TICKS).div_euclid(TICKS_PER_SECOND);
+            let (y, m, d) = crate::value::civil_from_days(unix.div_euclid(86_400));
+            let sod = unix.rem_euclid(86_400);
+            let total = y * 12 + i64::from(m) - 1 + months;
+            let (ny, nm) = (total.div_euclid(12), (total.rem_euclid(12) + 1) as u32);
+            let days_in = [
+                31,
+                if ny % 4 == 0 && (ny % 100 != 0 || ny % 400 == 0) {
+                    29
+                } else {
+                    28
+                },
+                31,
+                30,
+                31,
+                30,
+                31,
+                31,
+                30,
+                31,
+                30,
+                31,
+            ];
+            let nd = d.min(days_in[nm as usize - 1]);
+            Some(ticks(
+                ny,
+                nm,
+                nd,
+                (sod / 3600) as u32,
+                (sod / 60 % 60) as u32,
+                (sod % 60) as u32,
+            ))
+        }
+        _ => None,
+    }
+}

@@ -1,0 +1,98 @@
+//! A directory object to evaluate against: its DN and attribute values, typed by the AD
+//! schema syntax of the attribute (LDIF carries only text or base64).
+
+use std::collections::BTreeMap;
+
+use mde_artifacts::ldif::{LdifRecord, LdifValue};
+
+use crate::value::Value;
+
+/// Attributes whose syntax is binary (octet string / SID / certificate) in the AD schema.
+const BINARY: [&str; 8] = [
+    "objectGUID",
+    "objectSid",
+    "userCertificate",
+    "mS-DS-ConsistencyGuid",
+    "msDS-KeyCredentialLink",
+    "thumbnailPhoto",
+    "mS-DS-CreatorSID",
+    "sIDHistory",
+];
+/// Integer and large-integer attributes (large integers hold FILETIME dates).
+const NUMERIC: [&str; 10] = [
+    "userAccountControl",
+    "groupType",
+    "msExchRecipientTypeDetails",
+    "pwdLastSet",
+    "lastLogonTimestamp",
+    "accountExpires",
+    "whenChangedNum",
+    "primaryGroupID",
+    "sAMAccountType",
+    "instanceType",
+];
+/// DN-valued attributes.
+const REFERENCE: [&str; 5] = ["distinguishedName", "dn", "manager", "memberOf", "member"];
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Object {
+    pub dn: Option<String>,
+    /// Attribute name as exported → its values.
+    pub attributes: BTreeMap<String, Vec<Value>>,
+}
+
+impl Object {
+    pub fn from_ldif(record: &LdifRecord) -> Object {
+        let mut attributes: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+        for a in &record.attributes {
+            let name = a.base_name().to_string();
+            if name.eq_ignore_ascii_case("changetype") {
+                continue;
+            }
+            let value = typed(&name, &a.value);
+            attributes.entry(name).or_default().push(value);
+        }
+        attributes
+            .entry("dn".into())
+            .or_insert_with(|| vec![Value::Ref(record.dn.clone())]);
+        Object {
+            dn: Some(record.dn.clone()),
+            attributes,
+        }
+    }
+
+    /// The values of an attribute, by its exact (case-sensitive) name.
+    pub fn get(&self, name: &str) -> Option<&[Value]> {
+        self.attributes.get(name).map(Vec::as_slice)
+    }
+
+    /// An attribute of the object whose name differs only in case.
+    pub fn case_variant(&self, name: &str) -> Option<&str> {
+        self.attributes
+            .keys()
+            .find(|k| k.eq_ignore_ascii_case(name) && k.as_str() != name)
+            .map(String::as_str)
+    }
+}
+
+fn typed(name: &str, value: &LdifValue) -> Value {
+    let is = |list: &[&str]| list.iter().any(|n| n.eq_ignore_ascii_case(name));
+    if is(&BINARY) {
+        return Value::Bin(value.bytes().to_vec());
+    }
+    match value {
+        LdifValue::Binary(b) => Value::Bin(b.clone()),
+        LdifValue::Text(t) | LdifValue::Url(t) => {
+            if is(&NUMERIC) {
+                t.trim()
+                    .parse()
+                    .map(Value::Num)
+                    .unwrap_or_else(|_| Value::Str(t.clone()))
+            } else if is(&REFERENCE) {
+                Value::Ref(t.clone())
+            } else {
+                Value::Str(t.clone())
+            }
+        }
+    }
+}

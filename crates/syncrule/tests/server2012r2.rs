@@ -1,0 +1,214 @@
+//! The Windows Server 2012 R2 cloudFiltered expression (syncrule.md §3.3) over computer
+//! objects with real certificates written by OpenSSL (tests/fixtures/make_certs.sh).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use mde_syncrule::{Ctx, Object, Value, parse, presets};
+
+const GUID: &str = "0b814a2b-18eb-4f6a-9449-3387cf40b27a";
+
+fn cert(name: &str) -> Value {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/certs")
+        .join(format!("{name}.der"));
+    Value::Bin(std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
+}
+
+fn guid_bytes() -> Vec<u8> {
+    mde_artifacts::ldif::base64_decode("K0qBC+sYak+USTOHz0Cyeg==").unwrap()
+}
+
+fn computer(os: Option<&str>, version: Option<&str>, certs: &[&str]) -> Object {
+    let mut o = Object {
+        dn: Some("CN=SRV,OU=Servers,DC=contoso,DC=com".into()),
+        ..Object::default()
+    };
+    o.attributes
+        .insert("objectGUID".into(), vec![Value::Bin(guid_bytes())]);
+    if let Some(os) = os {
+        o.attributes
+            .insert("operatingSystem".into(), vec![Value::Str(os.into())]);
+    }
+    if let Some(v) = version {
+        o.attributes
+            .insert("operatingSystemVersion".into(), vec![Value::Str(v.into())]);
+    }
+    if !certs.is_empty() {
+        o.attributes.insert(
+            "userCertificate".into(),
+            certs.iter().map(|c| cert(c)).collect(),
+        );
+    }
+    o
+}
+
+fn eval(expr: &str, object: &Object) -> Value {
+    let ast = parse(expr).unwrap();
+    let params = BTreeMap::new();
+    Ctx::new(object, &params, mde_syncrule::now_ticks())
+        .eval(&ast)
+        .unwrap()
+}
+
+const S2012: &str = "Windows Server 2012 R2 Datacenter";
+
+#[test]
+fn truth_table() {
+    let filtered = Value::Bool(true);
+    let synced = Value::Null;
+    let cases: Vec<(&str, Object, Value)> = vec![
+        (
+            "no certificate",
+            computer(Some(S2012), Some("6.3 (9600)"), &[]),
+            filtered.clone(),
+        ),
+        (
+            "Windows 7 / 2008 R2 with a valid certificate",
+            computer(
+                Some("Windows Server 2008 R2 Standard"),
+                Some("6.1 (7601)"),
+                &["valid-braces"],
+            ),
+            filtered.clone(),
+        ),
+        (
+            "2012 R2, CN={guid}",
+            computer(Some(S2012), Some("6.3 (9600)"), &["valid-braces"]),
+            synced.clone(),
+        ),
+        (
+            "2012 R2, CN=guid without braces",
+            computer(Some(S2012), Some("6.3 (9600)"), &["valid-plain"]),
+            synced.clone(),
+        ),
+        (
+            "2012 R2, upper-case GUID",
+            computer(Some(S2012), Some("6.3 (9600)"), &["valid-upper"]),
+            synced.clone(),
+        ),
+        (
+            "2012 R2, expired certificate",
+            computer(Some(S2012), Some("6.3 (9600)"), &["expired"]),
+            filtered.clone(),
+        ),
+        (
+            "2012 R2, another computer's GUID",
+            computer(Some(S2012), Some("6.3 (9600)"), &["other-guid"]),
+            filtered.clone(),
+        ),
+        (
+            "2012 R2, not yet valid (NotBefore is not checked)",
+            computer(Some(S2012), Some("6.3 (9600)"), &["not-yet-valid"]),
+            synced.clone(),
+        ),
+        (
+            "2012 R2, garbage bytes",
+            computer(Some(S2012), Some("6.3 (9600)"), &["garbage"]),
+            filtered.clone(),
+        ),
+        (
+            "2012 R2, garbage and a valid certificate",
+            computer(
+                Some(S2012),
+                Some("6.3 (9600)"),
+                &["garbage", "expired", "valid-braces"],
+            ),
+            synced.clone(),
+        ),
+        (
+            "Windows 8.1 client with a valid certificate",
+            computer(
+                Some("Windows 8.1 Enterprise"),
+                Some("6.3 (9600)"),
+                &["valid-braces"],
+            ),
+            synced.clone(),
+        ),
+        (
+            "Server 2019 with any certificate",
+            computer(
+                Some("Windows Server 2019 Standard"),
+                Some("10.0 (17763)"),
+                &["garbage"],
+            ),
+            synced.clone(),
+        ),
+        (
+            "non-Windows 6.3",
+            computer(Some("Ubuntu"), Some("6.3"), &["garbage"]),
+            synced.clone(),
+        ),
+        (
+            "no operatingSystemVersion",
+            computer(Some(S2012), None, &["expired"]),
+            synced.clone(),
+        ),
+        (
+            "lower-case os name",
+            computer(
+                Some("windows server 2012 r2"),
+                Some("6.3 (9600)"),
+                &["expired"],
+            ),
+            filtered.clone(),
+        ),
+    ];
+    for (name, object, want) in cases {
+        assert_eq!(
+            eval(presets::SERVER_2012R2_COMPUTER_JOIN, &object),
+            want,
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn default_rule_only_looks_at_presence() {
+    let with_cert = computer(Some(S2012), Some("6.3 (9600)"), &["expired"]);
+    assert_eq!(
+        eval(presets::DEFAULT_COMPUTER_JOIN, &with_cert),
+        Value::Null
+    );
+    let without = computer(Some(S2012), Some("6.3 (9600)"), &[]);
+    assert_eq!(
+        eval(presets::DEFAULT_COMPUTER_JOIN, &without),
+        Value::Bool(true)
+    );
+}
+
+#[test]
+fn certificate_functions_read_real_certificates() {
+    let o = computer(Some(S2012), Some("6.3 (9600)"), &["valid-braces"]);
+    assert_eq!(
+        eval("CertSubject([userCertificate])", &o),
+        Value::Str(format!("CN={{{GUID}}}"))
+    );
+    assert_eq!(eval("IsCert([userCertificate])", &o), Value::Bool(true));
+    // `openssl ca` without extensions writes an X.509 v1 certificate (openssl x509 -text: "Version: 1").
+    assert_eq!(eval("CertVersion([userCertificate])", &o), Value::Num(1));
+    assert_eq!(
+        eval("StringFromGuid([objectGUID])", &o),
+        Value::Str(GUID.into())
+    );
+    assert_eq!(
+        eval(
+            "FormatDateTime(CertNotAfter([userCertificate]), \"yyyy-MM-dd\")",
+            &o
+        ),
+        Value::Str("2045-01-01".into())
+    );
+    let Value::Str(thumb) = eval("CertThumbprint([userCertificate])", &o) else {
+        panic!()
+    };
+    assert_eq!(thumb.len(), 40);
+    let garbage = computer(Some(S2012), Some("6.3 (9600)"), &["garbage"]);
+    assert_eq!(
+        eval("IsCert([userCertificate])", &garbage),
+        Value::Bool(false)
+    );
+    assert_eq!(
+        eval("CertSubject([userCertificate])", &garbage),
+        Value::Null
+    );
+}
