@@ -194,7 +194,12 @@ fn on_text(
             if let Some(i) = path.iter().position(|p| p == "UserData")
                 && !value.is_empty()
             {
-                let mut key: Vec<&str> = path[i + 2..].iter().map(String::as_str).collect();
+                let mut key: Vec<&str> = path
+                    .get(i + 2..)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(String::as_str)
+                    .collect();
                 key.push(name);
                 ev.data.push((key.join("."), value));
             }

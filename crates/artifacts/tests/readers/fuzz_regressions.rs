@@ -50,3 +50,12 @@ fn hive_whose_subkeys_loop_back() {
         Selection::All,
     );
 }
+
+#[test]
+fn event_xml_with_userdata_at_the_top() {
+    // Once sliced past the end of the element path.
+    let _ = mde_artifacts::events::read_event_log(read("fuzz/events-userdata-path"));
+    let xml = b"<Event><UserData>x</UserData></Event>";
+    let log = mde_artifacts::events::read_event_xml(xml).unwrap();
+    assert_eq!(log.total, 1);
+}
