@@ -93,12 +93,16 @@ impl LdifRecord {
 pub struct LdifReader<R> {
     input: R,
     line_number: usize,
-    /// A physical line read ahead (to see whether the next one folds into it).
-    pending: Option<(usize, String)>,
+    /// A physical line read ahead (to see whether the next one folds into it), raw bytes
+    /// without the line end.
+    pending: Option<(usize, Vec<u8>)>,
+    scratch: Vec<u8>,
     diagnostics: Vec<Diagnostic>,
     done: bool,
     /// Longest logical line accepted; longer ones are hostile or damaged.
     max_line: usize,
+    /// Attributes to keep (case-insensitive); others are skipped before decoding.
+    wanted: Option<Vec<String>>,
 }
 
 impl<R: BufRead> LdifReader<R> {
@@ -107,10 +111,19 @@ impl<R: BufRead> LdifReader<R> {
             input,
             line_number: 0,
             pending: None,
+            scratch: Vec::new(),
             diagnostics: Vec::new(),
             done: false,
             max_line: 16 << 20,
+            wanted: None,
         }
+    }
+
+    /// Keeps only these attributes (and `dn`): the others are not decoded, which matters
+    /// for large exports full of certificates and attributes a caller does not read.
+    pub fn only(mut self, attributes: &[String]) -> LdifReader<R> {
+        self.wanted = Some(attributes.to_vec());
+        self
     }
 
     /// Problems met so far (lines stepped over).
@@ -122,32 +135,20 @@ impl<R: BufRead> LdifReader<R> {
         std::mem::take(&mut self.diagnostics)
     }
 
-    fn physical(&mut self) -> Option<(usize, String)> {
-        if let Some(p) = self.pending.take() {
-            return Some(p);
-        }
-        let mut buf = Vec::new();
-        match self.input.read_until(b'\n', &mut buf) {
+    /// Reads the next physical line into `into` (cleared first); false at the end.
+    fn physical_into(&mut self, into: &mut Vec<u8>) -> Option<usize> {
+        into.clear();
+        match self.input.read_until(b'\n', into) {
             Ok(0) => None,
             Ok(_) => {
                 self.line_number += 1;
-                while buf.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
-                    buf.pop();
+                while into.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+                    into.pop();
                 }
-                let line = match String::from_utf8(buf) {
-                    Ok(s) => s,
-                    Err(e) => {
-                        let (cow, _) =
-                            encoding_rs::WINDOWS_1252.decode_without_bom_handling(e.as_bytes());
-                        cow.into_owned()
-                    }
-                };
-                let line = if self.line_number == 1 {
-                    line.trim_start_matches('\u{feff}').to_string()
-                } else {
-                    line
-                };
-                Some((self.line_number, line))
+                if self.line_number == 1 && into.starts_with(&[0xEF, 0xBB, 0xBF]) {
+                    into.drain(..3);
+                }
+                Some(self.line_number)
             }
             Err(e) => {
                 self.diagnostics.push(Diagnostic::new(
@@ -159,30 +160,55 @@ impl<R: BufRead> LdifReader<R> {
         }
     }
 
-    /// The next logical line (folded lines joined), with the line it started on.
+    /// The next logical line (folded lines joined), with the line it started on. One buffer
+    /// per logical line, however many physical lines it folds over.
     fn logical(&mut self) -> Option<(usize, String)> {
-        let (number, mut line) = self.physical()?;
+        let (number, mut line) = match self.pending.take() {
+            Some(p) => p,
+            None => {
+                let mut first = Vec::new();
+                let n = self.physical_into(&mut first)?;
+                (n, first)
+            }
+        };
+        let mut scratch = std::mem::take(&mut self.scratch);
         loop {
-            match self.physical() {
-                Some((_, next)) if next.starts_with(' ') => {
-                    if line.len() + next.len() > self.max_line {
-                        self.diagnostics.push(Diagnostic::new(
-                            Location::Line(number),
-                            format!(
-                                "line longer than {} bytes; the rest is dropped",
-                                self.max_line
-                            ),
-                        ));
+            match self.physical_into(&mut scratch) {
+                Some(_) if scratch.first() == Some(&b' ') => {
+                    if line.len() + scratch.len() > self.max_line {
+                        if !self
+                            .diagnostics
+                            .iter()
+                            .any(|d| d.at == Location::Line(number))
+                        {
+                            self.diagnostics.push(Diagnostic::new(
+                                Location::Line(number),
+                                format!(
+                                    "line longer than {} bytes; the rest is dropped",
+                                    self.max_line
+                                ),
+                            ));
+                        }
                         continue;
                     }
-                    line.push_str(&next[1..]);
+                    line.extend_from_slice(&scratch[1..]);
                 }
-                other => {
-                    self.pending = other;
-                    return Some((number, line));
+                Some(n) => {
+                    self.pending = Some((n, std::mem::take(&mut scratch)));
+                    break;
                 }
+                None => break,
             }
         }
+        self.scratch = scratch;
+        let text = match String::from_utf8(line) {
+            Ok(s) => s,
+            Err(e) => {
+                let (cow, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(e.as_bytes());
+                cow.into_owned()
+            }
+        };
+        Some((number, text))
     }
 }
 
@@ -208,6 +234,17 @@ impl<R: BufRead> Iterator for LdifReader<R> {
             }
             if line.starts_with('#') || line.starts_with('-') && line.trim() == "-" {
                 continue;
+            }
+            if let Some(wanted) = &self.wanted
+                && let Some(colon) = line.find(':')
+            {
+                let name = line[..colon].split(';').next().unwrap_or("");
+                let keep = name.eq_ignore_ascii_case("dn")
+                    || name.eq_ignore_ascii_case("version")
+                    || wanted.iter().any(|w| w.eq_ignore_ascii_case(name));
+                if !keep {
+                    continue;
+                }
             }
             let Some((name, value)) = split(&line) else {
                 self.diagnostics.push(Diagnostic::new(
@@ -285,42 +322,67 @@ fn split(line: &str) -> Option<(&str, Result<LdifValue, String>)> {
     Some((name, value))
 }
 
-fn base64_value(c: u8) -> Option<u8> {
-    match c {
-        b'A'..=b'Z' => Some(c - b'A'),
-        b'a'..=b'z' => Some(c - b'a' + 26),
-        b'0'..=b'9' => Some(c - b'0' + 52),
-        b'+' => Some(62),
-        b'/' => Some(63),
-        _ => None,
+/// Maps an ASCII byte to its 6-bit value; 0xFF for "not base64", 0xFE for whitespace.
+const BASE64_TABLE: [u8; 256] = {
+    let mut t = [0xFFu8; 256];
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut i = 0;
+    while i < 64 {
+        t[alphabet[i] as usize] = i as u8;
+        i += 1;
     }
-}
+    t[b' ' as usize] = 0xFE;
+    t[b'\t' as usize] = 0xFE;
+    t[b'\r' as usize] = 0xFE;
+    t[b'\n' as usize] = 0xFE;
+    t
+};
 
 /// Standard base64 (RFC 4648) with padding optional; whitespace ignored. Errors give the
-/// offset of the first bad character.
+/// offset of the first bad character. Table-driven: certificates in LDIF exports are most
+/// of the bytes a sync-rule evaluation reads.
 pub fn base64_decode(text: &str) -> Result<Vec<u8>, usize> {
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len() / 4 * 3 + 3);
+    // Fast path: whole groups of four alphabet characters (no whitespace, no padding).
+    let mut start = 0;
+    for (g, quad) in bytes.chunks_exact(4).enumerate() {
+        let v = [
+            BASE64_TABLE[quad[0] as usize],
+            BASE64_TABLE[quad[1] as usize],
+            BASE64_TABLE[quad[2] as usize],
+            BASE64_TABLE[quad[3] as usize],
+        ];
+        if (v[0] | v[1] | v[2] | v[3]) >= 64 {
+            break;
+        }
+        let n = (u32::from(v[0]) << 18)
+            | (u32::from(v[1]) << 12)
+            | (u32::from(v[2]) << 6)
+            | u32::from(v[3]);
+        out.extend_from_slice(&[(n >> 16) as u8, (n >> 8) as u8, n as u8]);
+        start = (g + 1) * 4;
+    }
     let mut acc = 0u32;
-    let mut bits = 0;
-    let mut padding = 0;
-    for (i, c) in text.bytes().enumerate() {
-        if c.is_ascii_whitespace() {
-            continue;
-        }
-        if c == b'=' {
-            padding += 1;
-            continue;
-        }
-        if padding > 0 {
+    let mut bits = 0u32;
+    let mut padding = false;
+    for (i, &c) in bytes.iter().enumerate().skip(start) {
+        let v = BASE64_TABLE[c as usize];
+        if v < 64 {
+            if padding {
+                return Err(i);
+            }
+            acc = (acc << 6) | u32::from(v);
+            bits += 6;
+            if bits >= 8 {
+                bits -= 8;
+                out.push((acc >> bits) as u8);
+                acc &= (1 << bits) - 1;
+            }
+        } else if c == b'=' {
+            padding = true;
+        } else if v != 0xFE {
             return Err(i);
-        }
-        let v = base64_value(c).ok_or(i)?;
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
         }
     }
     Ok(out)

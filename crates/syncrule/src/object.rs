@@ -43,10 +43,19 @@ pub struct Object {
 
 impl Object {
     pub fn from_ldif(record: &LdifRecord) -> Object {
+        Object::from_ldif_only(record, None)
+    }
+
+    /// Like [`Object::from_ldif`], keeping only the attributes an expression reads (matched
+    /// case-insensitively, so a mis-cased name is still reported as such).
+    pub fn from_ldif_only(record: &LdifRecord, wanted: Option<&[String]>) -> Object {
         let mut attributes: BTreeMap<String, Vec<Value>> = BTreeMap::new();
         for a in &record.attributes {
             let name = a.base_name().to_string();
             if name.eq_ignore_ascii_case("changetype") {
+                continue;
+            }
+            if wanted.is_some_and(|w| !w.iter().any(|x| x.eq_ignore_ascii_case(&name))) {
                 continue;
             }
             let value = typed(&name, &a.value);

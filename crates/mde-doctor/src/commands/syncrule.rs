@@ -165,9 +165,22 @@ pub(crate) fn run(cmd: SyncruleCommand) -> Result<Status, CliError> {
                 Some(path) => {
                     let file = std::fs::File::open(&path)
                         .map_err(|e| input(format!("{}: {e}", path.display())))?;
-                    let mut reader = LdifReader::new(BufReader::new(file));
+                    let mut wanted = Vec::new();
+                    ast.attributes(&mut wanted);
+                    // ImportedValue("x")/ValueCount("x") read attributes by name at run time.
+                    let by_name = text.contains("ImportedValue") || text.contains("ValueCount");
+                    let reader = LdifReader::new(BufReader::with_capacity(1 << 20, file));
+                    let mut reader = if by_name {
+                        reader
+                    } else {
+                        reader.only(&wanted)
+                    };
                     for record in reader.by_ref() {
-                        emit(&Object::from_ldif(&record), &mut out)?;
+                        let object = Object::from_ldif_only(
+                            &record,
+                            (!by_name).then_some(wanted.as_slice()),
+                        );
+                        emit(&object, &mut out)?;
                     }
                     for d in reader.diagnostics() {
                         eprintln!("warning: {}: {d}", path.display());

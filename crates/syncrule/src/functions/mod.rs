@@ -407,10 +407,7 @@ fn other(ctx: &mut Ctx<'_>, name: &str, a: &[Value], pos: Pos) -> Result<Option<
             let case_insensitive = options
                 .split([',', ' ', '|'])
                 .any(|o| o.eq_ignore_ascii_case("IgnoreCase"));
-            let re = regex::RegexBuilder::new(&pattern)
-                .case_insensitive(case_insensitive)
-                .size_limit(1 << 20)
-                .build()
+            let re = cached_regex(&pattern, case_insensitive)
                 .map_err(|e| Ctx::type_error(pos, format!("RegexIsMatch pattern: {e}")))?;
             lift1(a[0].clone(), &mut |v| {
                 Ok(Value::Bool(v.text().is_some_and(|t| re.is_match(&t))))
@@ -418,6 +415,37 @@ fn other(ctx: &mut Ctx<'_>, name: &str, a: &[Value], pos: Pos) -> Result<Option<
         }
         _ => return Ok(None),
     }))
+}
+
+/// Compiled patterns, per thread: a rule evaluated over a million objects compiles each
+/// distinct pattern once (the cache is cleared when it grows past 1024 patterns). The
+/// 2012 R2 rule builds a new pattern per object (it embeds the objectGUID), so compilation
+/// speed matters more than matching speed on short subjects: regex-lite (same syntax,
+/// linear time, no literal prefilters to build).
+fn cached_regex(
+    pattern: &str,
+    case_insensitive: bool,
+) -> Result<regex_lite::Regex, regex_lite::Error> {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    thread_local! {
+        static CACHE: RefCell<HashMap<(String, bool), regex_lite::Regex>> = RefCell::new(HashMap::new());
+    }
+    CACHE.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some(re) = cache.get(&(pattern.to_string(), case_insensitive)) {
+            return Ok(re.clone());
+        }
+        let re = regex_lite::RegexBuilder::new(pattern)
+            .case_insensitive(case_insensitive)
+            .size_limit(1 << 20)
+            .build()?;
+        if cache.len() >= 1024 {
+            cache.clear();
+        }
+        cache.insert((pattern.to_string(), case_insensitive), re.clone());
+        Ok(re)
+    })
 }
 
 fn date_add(interval: &str, n: i64, t: i64) -> Option<i64> {
