@@ -146,7 +146,11 @@ pub(crate) enum SyncruleCommand {
     Eval {
         #[command(flatten)]
         source: ExprSource,
-        /// LDIF file of the objects (without it: one evaluation on an empty object).
+        /// The attribute whose transformation to evaluate from --rule (e.g. cloudFiltered).
+        #[arg(long, value_name = "ATTR", requires = "rule")]
+        target: Option<String>,
+        /// The objects: LDIF, CSV (Get-ADComputer | Export-Csv) or JSON lines, detected from
+        /// the content (without it: one evaluation on an empty object).
         #[arg(long, value_name = "FILE")]
         objects: Option<std::path::PathBuf>,
         /// Output format.
@@ -159,11 +163,15 @@ pub(crate) enum SyncruleCommand {
         #[arg(long = "param", value_name = "NAME=VALUE")]
         params: Vec<String>,
     },
-    /// Parse an expression and report errors with their line and column.
+    /// Parse an expression, or every expression of a configuration export, and report
+    /// errors with their line and column.
     Check {
         /// The expression.
-        #[arg(value_name = "EXPR", conflicts_with_all = ["expr_file", "preset"])]
+        #[arg(value_name = "EXPR", conflicts_with_all = ["expr_file", "preset", "config"])]
         expr: Option<String>,
+        /// A Get-ADSyncServerConfiguration export directory: check every rule's expressions.
+        #[arg(long, value_name = "DIR", conflicts_with_all = ["expr_file", "preset"])]
+        config: Option<std::path::PathBuf>,
         /// Read the expression from a file.
         #[arg(long, value_name = "FILE")]
         expr_file: Option<std::path::PathBuf>,
@@ -185,6 +193,9 @@ pub(crate) struct ExprSource {
     /// A shipped expression: server2012r2-computer-join, default-computer-join.
     #[arg(long, value_name = "NAME")]
     pub(crate) preset: Option<String>,
+    /// A sync rule XML from Get-ADSyncServerConfiguration (with --target).
+    #[arg(long, value_name = "RULE.xml", requires = "target")]
+    pub(crate) rule: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

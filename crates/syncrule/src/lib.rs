@@ -16,10 +16,12 @@ mod ast;
 mod error;
 mod eval;
 mod functions;
+pub mod input;
 mod lexer;
 mod object;
 mod parser;
 pub mod presets;
+pub mod rules;
 mod value;
 
 pub use ast::Expr;

@@ -90,7 +90,7 @@ pub(crate) fn run(
             out.write_all(b"[")?;
             for (i, row) in rows.iter().enumerate() {
                 out.write_all(if i == 0 { b"\n  " } else { b",\n  " })?;
-                serde_json::to_writer(&mut out, &row_json(row)).map_err(std::io::Error::other)?;
+                serde_json::to_writer(&mut out, &row_json(row)).map_err(std::io::Error::from)?;
             }
             out.write_all(b"\n]\n")?;
             out.flush()?;

@@ -1,9 +1,8 @@
 //! `mde-doctor syncrule eval|check`.
 
 use std::collections::BTreeMap;
-use std::io::{BufReader, Write};
+use std::io::Write;
 
-use mde_artifacts::ldif::LdifReader;
 use mde_syncrule::{Ctx, Expr, Object, Value, parse, presets};
 use serde_json::json;
 
@@ -60,9 +59,15 @@ fn parsed(origin: &str, text: &str) -> Result<Expr, CliError> {
 pub(crate) fn run(cmd: SyncruleCommand) -> Result<Status, CliError> {
     match cmd {
         SyncruleCommand::Check {
+            expr: None,
+            config: Some(dir),
+            ..
+        } => check_config(&dir),
+        SyncruleCommand::Check {
             expr,
             expr_file,
             preset,
+            ..
         } => {
             let (origin, text) =
                 expression(expr.as_deref(), expr_file.as_deref(), preset.as_deref())?;
@@ -93,6 +98,7 @@ pub(crate) fn run(cmd: SyncruleCommand) -> Result<Status, CliError> {
         }
         SyncruleCommand::Eval {
             source,
+            target,
             objects,
             format,
             explain,
@@ -102,9 +108,12 @@ pub(crate) fn run(cmd: SyncruleCommand) -> Result<Status, CliError> {
                 expr,
                 expr_file,
                 preset,
+                rule,
             } = source;
-            let (origin, text) =
-                expression(expr.as_deref(), expr_file.as_deref(), preset.as_deref())?;
+            let (origin, text) = match (rule, target) {
+                (Some(rule), Some(target)) => rule_expression(&rule, &target)?,
+                _ => expression(expr.as_deref(), expr_file.as_deref(), preset.as_deref())?,
+            };
             let ast = parsed(&origin, &text)?;
             let mut unknown = Vec::new();
             check_functions(&ast, &mut unknown);
@@ -144,7 +153,7 @@ pub(crate) fn run(cmd: SyncruleCommand) -> Result<Status, CliError> {
                                 )
                                 .collect();
                         }
-                        serde_json::to_writer(&mut *out, &line).map_err(std::io::Error::other)?;
+                        serde_json::to_writer(&mut *out, &line).map_err(std::io::Error::from)?;
                         out.write_all(b"\n")
                     }
                     EvalFormat::Table => {
@@ -169,27 +178,129 @@ pub(crate) fn run(cmd: SyncruleCommand) -> Result<Status, CliError> {
                     ast.attributes(&mut wanted);
                     // ImportedValue("x")/ValueCount("x") read attributes by name at run time.
                     let by_name = text.contains("ImportedValue") || text.contains("ValueCount");
-                    let reader = LdifReader::new(BufReader::with_capacity(1 << 20, file));
-                    let mut reader = if by_name {
-                        reader
-                    } else {
-                        reader.only(&wanted)
-                    };
-                    for record in reader.by_ref() {
-                        let object = Object::from_ldif_only(
-                            &record,
-                            (!by_name).then_some(wanted.as_slice()),
-                        );
-                        emit(&object, &mut out)?;
+                    let items =
+                        mde_syncrule::input::objects(file, (!by_name).then_some(wanted.as_slice()))
+                            .map_err(|e| input(format!("{}: {e}", path.display())))?;
+                    let mut problems = 0usize;
+                    for item in items {
+                        match item {
+                            Ok(object) => emit(&object, &mut out)?,
+                            Err(e) => {
+                                problems += 1;
+                                if problems <= 20 {
+                                    eprintln!("warning: {}: {e}", path.display());
+                                }
+                            }
+                        }
                     }
-                    for d in reader.diagnostics() {
-                        eprintln!("warning: {}: {d}", path.display());
+                    if problems > 20 {
+                        eprintln!(
+                            "warning: {}: {problems} objects could not be read",
+                            path.display()
+                        );
                     }
                 }
             }
             out.flush()?;
             Ok(Status::Success)
         }
+    }
+}
+
+fn rule_expression(path: &std::path::Path, target: &str) -> Result<(String, String), CliError> {
+    let xml =
+        std::fs::read_to_string(path).map_err(|e| input(format!("{}: {e}", path.display())))?;
+    let rule = mde_syncrule::rules::parse_rule(&xml)
+        .map_err(|e| input(format!("{}: {e}", path.display())))?;
+    let mapping = rule
+        .mappings
+        .iter()
+        .find(|m| m.dest == target)
+        .ok_or_else(|| CliError::Input {
+            message: format!(
+                "{}: rule {:?} has no transformation of {target}",
+                path.display(),
+                rule.name
+            ),
+            hints: vec![format!(
+                "targets: {}",
+                rule.mappings
+                    .iter()
+                    .map(|m| m.dest.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )],
+        })?;
+    let text = mapping.expression.clone().ok_or_else(|| {
+        input(format!(
+            "{}: {target} is a direct or constant flow in {:?}, not an expression",
+            path.display(),
+            rule.name
+        ))
+    })?;
+    Ok((
+        format!("{} ({} → {target})", path.display(), rule.name),
+        text,
+    ))
+}
+
+/// Every expression of every rule of a configuration export.
+fn check_config(dir: &std::path::Path) -> Result<Status, CliError> {
+    let rules_dir = if dir.join("SynchronizationRules").is_dir() {
+        dir.join("SynchronizationRules")
+    } else {
+        dir.to_path_buf()
+    };
+    let mut entries: Vec<_> = std::fs::read_dir(&rules_dir)
+        .map_err(|e| input(format!("{}: {e}", rules_dir.display())))?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("xml")))
+        .collect();
+    entries.sort();
+    let (mut rules, mut expressions, mut failures) = (0, 0, Vec::new());
+    for path in entries {
+        let Ok(xml) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let Ok(rule) = mde_syncrule::rules::parse_rule(&xml) else {
+            continue;
+        };
+        rules += 1;
+        for m in &rule.mappings {
+            let Some(text) = &m.expression else { continue };
+            expressions += 1;
+            let origin = format!("{} ({} → {})", path.display(), rule.name, m.dest);
+            match parse(text) {
+                Err(e) => failures.push(format!("{origin}: {e}")),
+                Ok(ast) => {
+                    let mut unknown = Vec::new();
+                    check_functions(&ast, &mut unknown);
+                    failures.extend(unknown.into_iter().map(|u| format!("{origin}: {u}")));
+                }
+            }
+        }
+    }
+    if rules == 0 {
+        return Err(input(format!(
+            "{}: no sync rule XML found",
+            rules_dir.display()
+        )));
+    }
+    crate::output::write_stdout(
+        format!(
+            "{rules} rules, {expressions} expressions, {} problem(s)\n",
+            failures.len()
+        )
+        .as_bytes(),
+    )?;
+    if failures.is_empty() {
+        Ok(Status::Success)
+    } else {
+        Err(CliError::Files {
+            total: expressions,
+            failures,
+        })
     }
 }
 

@@ -190,3 +190,121 @@ fn expressions_without_objects_and_errors() {
         .status(2)
         .stderr_contains("server2012r2-computer-join");
 }
+
+fn contoso() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/aadconnect-config-contoso")
+}
+
+#[test]
+fn csv_from_export_csv_and_json_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("computers.csv");
+    std::fs::write(
+        &csv,
+        format!(
+            "#TYPE Microsoft.ActiveDirectory.Management.ADComputer\r\n\"DistinguishedName\",\"Name\",\"ObjectGUID\",\"OperatingSystem\",\"OperatingSystemVersion\",\"userCertificate\"\r\n\"CN=OK,DC=contoso,DC=com\",\"OK\",\"0b814a2b-18eb-4f6a-9449-3387cf40b27a\",\"Windows Server 2012 R2 Standard\",\"6.3 (9600)\",\"{};{}\"\r\n\"CN=LOST,DC=contoso,DC=com\",\"LOST\",\"0b814a2b-18eb-4f6a-9449-3387cf40b27a\",\"Windows Server 2012 R2 Standard\",\"6.3 (9600)\",\"Microsoft.ActiveDirectory.Management.ADPropertyValueCollection\"\r\n",
+            cert_b64("expired"),
+            cert_b64("valid-plain")
+        ),
+    )
+    .unwrap();
+    let run = Test::new()
+        .args([
+            "syncrule",
+            "eval",
+            "--preset",
+            "server2012r2-computer-join",
+            "--objects",
+            csv.to_str().unwrap(),
+        ])
+        .run()
+        .status(0)
+        .stderr_contains("row 3")
+        .stderr_contains("calculated column");
+    let stdout = run.stdout();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines.len(),
+        1,
+        "the row whose certificates were lost is reported, not guessed"
+    );
+    let v: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+    assert_eq!(v["dn"], "CN=OK,DC=contoso,DC=com");
+    assert_eq!(v["value"], serde_json::Value::Null);
+
+    let jsonl = dir.path().join("computers.jsonl");
+    std::fs::write(
+        &jsonl,
+        format!(
+            "{{\"dn\":\"CN=A,DC=x\",\"operatingSystem\":\"Windows Server 2012 R2\",\"operatingSystemVersion\":\"6.3 (9600)\",\"objectGUID\":\"base64:K0qBC+sYak+USTOHz0Cyeg==\",\"userCertificate\":[\"base64:{}\"]}}\n",
+            cert_b64("valid-braces")
+        ),
+    )
+    .unwrap();
+    let run = Test::new()
+        .args([
+            "syncrule",
+            "eval",
+            "--preset",
+            "server2012r2-computer-join",
+            "--objects",
+            jsonl.to_str().unwrap(),
+        ])
+        .run()
+        .status(0);
+    let v: serde_json::Value = serde_json::from_str(run.stdout().trim()).unwrap();
+    assert_eq!(v["value"], serde_json::Value::Null);
+}
+
+#[test]
+fn rule_from_the_contoso_export() {
+    let dir = tempfile::tempdir().unwrap();
+    let ldif = dir.path().join("computers.ldif");
+    std::fs::write(&ldif, computers_ldif()).unwrap();
+    let rule = contoso().join(
+        "SynchronizationRules/SynchronizationRule_{d79c6b03-a3d5-4160-8b12-87eff97ab7be}.xml",
+    );
+    let run = Test::new()
+        .args([
+            "syncrule",
+            "eval",
+            "--rule",
+            rule.to_str().unwrap(),
+            "--target",
+            "cloudFiltered",
+            "--objects",
+            ldif.to_str().unwrap(),
+        ])
+        .run()
+        .status(0);
+    // The default rule only asks for a certificate: only NOCERT is filtered.
+    let filtered: Vec<String> = run
+        .stdout()
+        .lines()
+        .filter(|l| l.contains("\"value\":true"))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(filtered.len(), 1);
+    assert!(filtered[0].contains("CN=NOCERT"));
+    Test::new()
+        .args([
+            "syncrule",
+            "eval",
+            "--rule",
+            rule.to_str().unwrap(),
+            "--target",
+            "cloudCreated",
+        ])
+        .run()
+        .status(2)
+        .stderr_contains("not an expression");
+}
+
+#[test]
+fn check_a_whole_configuration_export() {
+    Test::new()
+        .args(["syncrule", "check", "--config", contoso().to_str().unwrap()])
+        .run()
+        .status(0)
+        .stdout_contains("62 rules, 391 expressions, 0 problem(s)");
+}

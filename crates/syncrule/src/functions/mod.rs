@@ -1,7 +1,7 @@
 //! The function catalogue (syncrule.md §2): lazy forms here, the rest grouped by topic.
 
 mod cert;
-mod convert;
+pub(crate) mod convert;
 mod text;
 
 use crate::ast::Expr;
