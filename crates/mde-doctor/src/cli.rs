@@ -163,6 +163,37 @@ pub(crate) enum SyncruleCommand {
         #[arg(long = "param", value_name = "NAME=VALUE")]
         params: Vec<String>,
     },
+    /// Simulate Entra Connect over exported computers: OU scope, the inbound rule's scoping
+    /// filter, cloudFiltered, and whether each device would reach Entra ID, and why.
+    ///
+    /// cloudFiltered comes from the export's own In from AD - Computer Join rule unless
+    /// --preset/--expr/--expr-file replaces it; --diff shows what the replacement changes.
+    #[command(
+        after_help = "Examples:\n  mde-doctor syncrule simulate --config ./export --objects computers.ldif --format table\n  mde-doctor syncrule simulate --config ./export --objects computers.ldif --preset server2012r2-computer-join --diff"
+    )]
+    Simulate {
+        /// A Get-ADSyncServerConfiguration export directory.
+        #[arg(long, value_name = "DIR")]
+        config: std::path::PathBuf,
+        /// The computers: LDIF, CSV or JSON lines.
+        #[arg(long, value_name = "FILE")]
+        objects: std::path::PathBuf,
+        /// A replacement cloudFiltered expression (shipped).
+        #[arg(long, value_name = "NAME", conflicts_with_all = ["expr", "expr_file"])]
+        preset: Option<String>,
+        /// A replacement cloudFiltered expression.
+        #[arg(long, value_name = "TEXT", conflicts_with = "expr_file")]
+        expr: Option<String>,
+        /// A replacement cloudFiltered expression from a file.
+        #[arg(long, value_name = "FILE")]
+        expr_file: Option<std::path::PathBuf>,
+        /// Compare the export's own rule with the replacement: objects whose outcome changes.
+        #[arg(long)]
+        diff: bool,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = EvalFormat::Jsonl)]
+        format: EvalFormat,
+    },
     /// Parse an expression, or every expression of a configuration export, and report
     /// errors with their line and column.
     Check {

@@ -22,6 +22,7 @@ mod object;
 mod parser;
 pub mod presets;
 pub mod rules;
+pub mod simulate;
 mod value;
 
 pub use ast::Expr;

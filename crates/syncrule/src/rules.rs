@@ -11,11 +11,23 @@ pub struct Mapping {
     pub expression: Option<String>,
 }
 
+/// One scoping-filter clause (`<scope>`): attribute, operator, value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScopeCondition {
+    pub attribute: String,
+    pub operator: String,
+    pub value: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rule {
     pub name: String,
     pub direction: String,
+    pub source_object_type: String,
+    pub target_object_type: String,
     pub mappings: Vec<Mapping>,
+    /// Scoping filter: groups OR-ed, clauses within a group AND-ed; empty = every object.
+    pub scope: Vec<Vec<ScopeCondition>>,
 }
 
 fn unescape(s: &str) -> String {
@@ -49,10 +61,36 @@ pub fn parse_rule(xml: &str) -> Result<Rule, String> {
             })
         })
         .collect();
+    let mut scope = Vec::new();
+    if let Some(criteria) =
+        Regex::new(r"(?s)<synchronizationCriteria>(.*?)</synchronizationCriteria>")
+            .ok()
+            .and_then(|re| re.captures(xml).map(|c| c[1].to_string()))
+    {
+        let groups =
+            Regex::new(r"(?s)<conditions>(.*?)</conditions>").map_err(|e| e.to_string())?;
+        let clause = Regex::new(r"(?s)<scope>(.*?)</scope>").map_err(|e| e.to_string())?;
+        for g in groups.captures_iter(&criteria) {
+            let conditions: Vec<ScopeCondition> = clause
+                .captures_iter(&g[1])
+                .map(|c| ScopeCondition {
+                    attribute: tag(&c[1], "csAttribute").unwrap_or_default(),
+                    operator: tag(&c[1], "csOperator").unwrap_or_default(),
+                    value: tag(&c[1], "csValue").unwrap_or_default(),
+                })
+                .collect();
+            if !conditions.is_empty() {
+                scope.push(conditions);
+            }
+        }
+    }
     Ok(Rule {
         name: tag(xml, "name").unwrap_or_default(),
         direction: tag(xml, "direction").unwrap_or_default(),
+        source_object_type: tag(xml, "sourceObjectType").unwrap_or_default(),
+        target_object_type: tag(xml, "targetObjectType").unwrap_or_default(),
         mappings,
+        scope,
     })
 }
 

@@ -58,6 +58,15 @@ fn parsed(origin: &str, text: &str) -> Result<Expr, CliError> {
 
 pub(crate) fn run(cmd: SyncruleCommand) -> Result<Status, CliError> {
     match cmd {
+        SyncruleCommand::Simulate {
+            config,
+            objects,
+            preset,
+            expr,
+            expr_file,
+            diff,
+            format,
+        } => simulate(&config, &objects, preset, expr, expr_file, diff, format),
         SyncruleCommand::Check {
             expr: None,
             config: Some(dir),
@@ -205,6 +214,138 @@ pub(crate) fn run(cmd: SyncruleCommand) -> Result<Status, CliError> {
             Ok(Status::Success)
         }
     }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn simulate(
+    dir: &std::path::Path,
+    objects: &std::path::Path,
+    preset: Option<String>,
+    expr: Option<String>,
+    expr_file: Option<std::path::PathBuf>,
+    diff: bool,
+    format: EvalFormat,
+) -> Result<Status, CliError> {
+    use mde_syncrule::simulate::{Config, Outcome, simulate};
+    let config = Config::load(dir).map_err(|e| input(format!("{}: {e}", dir.display())))?;
+    let own = config
+        .inbound
+        .mappings
+        .iter()
+        .find(|m| m.dest == "cloudFiltered")
+        .and_then(|m| m.expression.clone())
+        .ok_or_else(|| {
+            input(format!(
+                "{}: {:?} has no cloudFiltered expression",
+                dir.display(),
+                config.inbound.name
+            ))
+        })?;
+    let own_ast = parsed(&format!("{} → cloudFiltered", config.inbound.name), &own)?;
+    let replacement = if preset.is_some() || expr.is_some() || expr_file.is_some() {
+        let (origin, text) = expression(expr.as_deref(), expr_file.as_deref(), preset.as_deref())?;
+        Some(parsed(&origin, &text)?)
+    } else {
+        None
+    };
+    if diff && replacement.is_none() {
+        return Err(input(
+            "--diff needs a replacement: --preset, --expr or --expr-file".into(),
+        ));
+    }
+    let main = replacement.as_ref().unwrap_or(&own_ast);
+    let file =
+        std::fs::File::open(objects).map_err(|e| input(format!("{}: {e}", objects.display())))?;
+    let items = mde_syncrule::input::objects(file, None)
+        .map_err(|e| input(format!("{}: {e}", objects.display())))?;
+    let params = BTreeMap::new();
+    let now = mde_syncrule::now_ticks();
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let (mut total, mut reach, mut changed) = (0usize, 0usize, 0usize);
+    let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
+    let row = |o: &Outcome| {
+        format!(
+            "{}\t{}\t{}",
+            o.dn.as_deref().unwrap_or("?"),
+            if o.reaches_entra_id { "SYNC" } else { "-" },
+            o.why
+        )
+    };
+    for item in items {
+        let object = match item {
+            Ok(o) => o,
+            Err(e) => {
+                eprintln!("warning: {}: {e}", objects.display());
+                continue;
+            }
+        };
+        total += 1;
+        let after = simulate(&config, main, &object, &params, now);
+        if after.reaches_entra_id {
+            reach += 1;
+        }
+        *reasons
+            .entry(
+                after
+                    .why
+                    .split(':')
+                    .next()
+                    .unwrap_or("")
+                    .split(" (")
+                    .next()
+                    .unwrap_or("")
+                    .to_string(),
+            )
+            .or_default() += 1;
+        if diff {
+            let before = simulate(&config, &own_ast, &object, &params, now);
+            if before.reaches_entra_id == after.reaches_entra_id {
+                continue;
+            }
+            changed += 1;
+            match format {
+                EvalFormat::Jsonl => {
+                    serde_json::to_writer(
+                        &mut out,
+                        &json!({"dn": after.dn, "before": before, "after": after}),
+                    )
+                    .map_err(std::io::Error::from)?;
+                    out.write_all(b"\n")?;
+                }
+                EvalFormat::Table => writeln!(out, "{}  [before: {}]", row(&after), before.why)?,
+            }
+            continue;
+        }
+        match format {
+            EvalFormat::Jsonl => {
+                serde_json::to_writer(&mut out, &after).map_err(std::io::Error::from)?;
+                out.write_all(b"\n")?;
+            }
+            EvalFormat::Table => writeln!(out, "{}", row(&after))?,
+        }
+    }
+    let summary = if diff {
+        format!(
+            "{total} objects: {reach} reach Entra ID with the replacement; {changed} change outcome"
+        )
+    } else {
+        format!("{total} objects: {reach} reach Entra ID")
+    };
+    match format {
+        EvalFormat::Jsonl => {
+            serde_json::to_writer(&mut out, &json!({"summary": {"objects": total, "reach_entra_id": reach, "changed": diff.then_some(changed), "outcomes": reasons}})).map_err(std::io::Error::from)?;
+            out.write_all(b"\n")?;
+        }
+        EvalFormat::Table => {
+            writeln!(out, "\n{summary}")?;
+            for (why, n) in &reasons {
+                writeln!(out, "  {n:>8}  {why}")?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(Status::Success)
 }
 
 fn rule_expression(path: &std::path::Path, target: &str) -> Result<(String, String), CliError> {

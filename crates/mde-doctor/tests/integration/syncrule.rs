@@ -308,3 +308,115 @@ fn check_a_whole_configuration_export() {
         .status(0)
         .stdout_contains("62 rules, 391 expressions, 0 problem(s)");
 }
+
+#[test]
+fn simulate_against_the_contoso_export() {
+    let dir = tempfile::tempdir().unwrap();
+    let ldif = dir.path().join("computers.ldif");
+    let mut s = String::new();
+    for (dn, version, cert) in [
+        (
+            "CN=SRV-A,OU=Servers,OU=CORP,DC=contoso,DC=com",
+            "6.3 (9600)",
+            Some("valid-braces"),
+        ),
+        (
+            "CN=SRV-B,OU=Servers,DC=contoso,DC=com",
+            "10.0 (17763)",
+            Some("garbage"),
+        ),
+        (
+            "CN=PC-C,OU=Workstations,OU=CORP,DC=contoso,DC=com",
+            "10.0 (22631)",
+            None,
+        ),
+        (
+            "CN=SRV-D,OU=Servers,OU=CORP,DC=contoso,DC=com",
+            "6.3 (9600)",
+            Some("expired"),
+        ),
+    ] {
+        let _ = write!(
+            s,
+            "dn: {dn}\r\nobjectClass: computer\r\nobjectGUID:: K0qBC+sYak+USTOHz0Cyeg==\r\noperatingSystem: Windows Server\r\noperatingSystemVersion: {version}\r\n"
+        );
+        if let Some(c) = cert {
+            s.push_str(&folded(&format!("userCertificate:: {}", cert_b64(c))));
+        }
+        s.push_str("\r\n");
+    }
+    std::fs::write(&ldif, s).unwrap();
+    let config = contoso();
+    let run = Test::new()
+        .args([
+            "syncrule",
+            "simulate",
+            "--config",
+            config.to_str().unwrap(),
+            "--objects",
+            ldif.to_str().unwrap(),
+        ])
+        .run()
+        .status(0);
+    let lines: Vec<serde_json::Value> = run
+        .stdout()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let get = |cn: &str| {
+        lines
+            .iter()
+            .find(|l| {
+                l["dn"]
+                    .as_str()
+                    .is_some_and(|d| d.starts_with(&format!("CN={cn},")))
+            })
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(get("SRV-A")["reaches_entra_id"], true);
+    assert_eq!(
+        get("SRV-B")["in_ou_scope"],
+        false,
+        "OU=Servers directly under the excluded domain root"
+    );
+    assert!(get("SRV-B")["why"].as_str().unwrap().contains("excluded"));
+    assert_eq!(get("PC-C")["cloud_filtered"], true);
+    assert!(
+        get("PC-C")["why"]
+            .as_str()
+            .unwrap()
+            .contains("userCertificate ISNOTNULL")
+    );
+    assert_eq!(
+        get("SRV-D")["reaches_entra_id"],
+        true,
+        "the 2016 default rule only asks for a certificate"
+    );
+    assert_eq!(lines.last().unwrap()["summary"]["reach_entra_id"], 2);
+
+    let run = Test::new()
+        .args([
+            "syncrule",
+            "simulate",
+            "--config",
+            config.to_str().unwrap(),
+            "--objects",
+            ldif.to_str().unwrap(),
+            "--preset",
+            "server2012r2-computer-join",
+            "--diff",
+        ])
+        .run()
+        .status(0);
+    let lines: Vec<serde_json::Value> = run
+        .stdout()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "one changed object and the summary");
+    assert!(lines[0]["dn"].as_str().unwrap().starts_with("CN=SRV-D,"));
+    assert_eq!(lines[0]["before"]["reaches_entra_id"], true);
+    assert_eq!(lines[0]["after"]["reaches_entra_id"], false);
+    assert_eq!(lines[1]["summary"]["changed"], 1);
+}
