@@ -27,6 +27,8 @@ pub enum LdifValue {
     Binary(#[serde(serialize_with = "as_base64")] Vec<u8>),
     /// `attr:< url` — not fetched.
     Url(String),
+    /// `attr:: base64` kept undecoded (see [`LdifReader::lazy_base64`]).
+    Base64(String),
 }
 
 fn as_base64<S: serde::Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
@@ -34,11 +36,12 @@ fn as_base64<S: serde::Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error
 }
 
 impl LdifValue {
-    /// The bytes of the value (text as UTF-8).
-    pub fn bytes(&self) -> &[u8] {
+    /// The bytes of the value (text as UTF-8; undecoded base64 decoded now).
+    pub fn bytes(&self) -> std::borrow::Cow<'_, [u8]> {
         match self {
-            LdifValue::Text(t) | LdifValue::Url(t) => t.as_bytes(),
-            LdifValue::Binary(b) => b,
+            LdifValue::Text(t) | LdifValue::Url(t) => std::borrow::Cow::Borrowed(t.as_bytes()),
+            LdifValue::Binary(b) => std::borrow::Cow::Borrowed(b),
+            LdifValue::Base64(t) => std::borrow::Cow::Owned(base64_decode(t).unwrap_or_default()),
         }
     }
 
@@ -103,6 +106,8 @@ pub struct LdifReader<R> {
     max_line: usize,
     /// Attributes to keep (case-insensitive); others are skipped before decoding.
     wanted: Option<Vec<String>>,
+    /// Attributes whose base64 values are handed over undecoded.
+    lazy: Vec<String>,
 }
 
 impl<R: BufRead> LdifReader<R> {
@@ -116,7 +121,16 @@ impl<R: BufRead> LdifReader<R> {
             done: false,
             max_line: 16 << 20,
             wanted: None,
+            lazy: Vec::new(),
         }
+    }
+
+    /// Hands these attributes' base64 values over undecoded ([`LdifValue::Base64`]), for a
+    /// caller that may never need the bytes (a certificate whose presence is all that
+    /// matters for most objects).
+    pub fn lazy_base64(mut self, attributes: &[String]) -> LdifReader<R> {
+        self.lazy = attributes.to_vec();
+        self
     }
 
     /// Keeps only these attributes (and `dn`): the others are not decoded, which matters
@@ -246,6 +260,21 @@ impl<R: BufRead> Iterator for LdifReader<R> {
                     continue;
                 }
             }
+            if !self.lazy.is_empty()
+                && let Some(colon) = line.find("::")
+                && self
+                    .lazy
+                    .iter()
+                    .any(|l| l.eq_ignore_ascii_case(line[..colon].split(';').next().unwrap_or("")))
+                && let Some(r) = &mut record
+            {
+                r.attributes.push(LdifAttribute {
+                    name: line[..colon].to_string(),
+                    value: LdifValue::Base64(line[colon + 2..].trim().to_string()),
+                    at,
+                });
+                continue;
+            }
             let Some((name, value)) = split(&line) else {
                 self.diagnostics.push(Diagnostic::new(
                     at,
@@ -266,7 +295,7 @@ impl<R: BufRead> Iterator for LdifReader<R> {
             match &mut record {
                 None if name.eq_ignore_ascii_case("version") => continue,
                 None if name.eq_ignore_ascii_case("dn") => {
-                    let dn = String::from_utf8_lossy(value.bytes()).into_owned();
+                    let dn = String::from_utf8_lossy(&value.bytes()).into_owned();
                     record = Some(LdifRecord {
                         dn,
                         at,

@@ -315,3 +315,106 @@ pub(crate) fn lift2(
         (p, q) => f(p, q),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The decisions this module's documentation states, each pinned by a test.
+
+    use std::collections::BTreeMap;
+
+    use crate::object::Object;
+    use crate::parser::parse;
+    use crate::value::Value;
+
+    fn eval_on(expr: &str, attrs: &[(&str, Vec<Value>)]) -> Result<Value, crate::error::EvalError> {
+        let mut o = Object::default();
+        for (k, v) in attrs {
+            o.attributes.insert((*k).to_string(), v.clone());
+        }
+        let params = BTreeMap::new();
+        crate::eval::Ctx::new(&o, &params, 0).eval(&parse(expr).unwrap())
+    }
+
+    fn s(v: &str) -> Value {
+        Value::Str(v.into())
+    }
+
+    #[test]
+    fn null_rules() {
+        assert_eq!(eval_on("[a] = \"x\"", &[]).unwrap(), Value::Bool(false));
+        assert_eq!(eval_on("[a] <> \"x\"", &[]).unwrap(), Value::Bool(false));
+        assert_eq!(eval_on("\"t-\" & [a]", &[]).unwrap(), Value::Null);
+        assert_eq!(eval_on("[a] + 1", &[]).unwrap(), Value::Null);
+        assert_eq!(eval_on("CBool(NULL)", &[]).unwrap(), Value::Bool(false));
+        assert_eq!(eval_on("UCase([a])", &[]).unwrap(), Value::Null);
+        assert_eq!(eval_on("InStr([a], \"x\")", &[]).unwrap(), Value::Num(0));
+        assert_eq!(eval_on("Count([a])", &[]).unwrap(), Value::Num(0));
+    }
+
+    #[test]
+    fn laziness() {
+        // The branch not taken, and the Switch value not chosen, never run their Error().
+        assert_eq!(
+            eval_on("IIF(True, 1, Error(\"no\"))", &[]).unwrap(),
+            Value::Num(1)
+        );
+        assert_eq!(
+            eval_on("Switch(False, Error(\"no\"), True, 2)", &[]).unwrap(),
+            Value::Num(2)
+        );
+        assert_eq!(
+            eval_on("False && Error(\"no\")", &[]).unwrap(),
+            Value::Bool(false)
+        );
+        assert!(eval_on("IIF(False, 1, Error(\"yes\"))", &[]).is_err());
+    }
+
+    #[test]
+    fn multi_valued_lifting() {
+        let proxies = vec![
+            s("SMTP:a@contoso.com"),
+            s("SIP:a@contoso.com"),
+            s("smtp:b@contoso.com"),
+        ];
+        let v = eval_on(
+            "IIF(InStr([proxyAddresses],\"SIP:\")=1,NULL,[proxyAddresses])",
+            &[("proxyAddresses", proxies.clone())],
+        )
+        .unwrap();
+        assert_eq!(
+            v,
+            Value::Multi(vec![s("SMTP:a@contoso.com"), s("smtp:b@contoso.com")])
+        );
+        let v = eval_on(
+            "Word([proxyAddresses],1,\"@\") & \"@fabrikam.com\"",
+            &[("proxyAddresses", proxies)],
+        )
+        .unwrap();
+        assert_eq!(
+            v,
+            Value::Multi(vec![
+                s("SMTP:a@fabrikam.com"),
+                s("SIP:a@fabrikam.com"),
+                s("smtp:b@fabrikam.com")
+            ])
+        );
+        // Is* predicates look at the whole attribute.
+        let two = vec![Value::Bin(vec![1]), Value::Bin(vec![2])];
+        assert_eq!(
+            eval_on(
+                "IIF(IsNullOrEmpty([userCertificate]),True,NULL)",
+                &[("userCertificate", two)]
+            )
+            .unwrap(),
+            Value::Null
+        );
+    }
+
+    #[test]
+    fn case_sensitive_names_with_a_hint() {
+        let e = eval_on("[OperatingSystem]", &[("operatingSystem", vec![s("x")])]).unwrap_err();
+        assert!(e.to_string().contains("[operatingSystem]"), "{e}");
+        let e = eval_on("ucase(\"x\")", &[]).unwrap_err();
+        assert!(e.to_string().contains("UCase"), "{e}");
+    }
+}

@@ -70,7 +70,7 @@ pub fn objects<'a, R: Read + 'a>(
     };
     Ok(match format {
         Format::Ldif => {
-            let ldif = LdifReader::new(reader);
+            let ldif = LdifReader::new(reader).lazy_base64(&crate::object::binary_attributes());
             let ldif = match wanted {
                 Some(w) => ldif.only(w),
                 None => ldif,

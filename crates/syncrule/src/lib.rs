@@ -29,7 +29,7 @@ pub use ast::Expr;
 pub use error::{EvalError, Pos, SyntaxError};
 pub use eval::{Ctx, Step};
 pub use functions::NAMES as FUNCTIONS;
-pub use object::Object;
+pub use object::{Object, binary_attributes};
 pub use parser::parse;
 pub use value::{UNIX_EPOCH_TICKS, Value};
 

@@ -1,6 +1,7 @@
 //! A directory object to evaluate against: its DN and attribute values, typed by the AD
 //! schema syntax of the attribute (LDIF carries only text or base64).
 
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
 
 use mde_artifacts::ldif::{LdifRecord, LdifValue};
@@ -39,6 +40,19 @@ pub struct Object {
     pub dn: Option<String>,
     /// Attribute name as exported → its values.
     pub attributes: BTreeMap<String, Vec<Value>>,
+    /// Binary attributes still in base64, decoded on first use.
+    lazy: BTreeMap<String, Lazy>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Lazy {
+    base64: Vec<String>,
+    decoded: OnceCell<Vec<Value>>,
+}
+
+/// The binary attributes of the AD schema that readers may hand over undecoded.
+pub fn binary_attributes() -> Vec<String> {
+    BINARY.iter().map(|s| (*s).to_string()).collect()
 }
 
 impl Object {
@@ -50,12 +64,17 @@ impl Object {
     /// case-insensitively, so a mis-cased name is still reported as such).
     pub fn from_ldif_only(record: &LdifRecord, wanted: Option<&[String]>) -> Object {
         let mut attributes: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+        let mut lazy: BTreeMap<String, Lazy> = BTreeMap::new();
         for a in &record.attributes {
             let name = a.base_name().to_string();
             if name.eq_ignore_ascii_case("changetype") {
                 continue;
             }
             if wanted.is_some_and(|w| !w.iter().any(|x| x.eq_ignore_ascii_case(&name))) {
+                continue;
+            }
+            if let LdifValue::Base64(text) = &a.value {
+                lazy.entry(name).or_default().base64.push(text.clone());
                 continue;
             }
             let value = typed(&name, &a.value);
@@ -67,18 +86,39 @@ impl Object {
         Object {
             dn: Some(record.dn.clone()),
             attributes,
+            lazy,
         }
     }
 
     /// The values of an attribute, by its exact (case-sensitive) name.
     pub fn get(&self, name: &str) -> Option<&[Value]> {
-        self.attributes.get(name).map(Vec::as_slice)
+        if let Some(v) = self.attributes.get(name) {
+            return Some(v);
+        }
+        let lazy = self.lazy.get(name)?;
+        Some(lazy.decoded.get_or_init(|| {
+            lazy.base64
+                .iter()
+                .map(|t| Value::Bin(mde_artifacts::ldif::base64_decode(t).unwrap_or_default()))
+                .collect()
+        }))
+    }
+
+    /// Whether an attribute has a non-empty value, without decoding binary values.
+    pub fn has_value(&self, name: &str) -> Option<bool> {
+        if let Some(l) = self.lazy.get(name)
+            && l.decoded.get().is_none()
+        {
+            return Some(l.base64.iter().any(|t| !t.trim().is_empty()));
+        }
+        None
     }
 
     /// An attribute of the object whose name differs only in case.
     pub fn case_variant(&self, name: &str) -> Option<&str> {
         self.attributes
             .keys()
+            .chain(self.lazy.keys())
             .find(|k| k.eq_ignore_ascii_case(name) && k.as_str() != name)
             .map(String::as_str)
     }
@@ -87,10 +127,13 @@ impl Object {
 fn typed(name: &str, value: &LdifValue) -> Value {
     let is = |list: &[&str]| list.iter().any(|n| n.eq_ignore_ascii_case(name));
     if is(&BINARY) {
-        return Value::Bin(value.bytes().to_vec());
+        return Value::Bin(value.bytes().into_owned());
     }
     match value {
         LdifValue::Binary(b) => Value::Bin(b.clone()),
+        LdifValue::Base64(t) => {
+            Value::Bin(mde_artifacts::ldif::base64_decode(t).unwrap_or_default())
+        }
         LdifValue::Text(t) | LdifValue::Url(t) => {
             if is(&NUMERIC) {
                 t.trim()

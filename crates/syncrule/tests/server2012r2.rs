@@ -20,10 +20,8 @@ fn guid_bytes() -> Vec<u8> {
 }
 
 fn computer(os: Option<&str>, version: Option<&str>, certs: &[&str]) -> Object {
-    let mut o = Object {
-        dn: Some("CN=SRV,OU=Servers,DC=contoso,DC=com".into()),
-        ..Object::default()
-    };
+    let mut o = Object::default();
+    o.dn = Some("CN=SRV,OU=Servers,DC=contoso,DC=com".into());
     o.attributes
         .insert("objectGUID".into(), vec![Value::Bin(guid_bytes())]);
     if let Some(os) = os {

@@ -226,6 +226,17 @@ pub(crate) fn call(
         }
         "IsPresent" | "IsNull" | "IsNullOrEmpty" | "IsEmpty" => {
             arity(name, args, 1, 1, pos)?;
+            // A binary attribute not decoded yet: its presence is known without decoding.
+            if let Expr::Attr(attr, _) = &args[0]
+                && let Some(present) = ctx.object.has_value(attr)
+            {
+                return Ok(Value::Bool(match name {
+                    "IsPresent" => present,
+                    "IsNull" => false,
+                    "IsNullOrEmpty" => !present,
+                    _ => !present,
+                }));
+            }
             let v = ctx.eval(&args[0])?;
             let present = !is_empty_value(&v);
             return Ok(Value::Bool(match name {
