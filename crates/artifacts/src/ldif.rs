@@ -96,10 +96,15 @@ impl LdifRecord {
 pub struct LdifReader<R> {
     input: R,
     line_number: usize,
-    /// A physical line read ahead (to see whether the next one folds into it), raw bytes
-    /// without the line end.
-    pending: Option<(usize, Vec<u8>)>,
-    scratch: Vec<u8>,
+    /// The logical line being assembled, and the physical line read ahead (to see whether
+    /// it folds into the current one); both reused, so reading allocates per record, not per
+    /// line.
+    cur: Vec<u8>,
+    ahead: Vec<u8>,
+    /// Line number of `ahead` when it holds the start of the next logical line.
+    ahead_line: Option<usize>,
+    /// A text buffer handed back by the caller for reuse.
+    spare: String,
     diagnostics: Vec<Diagnostic>,
     done: bool,
     /// Longest logical line accepted; longer ones are hostile or damaged.
@@ -110,13 +115,45 @@ pub struct LdifReader<R> {
     lazy: Vec<String>,
 }
 
+/// Reads the next physical line into `into` (cleared first, line end removed).
+fn read_physical<R: BufRead>(
+    input: &mut R,
+    line_number: &mut usize,
+    diagnostics: &mut Vec<Diagnostic>,
+    into: &mut Vec<u8>,
+) -> Option<usize> {
+    into.clear();
+    match input.read_until(b'\n', into) {
+        Ok(0) => None,
+        Ok(_) => {
+            *line_number += 1;
+            while into.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+                into.pop();
+            }
+            if *line_number == 1 && into.starts_with(&[0xEF, 0xBB, 0xBF]) {
+                into.drain(..3);
+            }
+            Some(*line_number)
+        }
+        Err(e) => {
+            diagnostics.push(Diagnostic::new(
+                Location::Line(*line_number + 1),
+                format!("read error: {e}"),
+            ));
+            None
+        }
+    }
+}
+
 impl<R: BufRead> LdifReader<R> {
     pub fn new(input: R) -> LdifReader<R> {
         LdifReader {
             input,
             line_number: 0,
-            pending: None,
-            scratch: Vec::new(),
+            cur: Vec::new(),
+            ahead: Vec::new(),
+            ahead_line: None,
+            spare: String::new(),
             diagnostics: Vec::new(),
             done: false,
             max_line: 16 << 20,
@@ -125,18 +162,18 @@ impl<R: BufRead> LdifReader<R> {
         }
     }
 
+    /// Keeps only these attributes (and `dn`): the others are not decoded, which matters
+    /// for large exports full of certificates and attributes a caller does not read.
+    pub fn only(mut self, attributes: &[String]) -> LdifReader<R> {
+        self.wanted = Some(attributes.to_vec());
+        self
+    }
+
     /// Hands these attributes' base64 values over undecoded ([`LdifValue::Base64`]), for a
     /// caller that may never need the bytes (a certificate whose presence is all that
     /// matters for most objects).
     pub fn lazy_base64(mut self, attributes: &[String]) -> LdifReader<R> {
         self.lazy = attributes.to_vec();
-        self
-    }
-
-    /// Keeps only these attributes (and `dn`): the others are not decoded, which matters
-    /// for large exports full of certificates and attributes a caller does not read.
-    pub fn only(mut self, attributes: &[String]) -> LdifReader<R> {
-        self.wanted = Some(attributes.to_vec());
         self
     }
 
@@ -149,47 +186,29 @@ impl<R: BufRead> LdifReader<R> {
         std::mem::take(&mut self.diagnostics)
     }
 
-    /// Reads the next physical line into `into` (cleared first); false at the end.
-    fn physical_into(&mut self, into: &mut Vec<u8>) -> Option<usize> {
-        into.clear();
-        match self.input.read_until(b'\n', into) {
-            Ok(0) => None,
-            Ok(_) => {
-                self.line_number += 1;
-                while into.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
-                    into.pop();
-                }
-                if self.line_number == 1 && into.starts_with(&[0xEF, 0xBB, 0xBF]) {
-                    into.drain(..3);
-                }
-                Some(self.line_number)
-            }
-            Err(e) => {
-                self.diagnostics.push(Diagnostic::new(
-                    Location::Line(self.line_number + 1),
-                    format!("read error: {e}"),
-                ));
-                None
-            }
-        }
-    }
-
-    /// The next logical line (folded lines joined), with the line it started on. One buffer
-    /// per logical line, however many physical lines it folds over.
+    /// The next logical line (folded lines joined), with the line it started on.
     fn logical(&mut self) -> Option<(usize, String)> {
-        let (number, mut line) = match self.pending.take() {
-            Some(p) => p,
-            None => {
-                let mut first = Vec::new();
-                let n = self.physical_into(&mut first)?;
-                (n, first)
+        let number = match self.ahead_line.take() {
+            Some(n) => {
+                std::mem::swap(&mut self.cur, &mut self.ahead);
+                n
             }
+            None => read_physical(
+                &mut self.input,
+                &mut self.line_number,
+                &mut self.diagnostics,
+                &mut self.cur,
+            )?,
         };
-        let mut scratch = std::mem::take(&mut self.scratch);
         loop {
-            match self.physical_into(&mut scratch) {
-                Some(_) if scratch.first() == Some(&b' ') => {
-                    if line.len() + scratch.len() > self.max_line {
+            match read_physical(
+                &mut self.input,
+                &mut self.line_number,
+                &mut self.diagnostics,
+                &mut self.ahead,
+            ) {
+                Some(_) if self.ahead.first() == Some(&b' ') => {
+                    if self.cur.len() + self.ahead.len() > self.max_line {
                         if !self
                             .diagnostics
                             .iter()
@@ -205,23 +224,24 @@ impl<R: BufRead> LdifReader<R> {
                         }
                         continue;
                     }
-                    line.extend_from_slice(&scratch[1..]);
+                    self.cur.extend_from_slice(&self.ahead[1..]);
                 }
                 Some(n) => {
-                    self.pending = Some((n, std::mem::take(&mut scratch)));
+                    self.ahead_line = Some(n);
                     break;
                 }
                 None => break,
             }
         }
-        self.scratch = scratch;
-        let text = match String::from_utf8(line) {
-            Ok(s) => s,
-            Err(e) => {
-                let (cow, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(e.as_bytes());
-                cow.into_owned()
+        let mut text = std::mem::take(&mut self.spare);
+        text.clear();
+        match std::str::from_utf8(&self.cur) {
+            Ok(s) => text.push_str(s),
+            Err(_) => {
+                let (cow, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(&self.cur);
+                text.push_str(&cow);
             }
-        };
+        }
         Some((number, text))
     }
 }
@@ -234,11 +254,16 @@ impl<R: BufRead> Iterator for LdifReader<R> {
             return None;
         }
         let mut record: Option<LdifRecord> = None;
+        let mut holder = String::new();
         loop {
-            let Some((number, line)) = self.logical() else {
+            // Hand the previous line's buffer back for reuse.
+            self.spare = std::mem::take(&mut holder);
+            let Some((number, text)) = self.logical() else {
                 self.done = true;
                 return record;
             };
+            holder = text;
+            let line = holder.as_str();
             let at = Location::Line(number);
             if line.trim().is_empty() {
                 if record.is_some() {
@@ -275,7 +300,7 @@ impl<R: BufRead> Iterator for LdifReader<R> {
                 });
                 continue;
             }
-            let Some((name, value)) = split(&line) else {
+            let Some((name, value)) = split(line) else {
                 self.diagnostics.push(Diagnostic::new(
                     at,
                     format!(

@@ -147,6 +147,28 @@ pub(crate) fn run(cmd: SyncruleCommand) -> Result<Status, CliError> {
                 let result = ctx.eval(&ast);
                 let steps = ctx.take_trace();
                 match format {
+                    EvalFormat::Jsonl if !explain => {
+                        // The common case, a million times over: no intermediate JSON map.
+                        out.write_all(b"{\"dn\":")?;
+                        serde_json::to_writer(&mut *out, &object.dn)
+                            .map_err(std::io::Error::from)?;
+                        match &result {
+                            Ok(v) => {
+                                out.write_all(b",\"value\":")?;
+                                serde_json::to_writer(&mut *out, &v.to_json())
+                                    .map_err(std::io::Error::from)?;
+                                out.write_all(b",\"type\":")?;
+                                serde_json::to_writer(&mut *out, &v.type_name())
+                                    .map_err(std::io::Error::from)?;
+                            }
+                            Err(e) => {
+                                out.write_all(b",\"error\":")?;
+                                serde_json::to_writer(&mut *out, &e.to_string())
+                                    .map_err(std::io::Error::from)?;
+                            }
+                        }
+                        out.write_all(b"}\n")
+                    }
                     EvalFormat::Jsonl => {
                         let mut line = match &result {
                             Ok(v) => {
@@ -154,14 +176,10 @@ pub(crate) fn run(cmd: SyncruleCommand) -> Result<Status, CliError> {
                             }
                             Err(e) => json!({"dn": object.dn, "error": e.to_string()}),
                         };
-                        if explain {
-                            line["explain"] = steps
-                                .iter()
-                                .map(
-                                    |s| json!({"depth": s.depth, "expr": s.text, "value": s.value}),
-                                )
-                                .collect();
-                        }
+                        line["explain"] = steps
+                            .iter()
+                            .map(|s| json!({"depth": s.depth, "expr": s.text, "value": s.value}))
+                            .collect();
                         serde_json::to_writer(&mut *out, &line).map_err(std::io::Error::from)?;
                         out.write_all(b"\n")
                     }
