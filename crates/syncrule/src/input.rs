@@ -75,7 +75,7 @@ pub fn objects<'a, R: Read + 'a>(
                 Some(w) => ldif.only(w),
                 None => ldif,
             };
-            Box::new(ldif.map(move |r| Ok(Object::from_ldif_only(&r, wanted))))
+            Box::new(ldif.map(move |r| Ok(Object::from_ldif_owned(r, wanted))))
         }
         Format::JsonLines => Box::new(reader.lines().enumerate().filter_map(|(i, line)| {
             let line = match line {

@@ -63,9 +63,15 @@ impl Object {
     /// Like [`Object::from_ldif`], keeping only the attributes an expression reads (matched
     /// case-insensitively, so a mis-cased name is still reported as such).
     pub fn from_ldif_only(record: &LdifRecord, wanted: Option<&[String]>) -> Object {
+        Object::from_ldif_owned(record.clone(), wanted)
+    }
+
+    /// Like [`Object::from_ldif_only`], moving the record's values instead of copying them
+    /// (the streaming path: a certificate's text is not copied again).
+    pub fn from_ldif_owned(record: LdifRecord, wanted: Option<&[String]>) -> Object {
         let mut attributes: BTreeMap<String, Vec<Value>> = BTreeMap::new();
         let mut lazy: BTreeMap<String, Lazy> = BTreeMap::new();
-        for a in &record.attributes {
+        for a in record.attributes {
             let name = a.base_name().to_string();
             if name.eq_ignore_ascii_case("changetype") {
                 continue;
@@ -73,18 +79,18 @@ impl Object {
             if wanted.is_some_and(|w| !w.iter().any(|x| x.eq_ignore_ascii_case(&name))) {
                 continue;
             }
-            if let LdifValue::Base64(text) = &a.value {
-                lazy.entry(name).or_default().base64.push(text.clone());
+            if let LdifValue::Base64(text) = a.value {
+                lazy.entry(name).or_default().base64.push(text);
                 continue;
             }
-            let value = typed(&name, &a.value);
+            let value = typed(&name, a.value);
             attributes.entry(name).or_default().push(value);
         }
         attributes
             .entry("dn".into())
             .or_insert_with(|| vec![Value::Ref(record.dn.clone())]);
         Object {
-            dn: Some(record.dn.clone()),
+            dn: Some(record.dn),
             attributes,
             lazy,
         }
@@ -124,26 +130,23 @@ impl Object {
     }
 }
 
-fn typed(name: &str, value: &LdifValue) -> Value {
+fn typed(name: &str, value: LdifValue) -> Value {
     let is = |list: &[&str]| list.iter().any(|n| n.eq_ignore_ascii_case(name));
     if is(&BINARY) {
         return Value::Bin(value.bytes().into_owned());
     }
     match value {
-        LdifValue::Binary(b) => Value::Bin(b.clone()),
+        LdifValue::Binary(b) => Value::Bin(b),
         LdifValue::Base64(t) => {
-            Value::Bin(mde_artifacts::ldif::base64_decode(t).unwrap_or_default())
+            Value::Bin(mde_artifacts::ldif::base64_decode(&t).unwrap_or_default())
         }
         LdifValue::Text(t) | LdifValue::Url(t) => {
             if is(&NUMERIC) {
-                t.trim()
-                    .parse()
-                    .map(Value::Num)
-                    .unwrap_or_else(|_| Value::Str(t.clone()))
+                t.trim().parse().map(Value::Num).unwrap_or(Value::Str(t))
             } else if is(&REFERENCE) {
-                Value::Ref(t.clone())
+                Value::Ref(t)
             } else {
-                Value::Str(t.clone())
+                Value::Str(t)
             }
         }
     }

@@ -53,6 +53,95 @@ fn common_name(n: &X509Name<'_>) -> Option<String> {
         .map(str::to_string)
 }
 
+/// What the certificate functions read from one certificate, parsed once: the 2012 R2 rule
+/// asks IsCert, CertNotAfter and CertSubject of the same value in a row, a million times.
+#[derive(Debug, Clone)]
+struct Facts {
+    der: Vec<u8>,
+    not_after: i64,
+    not_before: i64,
+    subject: String,
+    issuer: String,
+    subject_cn: Option<String>,
+    issuer_cn: Option<String>,
+    serial: String,
+    version: i64,
+    signature_oid: String,
+    key_oid: String,
+    key_params: String,
+    key_params_oid: Option<String>,
+    critical_extensions: Vec<String>,
+}
+
+fn parse_facts(der: Vec<u8>) -> Option<Facts> {
+    let (_, cert) = X509Certificate::from_der(&der).ok()?;
+    let tbs = &cert.tbs_certificate;
+    let to_ticks = |t: x509_parser::time::ASN1Time| t.timestamp() * 10_000_000 + UNIX_EPOCH_TICKS;
+    let facts = Facts {
+        not_after: to_ticks(tbs.validity.not_after),
+        not_before: to_ticks(tbs.validity.not_before),
+        subject: name_text(&tbs.subject),
+        issuer: name_text(&tbs.issuer),
+        subject_cn: common_name(&tbs.subject),
+        issuer_cn: common_name(&tbs.issuer),
+        serial: tbs
+            .raw_serial()
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect(),
+        version: i64::from(tbs.version.0) + 1,
+        signature_oid: cert.signature_algorithm.algorithm.to_id_string(),
+        key_oid: tbs.subject_pki.algorithm.algorithm.to_id_string(),
+        key_params: tbs
+            .subject_pki
+            .algorithm
+            .parameters
+            .as_ref()
+            .map(|p| p.data.iter().map(|b| format!("{b:02X}")).collect())
+            .unwrap_or_default(),
+        key_params_oid: tbs
+            .subject_pki
+            .algorithm
+            .parameters
+            .as_ref()
+            .and_then(|p| p.as_oid().ok())
+            .map(|o| o.to_id_string()),
+        critical_extensions: tbs
+            .extensions()
+            .iter()
+            .filter(|e| e.critical)
+            .map(|e| e.oid.to_id_string())
+            .collect(),
+        der: Vec::new(),
+    };
+    Some(Facts { der, ..facts })
+}
+
+/// The facts of a certificate value, from a small per-thread cache of recent certificates.
+fn facts(v: &Value) -> Option<std::rc::Rc<Facts>> {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    thread_local! {
+        static RECENT: RefCell<Vec<Option<Rc<Facts>>>> = const { RefCell::new(Vec::new()) };
+    }
+    let der = der(v)?;
+    RECENT.with(|recent| {
+        let mut recent = recent.borrow_mut();
+        if let Some(hit) = recent.iter().flatten().find(|f| f.der == der) {
+            return Some(hit.clone());
+        }
+        let parsed = parse_facts(der.clone()).map(Rc::new);
+        // Remember failures too (as None under the same bytes would need a key); keep 16.
+        if let Some(f) = &parsed {
+            if recent.len() >= 16 {
+                recent.remove(0);
+            }
+            recent.push(Some(f.clone()));
+        }
+        parsed
+    })
+}
+
 pub(crate) fn call(name: &str, a: &[Value], pos: Pos) -> Result<Option<Value>, EvalError> {
     if !(name == "IsCert" || name.starts_with("Cert")) {
         return Ok(None);
@@ -65,90 +154,58 @@ pub(crate) fn call(name: &str, a: &[Value], pos: Pos) -> Result<Option<Value>, E
     }
     let extra = a.get(1).and_then(Value::text).unwrap_or_default();
     let include_issuer = a.get(2).is_some_and(Value::truthy);
-    let known = crate::functions::NAMES.contains(&name);
-    if !known {
+    if !crate::functions::NAMES.contains(&name) {
         return Ok(None);
     }
     let value = lift1(a[0].clone(), &mut |v| {
-        let Some(bytes) = der(&v) else {
+        let Some(f) = facts(&v) else {
             return Ok(if name == "IsCert" {
                 Value::Bool(false)
             } else {
                 Value::Null
             });
         };
-        let cert = match X509Certificate::from_der(&bytes) {
-            Ok((_, c)) => c,
-            Err(_) => {
-                return Ok(if name == "IsCert" {
-                    Value::Bool(false)
-                } else {
-                    Value::Null
-                });
-            }
-        };
-        let tbs = &cert.tbs_certificate;
-        let to_ticks = |t: x509_parser::time::ASN1Time| {
-            Value::Dt(t.timestamp() * 10_000_000 + UNIX_EPOCH_TICKS)
-        };
         Ok(match name {
             "IsCert" => Value::Bool(true),
-            "CertNotAfter" => to_ticks(tbs.validity.not_after),
-            "CertNotBefore" => to_ticks(tbs.validity.not_before),
-            "CertSubject" | "CertSubjectNameDN" => Value::Str(name_text(&tbs.subject)),
-            "CertIssuer" | "CertIssuerDN" => Value::Str(name_text(&tbs.issuer)),
-            "CertThumbprint" | "CertHashString" => Value::Str(sha1_hex(&bytes)),
-            "CertSerialNumber" => Value::Str(
-                tbs.raw_serial()
-                    .iter()
-                    .map(|b| format!("{b:02X}"))
-                    .collect(),
-            ),
-            "CertVersion" => Value::Num(i64::from(tbs.version.0) + 1),
-            "CertSignatureAlgorithmOid" => {
-                Value::Str(cert.signature_algorithm.algorithm.to_id_string())
-            }
-            "CertKeyAlgorithm" | "CertPublicKeyOid" => {
-                Value::Str(tbs.subject_pki.algorithm.algorithm.to_id_string())
-            }
-            "CertKeyAlgorithmParams" => Value::Str(
-                tbs.subject_pki
-                    .algorithm
-                    .parameters
-                    .as_ref()
-                    .map(|p| p.data.iter().map(|b| format!("{b:02X}")).collect())
-                    .unwrap_or_default(),
-            ),
-            "CertPublicKeyParametersOid" => tbs
-                .subject_pki
-                .algorithm
-                .parameters
-                .as_ref()
-                .and_then(|p| p.as_oid().ok())
-                .map(|o| Value::Str(o.to_id_string()))
+            "CertNotAfter" => Value::Dt(f.not_after),
+            "CertNotBefore" => Value::Dt(f.not_before),
+            "CertSubject" | "CertSubjectNameDN" => Value::Str(f.subject.clone()),
+            "CertIssuer" | "CertIssuerDN" => Value::Str(f.issuer.clone()),
+            "CertThumbprint" | "CertHashString" => Value::Str(sha1_hex(&f.der)),
+            "CertSerialNumber" => Value::Str(f.serial.clone()),
+            "CertVersion" => Value::Num(f.version),
+            "CertSignatureAlgorithmOid" => Value::Str(f.signature_oid.clone()),
+            "CertKeyAlgorithm" | "CertPublicKeyOid" => Value::Str(f.key_oid.clone()),
+            "CertKeyAlgorithmParams" => Value::Str(f.key_params.clone()),
+            "CertPublicKeyParametersOid" => f
+                .key_params_oid
+                .clone()
+                .map(Value::Str)
                 .unwrap_or(Value::Null),
             "CertExtensionOids" => Value::Multi(
-                tbs.extensions()
+                f.critical_extensions
                     .iter()
-                    .filter(|e| e.critical)
-                    .map(|e| Value::Str(e.oid.to_id_string()))
+                    .cloned()
+                    .map(Value::Str)
                     .collect(),
             ),
             "CertFormat" => Value::Str("X509".into()),
             "CertFriendlyName" => Value::Str(String::new()),
             "CertNameInfo" => {
-                let n = if include_issuer {
-                    &tbs.issuer
+                let cn = if include_issuer {
+                    &f.issuer_cn
                 } else {
-                    &tbs.subject
+                    &f.subject_cn
                 };
                 match extra.as_str() {
                     "SimpleName" | "DnsName" | "" => {
-                        common_name(n).map(Value::Str).unwrap_or(Value::Null)
+                        cn.clone().map(Value::Str).unwrap_or(Value::Null)
                     }
                     _ => Value::Null,
                 }
             }
+            // CertIssuerOid / CertSubjectNameOid: .NET's X500DistinguishedName.Oid, which is
+            // not set for names read from a certificate [INF]: NULL.
             _ => Value::Null,
         })
     })?;
