@@ -136,15 +136,7 @@ pub(crate) fn parse_date(text: &str) -> Option<i64> {
 }
 
 pub(crate) fn call(name: &str, a: &[Value], pos: Pos) -> Result<Option<Value>, EvalError> {
-    let need = |min: usize, max: usize| -> Result<(), EvalError> {
-        if a.len() < min || a.len() > max {
-            return Err(Ctx::type_error(
-                pos,
-                format!("{name} takes {min} to {max} argument(s), not {}", a.len()),
-            ));
-        }
-        Ok(())
-    };
+    let need = |min: usize, max: usize| crate::functions::need(name, a, min, max, pos);
     let first = || a.first().cloned().unwrap_or(Value::Null);
     Ok(Some(match name {
         "CBool" => {

@@ -124,6 +124,28 @@ pub(crate) fn arity(
     Ok(())
 }
 
+/// Checks the number of evaluated arguments of a function.
+pub(crate) fn need(
+    name: &str,
+    a: &[Value],
+    min: usize,
+    max: usize,
+    pos: Pos,
+) -> Result<(), EvalError> {
+    if a.len() < min || a.len() > max {
+        let want = if min == max {
+            min.to_string()
+        } else {
+            format!("{min} to {max}")
+        };
+        return Err(Ctx::type_error(
+            pos,
+            format!("{name} takes {want} argument(s), not {}", a.len()),
+        ));
+    }
+    Ok(())
+}
+
 /// The values of a value as a list (a single value is a list of one; NULL an empty list).
 pub(crate) fn values(v: Value) -> Vec<Value> {
     match v {
@@ -312,15 +334,7 @@ fn num_arg(v: &Value, name: &str, pos: Pos) -> Result<i64, EvalError> {
 }
 
 fn other(ctx: &mut Ctx<'_>, name: &str, a: &[Value], pos: Pos) -> Result<Option<Value>, EvalError> {
-    let need = |min: usize, max: usize| -> Result<(), EvalError> {
-        if a.len() < min || a.len() > max {
-            return Err(Ctx::type_error(
-                pos,
-                format!("{name} takes {min} to {max} argument(s), not {}", a.len()),
-            ));
-        }
-        Ok(())
-    };
+    let need = |min: usize, max: usize| need(name, a, min, max, pos);
     Ok(Some(match name {
         "BitAnd" | "BitOr" => {
             need(2, 2)?;

@@ -25,20 +25,7 @@ fn s(v: &Value) -> Option<String> {
 }
 
 pub(crate) fn call(name: &str, a: &[Value], pos: Pos) -> Result<Option<Value>, EvalError> {
-    let need = |min: usize, max: usize| -> Result<(), EvalError> {
-        if a.len() < min || a.len() > max {
-            let want = if min == max {
-                min.to_string()
-            } else {
-                format!("{min} to {max}")
-            };
-            return Err(Ctx::type_error(
-                pos,
-                format!("{name} takes {want} argument(s), not {}", a.len()),
-            ));
-        }
-        Ok(())
-    };
+    let need = |min: usize, max: usize| crate::functions::need(name, a, min, max, pos);
     let first = || a.first().cloned().unwrap_or(Value::Null);
     Ok(Some(match name {
         "Left" | "Right" => {
