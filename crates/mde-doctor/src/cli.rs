@@ -135,7 +135,7 @@ pub(crate) enum Format {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum SyncruleCommand {
-    /// Evaluate an expression for each object of an LDIF export (ldifde, ldapsearch).
+    /// Evaluate an expression for each exported object (LDIF, Export-Csv CSV or JSON lines).
     ///
     /// One JSON line per object: {"dn", "value", "type"} — value as a string, number,
     /// boolean, null (NULL), array (multi-valued), base64 (binary) or RFC 3339 (dates); or
