@@ -121,9 +121,9 @@ pub fn scenarios() -> Vec<Scenario> {
                 endpoints: vec![
                     unreachable("https://enrollment.dm.microsoft.com", "tcp", "connection timed out (WSAETIMEDOUT)"),
                     unreachable("https://checkin.dm.microsoft.com", "tls", "certificate issued by an untrusted root (TLS inspection)"),
-                    Endpoint { url: "https://discovery.dm.microsoft.com", dns: "ok", tcp: "ok", tls: "ok", error: None },
-                    Endpoint { url: "https://login.microsoftonline.com", dns: "ok", tcp: "ok", tls: "ok", error: None },
-                    Endpoint { url: "https://enterpriseregistration.windows.net", dns: "ok", tcp: "ok", tls: "ok", error: None },
+                    Endpoint::reachable("https://discovery.dm.microsoft.com"),
+                    Endpoint::reachable("https://login.microsoftonline.com"),
+                    Endpoint::reachable("https://enterpriseregistration.windows.net"),
                 ],
                 ..Probes::healthy()
             },

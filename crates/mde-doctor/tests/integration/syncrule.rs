@@ -7,25 +7,24 @@ fn cert_b64(name: &str) -> String {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../syncrule/tests/fixtures/certs")
         .join(format!("{name}.der"));
-    base64(&std::fs::read(path).unwrap())
+    mde_artifacts::ldif::base64_encode(&std::fs::read(path).unwrap())
 }
 
-fn base64(bytes: &[u8]) -> String {
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut s = String::new();
-    for c in bytes.chunks(3) {
-        let n = (u32::from(c[0]) << 16)
-            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*c.get(2).unwrap_or(&0));
-        for i in 0..4 {
-            s.push(if i <= c.len() {
-                A[(n >> (18 - 6 * i) & 63) as usize] as char
-            } else {
-                '='
-            });
-        }
-    }
-    s
+/// Every stdout line parsed as JSON: `syncrule eval` and `simulate` emit JSON lines.
+fn json_lines(stdout: &str) -> Vec<serde_json::Value> {
+    stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// The output line whose `dn` names the computer `cn`.
+fn by_cn<'a>(lines: &'a [serde_json::Value], cn: &str) -> &'a serde_json::Value {
+    let prefix = format!("CN={cn},");
+    lines
+        .iter()
+        .find(|l| l["dn"].as_str().is_some_and(|d| d.starts_with(&prefix)))
+        .unwrap_or_else(|| panic!("no output line for {cn}"))
 }
 
 /// ldifde-style: `attr:: base64` folded at 76 columns with a leading space.
@@ -109,18 +108,8 @@ fn preset_over_ldif_gives_one_json_line_per_object() {
         ])
         .run()
         .status(0);
-    let lines: Vec<serde_json::Value> = run
-        .stdout()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    let value = |cn: &str| {
-        lines
-            .iter()
-            .find(|l| l["dn"].as_str().unwrap().starts_with(&format!("CN={cn},")))
-            .unwrap()["value"]
-            .clone()
-    };
+    let lines = json_lines(&run.stdout());
+    let value = |cn: &str| by_cn(&lines, cn)["value"].clone();
     assert_eq!(lines.len(), 5);
     assert_eq!(value("SRV2012-OK"), serde_json::Value::Null);
     assert_eq!(value("SRV2012-EXPIRED"), true);
@@ -358,22 +347,8 @@ fn simulate_against_the_contoso_export() {
         ])
         .run()
         .status(0);
-    let lines: Vec<serde_json::Value> = run
-        .stdout()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    let get = |cn: &str| {
-        lines
-            .iter()
-            .find(|l| {
-                l["dn"]
-                    .as_str()
-                    .is_some_and(|d| d.starts_with(&format!("CN={cn},")))
-            })
-            .unwrap()
-            .clone()
-    };
+    let lines = json_lines(&run.stdout());
+    let get = |cn: &str| by_cn(&lines, cn);
     assert_eq!(get("SRV-A")["reaches_entra_id"], true);
     assert_eq!(
         get("SRV-B")["in_ou_scope"],
@@ -409,11 +384,7 @@ fn simulate_against_the_contoso_export() {
         ])
         .run()
         .status(0);
-    let lines: Vec<serde_json::Value> = run
-        .stdout()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = json_lines(&run.stdout());
     assert_eq!(lines.len(), 2, "one changed object and the summary");
     assert!(lines[0]["dn"].as_str().unwrap().starts_with("CN=SRV-D,"));
     assert_eq!(lines[0]["before"]["reaches_entra_id"], true);
