@@ -93,55 +93,255 @@ impl LdifRecord {
 }
 
 /// Streams records from LDIF text.
+///
+/// Lines are taken straight from the `BufRead`'s buffer (no per-line copy), and what a
+/// logical line is gets decided from its first physical line: an attribute the caller did
+/// not ask for, and its folded continuation lines, are stepped over without being copied,
+/// decoded or validated; a lazily handed-over base64 value is gathered as it is folded.
+/// Only the lines kept are assembled and parsed.
 pub struct LdifReader<R> {
     input: R,
-    line_number: usize,
-    /// The logical line being assembled, and the physical line read ahead (to see whether
-    /// it folds into the current one); both reused, so reading allocates per record, not per
-    /// line.
-    cur: Vec<u8>,
-    ahead: Vec<u8>,
-    /// Line number of `ahead` when it holds the start of the next logical line.
-    ahead_line: Option<usize>,
-    /// A text buffer handed back by the caller for reuse.
-    spare: String,
-    diagnostics: Vec<Diagnostic>,
+    /// A physical line that straddles two fills of the input's buffer.
+    carry: Vec<u8>,
+    carry_overflow: bool,
+    state: State,
     done: bool,
+}
+
+/// Everything but the input, so a line borrowed from the input's buffer can be handed to it.
+struct State {
+    line_number: usize,
+    /// The logical line being assembled (or, for [`Pending::Base64`], its value).
+    cur: Vec<u8>,
+    /// The attribute name of a [`Pending::Base64`] value.
+    name: String,
+    pending: Pending,
+    /// The record being read.
+    record: Option<LdifRecord>,
+    /// A text buffer reused for every parsed line.
+    text: String,
+    diagnostics: Vec<Diagnostic>,
     /// Longest logical line accepted; longer ones are hostile or damaged.
     max_line: usize,
     /// Attributes to keep (case-insensitive); others are skipped before decoding.
     wanted: Option<Vec<String>>,
     /// Attributes whose base64 values are handed over undecoded.
     lazy: Vec<String>,
+    /// [`State::kind`]'s answers so far (bounded).
+    kinds: Vec<(Vec<u8>, (bool, bool))>,
 }
 
-/// Reads the next physical line into `into` (cleared first, line end removed).
-fn read_physical<R: BufRead>(
-    input: &mut R,
-    line_number: &mut usize,
-    diagnostics: &mut Vec<Diagnostic>,
-    into: &mut Vec<u8>,
-) -> Option<usize> {
-    into.clear();
-    match input.read_until(b'\n', into) {
-        Ok(0) => None,
-        Ok(_) => {
-            *line_number += 1;
-            while into.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
-                into.pop();
-            }
-            if *line_number == 1 && into.starts_with(&[0xEF, 0xBB, 0xBF]) {
-                into.drain(..3);
-            }
-            Some(*line_number)
+/// What the logical line being read is, decided from its first physical line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pending {
+    /// No line yet (start of input, after a blank line).
+    Nothing,
+    /// A comment, a `-` separator, or an attribute not asked for: continuations are skipped.
+    Skip,
+    /// A line to parse once complete, started on this line number.
+    Line(usize),
+    /// A base64 value handed over undecoded, started on this line number.
+    Base64(usize),
+}
+
+/// The name part of `name: value` up to its options (`userCertificate;binary`).
+fn base_name(name: &[u8]) -> &[u8] {
+    name.split(|b| *b == b';').next().unwrap_or(name)
+}
+
+fn listed(list: &[String], name: &[u8]) -> bool {
+    list.iter().any(|w| w.as_bytes().eq_ignore_ascii_case(name))
+}
+
+impl State {
+    /// One physical line (line end removed). Returns the record a blank line completes.
+    fn line(&mut self, mut l: &[u8]) -> Option<LdifRecord> {
+        self.line_number += 1;
+        if self.line_number == 1 && l.starts_with(&[0xEF, 0xBB, 0xBF]) {
+            l = &l[3..];
         }
-        Err(e) => {
-            diagnostics.push(Diagnostic::new(
-                Location::Line(*line_number + 1),
-                format!("read error: {e}"),
+        if let Some((b' ', rest)) = l.split_first() {
+            match self.pending {
+                Pending::Line(at) | Pending::Base64(at) => self.append(rest, at),
+                Pending::Skip => {}
+                Pending::Nothing => self.diagnostics.push(Diagnostic::new(
+                    Location::Line(self.line_number),
+                    "a continuation line (leading space) with no line to continue; skipped",
+                )),
+            }
+            return None;
+        }
+        self.complete();
+        if l.iter().all(u8::is_ascii_whitespace) {
+            self.pending = Pending::Nothing;
+            return self.record.take();
+        }
+        if l[0] == b'#' || l.trim_ascii() == b"-" {
+            self.pending = Pending::Skip;
+            return None;
+        }
+        self.cur.clear();
+        if let Some(colon) = memchr::memchr(b':', l) {
+            let (keep, lazy) = self.kind(&l[..colon]);
+            if !keep {
+                self.pending = Pending::Skip;
+                return None;
+            }
+            if l.get(colon + 1) == Some(&b':') && self.record.is_some() && lazy {
+                self.name.clear();
+                self.name.push_str(&String::from_utf8_lossy(&l[..colon]));
+                self.pending = Pending::Base64(self.line_number);
+                self.append(&l[colon + 2..], self.line_number);
+                return None;
+            }
+        }
+        self.pending = Pending::Line(self.line_number);
+        self.append(l, self.line_number);
+        None
+    }
+
+    /// Whether an attribute is kept, and whether its base64 values are handed over lazily:
+    /// remembered per name as written, since an export repeats a few names millions of times.
+    fn kind(&mut self, name: &[u8]) -> (bool, bool) {
+        if let Some((_, kind)) = self.kinds.iter().find(|(n, _)| n.as_slice() == name) {
+            return *kind;
+        }
+        let base = base_name(name);
+        let keep = match &self.wanted {
+            Some(wanted) => {
+                base.eq_ignore_ascii_case(b"dn")
+                    || base.eq_ignore_ascii_case(b"version")
+                    || listed(wanted, base)
+            }
+            None => true,
+        };
+        let kind = (keep, listed(&self.lazy, base));
+        if self.kinds.len() < 64 {
+            self.kinds.push((name.to_vec(), kind));
+        }
+        kind
+    }
+
+    /// Adds to the logical line, keeping at most `max_line` bytes of it.
+    fn append(&mut self, bytes: &[u8], at: usize) {
+        if self.cur.len() + bytes.len() > self.max_line {
+            let room = self.max_line.saturating_sub(self.cur.len());
+            self.cur.extend_from_slice(&bytes[..room]);
+            if !self.diagnostics.iter().any(|d| d.at == Location::Line(at)) {
+                self.diagnostics.push(Diagnostic::new(
+                    Location::Line(at),
+                    format!(
+                        "line longer than {} bytes; the rest is dropped",
+                        self.max_line
+                    ),
+                ));
+            }
+            return;
+        }
+        self.cur.extend_from_slice(bytes);
+    }
+
+    /// Ends the logical line being read: parses it into the record.
+    fn complete(&mut self) {
+        match std::mem::replace(&mut self.pending, Pending::Nothing) {
+            Pending::Base64(at) => {
+                if let Some(r) = &mut self.record {
+                    // Base64 is ASCII: `from_utf8`'s ASCII fast path, not the lossy scan.
+                    let value = match std::str::from_utf8(self.cur.trim_ascii()) {
+                        Ok(text) => text.to_owned(),
+                        Err(_) => String::from_utf8_lossy(self.cur.trim_ascii()).into_owned(),
+                    };
+                    r.attributes.push(LdifAttribute {
+                        name: self.name.clone(),
+                        value: LdifValue::Base64(value),
+                        at: Location::Line(at),
+                    });
+                }
+            }
+            Pending::Line(at) => {
+                let mut text = std::mem::take(&mut self.text);
+                text.clear();
+                match std::str::from_utf8(&self.cur) {
+                    Ok(s) => text.push_str(s),
+                    Err(_) => {
+                        let (cow, _) =
+                            encoding_rs::WINDOWS_1252.decode_without_bom_handling(&self.cur);
+                        text.push_str(&cow);
+                    }
+                }
+                self.parse(&text, Location::Line(at));
+                self.text = text;
+            }
+            Pending::Nothing | Pending::Skip => {}
+        }
+    }
+
+    /// A whole logical line that is neither blank nor a comment.
+    fn parse(&mut self, line: &str, at: Location) {
+        if let Some(colon) = line.find(':') {
+            // Again, for a name that was folded (the first line had no colon).
+            let (keep, lazy) = self.kind(&line.as_bytes()[..colon]);
+            if !keep {
+                return;
+            }
+            if line[colon + 1..].starts_with(':')
+                && lazy
+                && let Some(r) = &mut self.record
+            {
+                r.attributes.push(LdifAttribute {
+                    name: line[..colon].to_string(),
+                    value: LdifValue::Base64(line[colon + 2..].trim().to_string()),
+                    at,
+                });
+                return;
+            }
+        }
+        let Some((name, value)) = split(line) else {
+            self.diagnostics.push(Diagnostic::new(
+                at,
+                format!(
+                    "expected `attribute: value`, found {:?}",
+                    line.chars().take(40).collect::<String>()
+                ),
             ));
-            None
+            return;
+        };
+        let value = match value {
+            Ok(v) => v,
+            Err(message) => {
+                self.diagnostics.push(Diagnostic::new(at, message));
+                return;
+            }
+        };
+        match &mut self.record {
+            None if name.eq_ignore_ascii_case("version") => {}
+            None if name.eq_ignore_ascii_case("dn") => {
+                let dn = match value {
+                    LdifValue::Text(text) => text,
+                    other => String::from_utf8_lossy(&other.bytes()).into_owned(),
+                };
+                self.record = Some(LdifRecord {
+                    dn,
+                    at,
+                    attributes: Vec::new(),
+                });
+            }
+            None => self.diagnostics.push(Diagnostic::new(
+                at,
+                format!("attribute {name} before any `dn:` line; skipped"),
+            )),
+            Some(r) => r.attributes.push(LdifAttribute {
+                name: name.to_string(),
+                value,
+                at,
+            }),
         }
+    }
+
+    /// End of input: the last line and the last record.
+    fn finish(&mut self) -> Option<LdifRecord> {
+        self.complete();
+        self.record.take()
     }
 }
 
@@ -149,23 +349,30 @@ impl<R: BufRead> LdifReader<R> {
     pub fn new(input: R) -> LdifReader<R> {
         LdifReader {
             input,
-            line_number: 0,
-            cur: Vec::new(),
-            ahead: Vec::new(),
-            ahead_line: None,
-            spare: String::new(),
-            diagnostics: Vec::new(),
+            carry: Vec::new(),
+            carry_overflow: false,
+            state: State {
+                line_number: 0,
+                cur: Vec::new(),
+                name: String::new(),
+                pending: Pending::Nothing,
+                record: None,
+                text: String::new(),
+                diagnostics: Vec::new(),
+                max_line: 16 << 20,
+                wanted: None,
+                lazy: Vec::new(),
+                kinds: Vec::new(),
+            },
             done: false,
-            max_line: 16 << 20,
-            wanted: None,
-            lazy: Vec::new(),
         }
     }
 
     /// Keeps only these attributes (and `dn`): the others are not decoded, which matters
     /// for large exports full of certificates and attributes a caller does not read.
     pub fn only(mut self, attributes: &[String]) -> LdifReader<R> {
-        self.wanted = Some(attributes.to_vec());
+        self.state.wanted = Some(attributes.to_vec());
+        self.state.kinds.clear();
         self
     }
 
@@ -173,171 +380,109 @@ impl<R: BufRead> LdifReader<R> {
     /// caller that may never need the bytes (a certificate whose presence is all that
     /// matters for most objects).
     pub fn lazy_base64(mut self, attributes: &[String]) -> LdifReader<R> {
-        self.lazy = attributes.to_vec();
+        self.state.lazy = attributes.to_vec();
+        self.state.kinds.clear();
         self
     }
 
     /// Problems met so far (lines stepped over).
     pub fn diagnostics(&self) -> &[Diagnostic] {
-        &self.diagnostics
+        &self.state.diagnostics
     }
 
     pub fn take_diagnostics(&mut self) -> Vec<Diagnostic> {
-        std::mem::take(&mut self.diagnostics)
+        std::mem::take(&mut self.state.diagnostics)
     }
 
-    /// The next logical line (folded lines joined), with the line it started on.
-    fn logical(&mut self) -> Option<(usize, String)> {
-        let number = match self.ahead_line.take() {
-            Some(n) => {
-                std::mem::swap(&mut self.cur, &mut self.ahead);
-                n
+    /// Adds a piece of a physical line that straddles buffer fills, bounded.
+    fn carry(&mut self, bytes: &[u8]) {
+        if self.carry.len() + bytes.len() > self.state.max_line + 2 {
+            if !self.carry_overflow {
+                self.carry_overflow = true;
+                self.state.diagnostics.push(Diagnostic::new(
+                    Location::Line(self.state.line_number + 1),
+                    format!(
+                        "line longer than {} bytes; the rest is dropped",
+                        self.state.max_line
+                    ),
+                ));
             }
-            None => read_physical(
-                &mut self.input,
-                &mut self.line_number,
-                &mut self.diagnostics,
-                &mut self.cur,
-            )?,
-        };
-        loop {
-            match read_physical(
-                &mut self.input,
-                &mut self.line_number,
-                &mut self.diagnostics,
-                &mut self.ahead,
-            ) {
-                Some(_) if self.ahead.first() == Some(&b' ') => {
-                    if self.cur.len() + self.ahead.len() > self.max_line {
-                        if !self
-                            .diagnostics
-                            .iter()
-                            .any(|d| d.at == Location::Line(number))
-                        {
-                            self.diagnostics.push(Diagnostic::new(
-                                Location::Line(number),
-                                format!(
-                                    "line longer than {} bytes; the rest is dropped",
-                                    self.max_line
-                                ),
-                            ));
-                        }
-                        continue;
-                    }
-                    self.cur.extend_from_slice(&self.ahead[1..]);
-                }
-                Some(n) => {
-                    self.ahead_line = Some(n);
-                    break;
-                }
-                None => break,
-            }
+            return;
         }
-        let mut text = std::mem::take(&mut self.spare);
-        text.clear();
-        match std::str::from_utf8(&self.cur) {
-            Ok(s) => text.push_str(s),
-            Err(_) => {
-                let (cow, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(&self.cur);
-                text.push_str(&cow);
-            }
-        }
-        Some((number, text))
+        self.carry.extend_from_slice(bytes);
     }
+}
+
+/// A physical line without its line end (`\n`, `\r\n`, stray `\r`s).
+fn trim_line_end(mut l: &[u8]) -> &[u8] {
+    while let Some((b'\r' | b'\n', rest)) = l.split_last() {
+        l = rest;
+    }
+    l
 }
 
 impl<R: BufRead> Iterator for LdifReader<R> {
     type Item = LdifRecord;
 
     fn next(&mut self) -> Option<LdifRecord> {
-        if self.done {
-            return None;
-        }
-        let mut record: Option<LdifRecord> = None;
-        let mut holder = String::new();
-        loop {
-            // Hand the previous line's buffer back for reuse.
-            self.spare = std::mem::take(&mut holder);
-            let Some((number, text)) = self.logical() else {
+        while !self.done {
+            let buf = match self.input.fill_buf() {
+                Ok(buf) => buf,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    self.state.diagnostics.push(Diagnostic::new(
+                        Location::Line(self.state.line_number + 1),
+                        format!("read error: {e}"),
+                    ));
+                    self.done = true;
+                    return self.state.finish();
+                }
+            };
+            if buf.is_empty() {
                 self.done = true;
-                return record;
-            };
-            holder = text;
-            let line = holder.as_str();
-            let at = Location::Line(number);
-            if line.trim().is_empty() {
-                if record.is_some() {
-                    return record;
+                let last = std::mem::take(&mut self.carry);
+                if !last.is_empty()
+                    && let Some(record) = self.state.line(trim_line_end(&last))
+                {
+                    return Some(record);
                 }
-                continue;
+                return self.state.finish();
             }
-            if line.starts_with('#') || line.starts_with('-') && line.trim() == "-" {
-                continue;
-            }
-            if let Some(wanted) = &self.wanted
-                && let Some(colon) = line.find(':')
-            {
-                let name = line[..colon].split(';').next().unwrap_or("");
-                let keep = name.eq_ignore_ascii_case("dn")
-                    || name.eq_ignore_ascii_case("version")
-                    || wanted.iter().any(|w| w.eq_ignore_ascii_case(name));
-                if !keep {
-                    continue;
+            // Every whole line of the buffer, in place.
+            let mut used = 0;
+            let mut complete = None;
+            while let Some(i) = memchr::memchr(b'\n', &buf[used..]) {
+                let line = &buf[used..used + i];
+                used += i + 1;
+                complete = if self.carry.is_empty() {
+                    self.state.line(trim_line_end(line))
+                } else {
+                    if self.carry.len() + line.len() <= self.state.max_line + 2 {
+                        self.carry.extend_from_slice(line);
+                    }
+                    self.carry_overflow = false;
+                    let whole = std::mem::take(&mut self.carry);
+                    let record = self.state.line(trim_line_end(&whole));
+                    self.carry = whole;
+                    self.carry.clear();
+                    record
+                };
+                if complete.is_some() {
+                    break;
                 }
             }
-            if !self.lazy.is_empty()
-                && let Some(colon) = line.find("::")
-                && self
-                    .lazy
-                    .iter()
-                    .any(|l| l.eq_ignore_ascii_case(line[..colon].split(';').next().unwrap_or("")))
-                && let Some(r) = &mut record
-            {
-                r.attributes.push(LdifAttribute {
-                    name: line[..colon].to_string(),
-                    value: LdifValue::Base64(line[colon + 2..].trim().to_string()),
-                    at,
-                });
-                continue;
+            if complete.is_none() && used < buf.len() {
+                // The start of a line that goes on in the next fill.
+                let rest = buf[used..].to_vec();
+                used = buf.len();
+                self.carry(&rest);
             }
-            let Some((name, value)) = split(line) else {
-                self.diagnostics.push(Diagnostic::new(
-                    at,
-                    format!(
-                        "expected `attribute: value`, found {:?}",
-                        line.chars().take(40).collect::<String>()
-                    ),
-                ));
-                continue;
-            };
-            let value = match value {
-                Ok(v) => v,
-                Err(message) => {
-                    self.diagnostics.push(Diagnostic::new(at, message));
-                    continue;
-                }
-            };
-            match &mut record {
-                None if name.eq_ignore_ascii_case("version") => continue,
-                None if name.eq_ignore_ascii_case("dn") => {
-                    let dn = String::from_utf8_lossy(&value.bytes()).into_owned();
-                    record = Some(LdifRecord {
-                        dn,
-                        at,
-                        attributes: Vec::new(),
-                    });
-                }
-                None => self.diagnostics.push(Diagnostic::new(
-                    at,
-                    format!("attribute {name} before any `dn:` line; skipped"),
-                )),
-                Some(r) => r.attributes.push(LdifAttribute {
-                    name: name.to_string(),
-                    value,
-                    at,
-                }),
+            self.input.consume(used);
+            if complete.is_some() {
+                return complete;
             }
         }
+        None
     }
 }
 
@@ -544,6 +689,119 @@ bad line without colon\n";
         assert_eq!(records[1].first_text("description"), Some(" leading space"));
         assert_eq!(reader.diagnostics().len(), 1);
         assert_eq!(reader.diagnostics()[0].at, Location::Line(12));
+    }
+
+    /// Every shape a line can take, to read through buffers of every small size.
+    const AWKWARD: &[u8] = b"\xEF\xBB\xBFversion: 1\r\n\
+# a comment that\r\n folds\r\n\
+dn: CN=PC01,OU=Caf\xE9,DC=contoso,DC=com\r\n\
+objectClass: computer\r\n\
+userCertificate;binary:: TUlJQz\r\n BhZG\r\n  Fh\r\n\
+objectGUID:: AAECAwQFBgcICQoLDA0ODw==\r\n\
+operatingSystem: Windows Server 2012 R2 Standard\r\n\
+operatingSystemVer\r\n sion: 6.3 (9600)\r\n\
+-\r\n\
+no colon here\n\
+\r\n\
+ an orphan continuation\n\
+\n\n\
+dn:: Q049UEMwMixEQz1jb250b3NvLERDPWNvbQ==\n\
+description: last record, no final newline";
+
+    fn read_all<R: BufRead>(reader: LdifReader<R>) -> (Vec<LdifRecord>, Vec<Diagnostic>) {
+        let mut reader = reader;
+        let records: Vec<_> = reader.by_ref().collect();
+        (records, reader.take_diagnostics())
+    }
+
+    #[test]
+    fn buffer_boundaries_never_change_what_is_read() {
+        let wanted = ["operatingSystem".to_string(), "userCertificate".to_string()];
+        let lazy = ["userCertificate".to_string()];
+        let whole = read_all(LdifReader::new(AWKWARD));
+        let filtered = read_all(LdifReader::new(AWKWARD).only(&wanted).lazy_base64(&lazy));
+        for capacity in 1..40 {
+            let small = std::io::BufReader::with_capacity(capacity, AWKWARD);
+            assert_eq!(
+                read_all(LdifReader::new(small)),
+                whole,
+                "capacity {capacity}"
+            );
+            let small = std::io::BufReader::with_capacity(capacity, AWKWARD);
+            assert_eq!(
+                read_all(LdifReader::new(small).only(&wanted).lazy_base64(&lazy)),
+                filtered,
+                "capacity {capacity}"
+            );
+        }
+        let (records, diagnostics) = whole;
+        assert_eq!(records.len(), 2);
+        assert_eq!(records[0].dn, "CN=PC01,OU=Caf\u{e9},DC=contoso,DC=com");
+        let cert = records[0].values("userCertificate").next().unwrap();
+        assert_eq!(cert.name, "userCertificate;binary");
+        assert_eq!(cert.at, Location::Line(6));
+        assert_eq!(cert.value.bytes().as_ref(), b"MIIC0adaa");
+        // A folded attribute name is still one attribute.
+        assert_eq!(
+            records[0].first_text("operatingSystemVersion"),
+            Some("6.3 (9600)")
+        );
+        assert_eq!(records[1].dn, "CN=PC02,DC=contoso,DC=com");
+        assert_eq!(records[1].at, Location::Line(19));
+        assert_eq!(
+            records[1].first_text("description"),
+            Some("last record, no final newline")
+        );
+        let at: Vec<_> = diagnostics.iter().map(|d| d.at).collect();
+        assert_eq!(
+            at,
+            [Location::Line(14), Location::Line(16)],
+            "{diagnostics:?}"
+        );
+
+        let (records, _) = filtered;
+        let names: Vec<_> = records[0]
+            .attributes
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect();
+        assert_eq!(names, ["userCertificate;binary", "operatingSystem"]);
+        assert_eq!(
+            records[0].attributes[0].value,
+            LdifValue::Base64("TUlJQzBhZG Fh".into())
+        );
+    }
+
+    #[test]
+    fn overlong_lines_are_cut_and_named() {
+        let text = format!(
+            "dn: CN=x\ndescription: {}\n{}\ncn: x\n",
+            "a".repeat(50),
+            " b".repeat(40)
+        );
+        let mut reader = LdifReader::new(text.as_bytes());
+        reader.state.max_line = 64;
+        let (records, diagnostics) = read_all(reader);
+        assert_eq!(records[0].first_text("cn"), Some("x"));
+        assert!(records[0].first_text("description").unwrap().len() <= 64);
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+        assert_eq!(diagnostics[0].at, Location::Line(2));
+        assert!(diagnostics[0].message.contains("longer than 64 bytes"));
+
+        // One physical line longer than the limit, across many buffer fills.
+        let text = format!("dn: CN=x\ndescription: {}\ncn: x\n", "a".repeat(500));
+        let mut reader = LdifReader::new(std::io::BufReader::with_capacity(16, text.as_bytes()));
+        reader.state.max_line = 64;
+        let (records, diagnostics) = read_all(reader);
+        assert_eq!(records[0].first_text("cn"), Some("x"));
+        assert!(
+            records[0]
+                .first_text("description")
+                .unwrap()
+                .starts_with("aaa")
+        );
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+        assert_eq!(diagnostics[0].at, Location::Line(2));
     }
 
     #[test]

@@ -72,7 +72,11 @@ impl Object {
         let mut attributes: BTreeMap<String, Vec<Value>> = BTreeMap::new();
         let mut lazy: BTreeMap<String, Lazy> = BTreeMap::new();
         for a in record.attributes {
-            let name = a.base_name().to_string();
+            // The exported name without options, moved rather than copied when it has none.
+            let name = match a.name.split_once(';') {
+                Some((base, _)) => base.to_string(),
+                None => a.name,
+            };
             if name.eq_ignore_ascii_case("changetype") {
                 continue;
             }

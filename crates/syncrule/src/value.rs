@@ -73,6 +73,14 @@ impl Value {
         }
     }
 
+    /// Like [`Value::text`], borrowing strings instead of copying them.
+    pub fn text_cow(&self) -> Option<std::borrow::Cow<'_, str>> {
+        match self {
+            Value::Str(s) | Value::Ref(s) => Some(std::borrow::Cow::Borrowed(s)),
+            other => other.text().map(std::borrow::Cow::Owned),
+        }
+    }
+
     pub fn num(&self) -> Option<i64> {
         match self {
             Value::Num(n) => Some(*n),

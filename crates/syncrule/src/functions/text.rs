@@ -1,6 +1,8 @@
 //! Text, multi-valued and directory functions (syncrule.md §2.4, §2.7, §2.9). Positions and
 //! lengths count characters, 1-based as in VB.
 
+use std::borrow::Cow;
+
 use crate::error::{EvalError, Pos};
 use crate::eval::{Ctx, lift1};
 use crate::functions::values;
@@ -8,6 +10,24 @@ use crate::value::Value;
 
 fn chars(s: &str) -> Vec<char> {
     s.chars().collect()
+}
+
+/// Number of characters (the unit of every position and length here).
+fn char_count(s: &str) -> usize {
+    if s.is_ascii() {
+        s.len()
+    } else {
+        s.chars().count()
+    }
+}
+
+/// Byte offset of the `k`-th character (0-based), or the end.
+fn byte_at(s: &str, k: usize) -> usize {
+    if s.is_ascii() {
+        k.min(s.len())
+    } else {
+        s.char_indices().nth(k).map_or(s.len(), |(i, _)| i)
+    }
 }
 
 fn n(v: &Value, name: &str, pos: Pos) -> Result<i64, EvalError> {
@@ -24,6 +44,11 @@ fn s(v: &Value) -> Option<String> {
     v.text()
 }
 
+/// `str` argument, borrowed where it is text already (the hot functions); NULL → None.
+fn text(v: &Value) -> Option<Cow<'_, str>> {
+    v.text_cow()
+}
+
 pub(crate) fn call(name: &str, a: &[Value], pos: Pos) -> Result<Option<Value>, EvalError> {
     let need = |min: usize, max: usize| crate::functions::need(name, a, min, max, pos);
     let first = || a.first().cloned().unwrap_or(Value::Null);
@@ -32,18 +57,18 @@ pub(crate) fn call(name: &str, a: &[Value], pos: Pos) -> Result<Option<Value>, E
             need(2, 2)?;
             let k = n(&a[1], name, pos)?;
             lift1(first(), &mut |v| {
-                let Some(t) = s(&v) else {
+                let Some(t) = text(&v) else {
                     return Ok(Value::Str(String::new()));
                 };
-                let c = chars(&t);
+                let count = char_count(&t);
                 Ok(Value::Str(if k == 0 {
                     String::new()
-                } else if k < 0 || k as usize >= c.len() {
-                    t
+                } else if k < 0 || k as usize >= count {
+                    t.into_owned()
                 } else if name == "Left" {
-                    c[..k as usize].iter().collect()
+                    t[..byte_at(&t, k as usize)].to_string()
                 } else {
-                    c[c.len() - k as usize..].iter().collect()
+                    t[byte_at(&t, count - k as usize)..].to_string()
                 }))
             })?
         }
@@ -55,19 +80,20 @@ pub(crate) fn call(name: &str, a: &[Value], pos: Pos) -> Result<Option<Value>, E
                 None => None,
             };
             lift1(first(), &mut |v| {
-                let Some(t) = s(&v) else {
+                let Some(t) = text(&v) else {
                     return Ok(Value::Str(String::new()));
                 };
-                let c = chars(&t);
+                let len = char_count(&t);
                 Ok(Value::Str(match count {
                     Some(0) => String::new(),
-                    Some(k) if k < 0 => t,
-                    _ if start <= 0 || start as usize > c.len() => t,
-                    Some(k) => c
-                        [start as usize - 1..(start as usize - 1 + k as usize).min(c.len())]
-                        .iter()
-                        .collect(),
-                    None => c[start as usize - 1..].iter().collect(),
+                    Some(k) if k < 0 => t.into_owned(),
+                    _ if start <= 0 || start as usize > len => t.into_owned(),
+                    Some(k) => {
+                        let from = start as usize - 1;
+                        let to = from.saturating_add(k as usize).min(len);
+                        t[byte_at(&t, from)..byte_at(&t, to)].to_string()
+                    }
+                    None => t[byte_at(&t, start as usize - 1)..].to_string(),
                 }))
             })?
         }
@@ -75,14 +101,14 @@ pub(crate) fn call(name: &str, a: &[Value], pos: Pos) -> Result<Option<Value>, E
             need(1, 1)?;
             lift1(first(), &mut |v| {
                 Ok(Value::Num(
-                    s(&v).map(|t| t.chars().count() as i64).unwrap_or(0),
+                    text(&v).map(|t| char_count(&t) as i64).unwrap_or(0),
                 ))
             })?
         }
         "LCase" | "UCase" | "PCase" | "Trim" | "LTrim" | "RTrim" => {
             need(1, 1)?;
             lift1(first(), &mut |v| {
-                let Some(t) = s(&v) else {
+                let Some(t) = text(&v) else {
                     return Ok(Value::Null);
                 };
                 Ok(Value::Str(match name {
@@ -110,7 +136,7 @@ pub(crate) fn call(name: &str, a: &[Value], pos: Pos) -> Result<Option<Value>, E
         }
         "InStr" | "InStrRev" => {
             need(2, 4)?;
-            let Some(needle) = s(&a[1]) else {
+            let Some(needle) = text(&a[1]) else {
                 return Ok(Some(Value::Num(0)));
             };
             let start = match a.get(2) {
@@ -122,14 +148,26 @@ pub(crate) fn call(name: &str, a: &[Value], pos: Pos) -> Result<Option<Value>, E
                 .skip(2)
                 .any(|v| matches!(v, Value::Str(m) if m == "vbTextCompare"));
             lift1(first(), &mut |v| {
-                let Some(hay) = s(&v) else {
+                let Some(hay) = text(&v) else {
                     return Ok(Value::Num(0));
                 };
-                let (hay, needle) = if text_compare {
-                    (hay.to_lowercase(), needle.to_lowercase())
+                let (hay, needle): (Cow<'_, str>, Cow<'_, str>) = if text_compare {
+                    (hay.to_lowercase().into(), needle.to_lowercase().into())
                 } else {
-                    (hay, needle.clone())
+                    (hay, Cow::Borrowed(&*needle))
                 };
+                // Forward search for a non-empty needle: a substring search, with byte
+                // offsets turned into character positions.
+                if name == "InStr" && !needle.is_empty() {
+                    let from = start.map_or(0, |s| (s.max(1) - 1) as usize);
+                    let from_byte = byte_at(&hay, from);
+                    if from >= char_count(&hay) {
+                        return Ok(Value::Num(0));
+                    }
+                    return Ok(Value::Num(hay[from_byte..].find(&*needle).map_or(0, |b| {
+                        (from + char_count(&hay[from_byte..from_byte + b]) + 1) as i64
+                    })));
+                }
                 let h = chars(&hay);
                 let nd = chars(&needle);
                 let found = |i: usize| {
@@ -397,4 +435,76 @@ fn split_dn(dn: &str) -> Vec<String> {
     }
     parts.push(cur);
     parts
+}
+
+#[cfg(test)]
+mod tests {
+    //! Positions count characters: the byte-offset fast paths against character vectors.
+
+    use super::call;
+    use crate::error::Pos;
+    use crate::value::Value;
+    use proptest::prelude::*;
+
+    fn run(name: &str, args: Vec<Value>) -> Value {
+        call(name, &args, Pos { line: 1, column: 1 })
+            .unwrap()
+            .unwrap()
+    }
+
+    fn str_of(c: &[char]) -> Value {
+        Value::Str(c.iter().collect())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        #[test]
+        fn positions_count_characters(
+            t in "[ab\u{e9}\u{1f600}]{0,8}",
+            needle in "[ab\u{e9}\u{1f600}]{1,3}",
+            k in -2i64..10,
+            start in -1i64..10,
+        ) {
+            let c: Vec<char> = t.chars().collect();
+            let s = || Value::Str(t.clone());
+            let len = c.len();
+            let whole = |cond: bool, part: &[char]| if cond { Value::Str(t.clone()) } else { str_of(part) };
+            let (left, right) = if k == 0 {
+                (Value::Str(String::new()), Value::Str(String::new()))
+            } else {
+                let all = k < 0 || k as usize >= len;
+                let k = k.max(0) as usize;
+                (whole(all, &c[..k.min(len)]), whole(all, &c[len - k.min(len)..]))
+            };
+            prop_assert_eq!(run("Left", vec![s(), Value::Num(k)]), left);
+            prop_assert_eq!(run("Right", vec![s(), Value::Num(k)]), right);
+
+            let mid = if k == 0 {
+                Value::Str(String::new())
+            } else if k < 0 || start <= 0 || start as usize > len {
+                Value::Str(t.clone())
+            } else {
+                let from = start as usize - 1;
+                str_of(&c[from..(from + k as usize).min(len)])
+            };
+            prop_assert_eq!(run("Mid", vec![s(), Value::Num(start), Value::Num(k)]), mid);
+            let mid_rest = if start <= 0 || start as usize > len {
+                Value::Str(t.clone())
+            } else {
+                str_of(&c[start as usize - 1..])
+            };
+            prop_assert_eq!(run("Mid", vec![s(), Value::Num(start)]), mid_rest);
+            prop_assert_eq!(run("Len", vec![s()]), Value::Num(len as i64));
+
+            let nd: Vec<char> = needle.chars().collect();
+            let from = (start.max(1) - 1) as usize;
+            let found = (from..len.max(from))
+                .find(|&i| i + nd.len() <= len && c[i..i + nd.len()] == nd[..])
+                .map_or(0, |p| p as i64 + 1);
+            prop_assert_eq!(
+                run("InStr", vec![s(), Value::Str(needle.clone()), Value::Num(start)]),
+                Value::Num(found)
+            );
+        }
+    }
 }
