@@ -7,6 +7,9 @@
 //! - a line starting with one space continues the previous one (folding);
 //! - `#` comments (which may fold too), an optional `version: 1` first, `changetype:` kept as
 //!   an attribute (ldifde writes `changetype: add`);
+//! - ldapsearch's lines between entries (`search: 2`, `result: 0 Success`, `ref: ldap://…`
+//!   referrals) are its protocol trace, not entries: stepped over quietly, except a
+//!   `result:` that is not success, which is reported;
 //! - text is UTF-8; ldifde's default ANSI output is read as Windows-1252 line by line.
 //!
 //! The reader streams records from any `BufRead`, so memory stays flat however large the
@@ -315,6 +318,21 @@ impl State {
         };
         match &mut self.record {
             None if name.eq_ignore_ascii_case("version") => {}
+            // ldapsearch's own lines outside entries: the search's trailer (`search: 2`,
+            // `result: 0 Success`) and referrals (`ref: ldap://…`). A failed search's
+            // `result:` (any code but 0) is still reported.
+            None if name.eq_ignore_ascii_case("search") || name.eq_ignore_ascii_case("ref") => {}
+            None if name.eq_ignore_ascii_case("result") => {
+                let result = value.as_text().unwrap_or("").trim();
+                if result != "0" && !result.starts_with("0 ") {
+                    self.diagnostics.push(Diagnostic::new(
+                        at,
+                        format!(
+                            "the search that wrote this export ended with `result: {result}`; it may be incomplete"
+                        ),
+                    ));
+                }
+            }
             None if name.eq_ignore_ascii_case("dn") => {
                 let dn = match value {
                     LdifValue::Text(text) => text,
@@ -770,6 +788,20 @@ description: last record, no final newline";
             records[0].attributes[0].value,
             LdifValue::Base64("TUlJQzBhZG Fh".into())
         );
+    }
+
+    #[test]
+    fn ldapsearch_trailers_and_referrals() {
+        let text = "# extended LDIF\n#\n\ndn: CN=a,DC=x\ncn: a\n\n# search reference\nref: ldap://DomainDnsZones.x/DC=DomainDnsZones,DC=x\n\n# search result\nsearch: 2\nresult: 0 Success\n\n# numEntries: 1\n";
+        let (records, diagnostics) = read_all(LdifReader::new(text.as_bytes()));
+        assert_eq!(records.len(), 1);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let failed = "dn: CN=a,DC=x\ncn: a\n\nsearch: 2\nresult: 4 Size limit exceeded\n";
+        let (records, diagnostics) = read_all(LdifReader::new(failed.as_bytes()));
+        assert_eq!(records.len(), 1);
+        assert_eq!(diagnostics.len(), 1);
+        assert_eq!(diagnostics[0].at, Location::Line(5));
+        assert!(diagnostics[0].message.contains("4 Size limit exceeded"));
     }
 
     #[test]

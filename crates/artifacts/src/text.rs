@@ -124,6 +124,82 @@ pub fn decode(bytes: &[u8]) -> Result<Text, NotText> {
     })
 }
 
+/// The encoding of a stream from its first bytes, when it is UTF-16 (with a BOM, or
+/// BOM-less little-endian as Windows PowerShell 5.1's `>` and `Out-File` write it).
+pub fn sniff_utf16(head: &[u8]) -> Option<Encoding> {
+    if head.starts_with(&[0xFF, 0xFE]) {
+        Some(Encoding::Utf16Le)
+    } else if head.starts_with(&[0xFE, 0xFF]) {
+        Some(Encoding::Utf16Be)
+    } else if looks_like_utf16le(head) {
+        Some(Encoding::Utf16Le)
+    } else {
+        None
+    }
+}
+
+/// Streams UTF-16 text as UTF-8, so that readers working on bytes line by line (LDIF, CSV,
+/// JSON lines) read exports of any size from Windows PowerShell 5.1 (`>`, `Out-File`,
+/// `-Encoding Unicode`) or `ldifde -u` without holding them in memory. A BOM is removed;
+/// unpaired surrogates and an odd last byte become U+FFFD.
+pub struct Utf16Reader<R> {
+    inner: R,
+    decoder: encoding_rs::Decoder,
+    input: Vec<u8>,
+    output: Vec<u8>,
+    /// Bytes of `output` already handed out.
+    taken: usize,
+    done: bool,
+}
+
+impl<R: std::io::Read> Utf16Reader<R> {
+    pub fn new(inner: R, encoding: Encoding) -> Utf16Reader<R> {
+        let decoder = match encoding {
+            Encoding::Utf16Be => encoding_rs::UTF_16BE,
+            _ => encoding_rs::UTF_16LE,
+        }
+        .new_decoder_with_bom_removal();
+        Utf16Reader {
+            inner,
+            decoder,
+            input: vec![0; 64 << 10],
+            output: Vec::new(),
+            taken: 0,
+            done: false,
+        }
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for Utf16Reader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.taken == self.output.len() && !self.done {
+            let n = match self.inner.read(&mut self.input) {
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            let last = n == 0;
+            let room = self
+                .decoder
+                .max_utf8_buffer_length(n)
+                .unwrap_or(usize::MAX)
+                .min(4 * n + 16);
+            self.output.resize(room, 0);
+            let (_, read, written, _) =
+                self.decoder
+                    .decode_to_utf8(&self.input[..n], &mut self.output, last);
+            debug_assert_eq!(read, n);
+            self.output.truncate(written);
+            self.taken = 0;
+            self.done = last;
+        }
+        let n = buf.len().min(self.output.len() - self.taken);
+        buf[..n].copy_from_slice(&self.output[self.taken..self.taken + n]);
+        self.taken += n;
+        Ok(n)
+    }
+}
+
 /// BOM-less UTF-16LE: ASCII-range text has a zero in every odd byte.
 fn looks_like_utf16le(bytes: &[u8]) -> bool {
     let sample = &bytes[..bytes.len().min(512) & !1];
@@ -195,6 +271,50 @@ mod tests {
         let t = decode(&bytes).unwrap();
         assert_eq!(t.text, "abc");
         assert!(t.warning.unwrap().contains("odd number"));
+    }
+
+    #[test]
+    fn utf16_streams_as_utf8_across_reads() {
+        use std::io::Read;
+        let text = "dn: CN=Größe,DC=contoso\r\n😀 ".repeat(5000);
+        let mut be = vec![0xFE, 0xFF];
+        be.extend(text.encode_utf16().flat_map(u16::to_be_bytes));
+        for (bytes, want) in [
+            (utf16le(&text, true), Encoding::Utf16Le),
+            (utf16le(&text, false), Encoding::Utf16Le),
+            (be, Encoding::Utf16Be),
+        ] {
+            assert_eq!(sniff_utf16(&bytes), Some(want));
+            // A reader handing out 3 bytes at a time splits code units and surrogate pairs.
+            let trickle = TrickleReader(&bytes);
+            let mut out = String::new();
+            Utf16Reader::new(trickle, want)
+                .read_to_string(&mut out)
+                .unwrap();
+            assert_eq!(out, text);
+        }
+        assert_eq!(sniff_utf16(b"dn: CN=x\r\n"), None);
+        // An unpaired high surrogate, then an odd last byte.
+        let mut odd = utf16le("ab", true);
+        odd.extend([0x00, 0xD8]);
+        odd.extend(utf16le("c", false));
+        odd.push(b'x');
+        let mut out = String::new();
+        Utf16Reader::new(odd.as_slice(), Encoding::Utf16Le)
+            .read_to_string(&mut out)
+            .unwrap();
+        assert_eq!(out, "ab\u{fffd}c\u{fffd}");
+    }
+
+    struct TrickleReader<'a>(&'a [u8]);
+
+    impl std::io::Read for TrickleReader<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = buf.len().min(3).min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
     }
 
     #[test]

@@ -8,10 +8,15 @@
 //! `@{n='userCertificate';e={($_.userCertificate | % {[Convert]::ToBase64String($_)}) -join ';'}}`
 //! (syncrule.md §4.2). JSON lines: one object per line, `{"dn": …, "attr": value | [values]}`,
 //! binary values as `"base64:…"`.
+//!
+//! Any of them may be UTF-8 (with or without a BOM) or UTF-16 (Windows PowerShell 5.1's `>`
+//! and `Out-File` write UTF-16LE; so does `ldifde -u`): UTF-16 is recognised by its BOM or
+//! its zero bytes and decoded as it streams.
 
 use std::io::{BufRead, BufReader, Read};
 
 use mde_artifacts::ldif::{LdifReader, base64_decode};
+use mde_artifacts::text::{Utf16Reader, sniff_utf16};
 
 use crate::functions::convert::guid_bytes;
 use crate::object::Object;
@@ -62,7 +67,15 @@ pub fn objects<'a, R: Read + 'a>(
     input: R,
     wanted: Option<&'a [String]>,
 ) -> std::io::Result<Box<dyn Iterator<Item = Item> + 'a>> {
-    let mut reader = BufReader::with_capacity(1 << 20, input);
+    let mut raw = BufReader::with_capacity(1 << 20, input);
+    let head = raw.fill_buf()?;
+    let mut reader: Box<dyn BufRead + 'a> = match sniff_utf16(&head[..head.len().min(4096)]) {
+        Some(encoding) => Box::new(BufReader::with_capacity(
+            1 << 20,
+            Utf16Reader::new(raw, encoding),
+        )),
+        None => Box::new(raw),
+    };
     let format = {
         let buf = reader.fill_buf()?;
         let text = String::from_utf8_lossy(&buf[..buf.len().min(4096)]);
@@ -75,17 +88,22 @@ pub fn objects<'a, R: Read + 'a>(
                 Some(w) => ldif.only(w),
                 None => ldif,
             };
-            Box::new(ldif.map(move |r| Ok(Object::from_ldif_owned(r, wanted))))
+            Box::new(LdifObjects {
+                reader: ldif,
+                wanted,
+                queued: std::collections::VecDeque::new(),
+            })
         }
         Format::JsonLines => Box::new(reader.lines().enumerate().filter_map(|(i, line)| {
             let line = match line {
                 Ok(l) => l,
                 Err(e) => return Some(Err(format!("line {}: {e}", i + 1))),
             };
+            let line = line.trim_start_matches('\u{feff}');
             if line.trim().is_empty() {
                 return None;
             }
-            Some(json_object(&line).map_err(|e| format!("line {}: {e}", i + 1)))
+            Some(json_object(line).map_err(|e| format!("line {}: {e}", i + 1)))
         })),
         Format::Csv => {
             // Windows PowerShell 5.1 writes `#TYPE …` first.
@@ -107,6 +125,34 @@ pub fn objects<'a, R: Read + 'a>(
             }))
         }
     })
+}
+
+/// Objects from LDIF, with the lines the reader stepped over reported as items in between
+/// (each names its line), so a damaged export is never silently half-read.
+struct LdifObjects<'a, R> {
+    reader: LdifReader<R>,
+    wanted: Option<&'a [String]>,
+    queued: std::collections::VecDeque<Item>,
+}
+
+impl<R: BufRead> Iterator for LdifObjects<'_, R> {
+    type Item = Item;
+
+    fn next(&mut self) -> Option<Item> {
+        if let Some(item) = self.queued.pop_front() {
+            return Some(item);
+        }
+        let record = self.reader.next();
+        for d in self.reader.take_diagnostics() {
+            self.queued
+                .push_back(Err(format!("{}: {}", d.at, d.message)));
+        }
+        if let Some(record) = record {
+            let object = Object::from_ldif_owned(record, self.wanted);
+            self.queued.push_back(Ok(object));
+        }
+        self.queued.pop_front()
+    }
 }
 
 fn ldap_name(column: &str) -> String {
@@ -203,4 +249,66 @@ fn json_object(line: &str) -> Result<Object, String> {
         );
     }
     Ok(o)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::objects;
+    use crate::object::Object;
+
+    fn read(bytes: &[u8]) -> Vec<Object> {
+        objects(bytes, None)
+            .unwrap()
+            .map(|o| o.expect("every object reads"))
+            .collect()
+    }
+
+    fn utf16(text: &str, bom: bool, big_endian: bool) -> Vec<u8> {
+        let mut out = match (bom, big_endian) {
+            (false, _) => vec![],
+            (true, false) => vec![0xFF, 0xFE],
+            (true, true) => vec![0xFE, 0xFF],
+        };
+        for unit in text.encode_utf16() {
+            out.extend(if big_endian {
+                unit.to_be_bytes()
+            } else {
+                unit.to_le_bytes()
+            });
+        }
+        out
+    }
+
+    /// The same export, as Windows tools write it in each encoding, reads the same.
+    #[test]
+    fn every_format_in_utf8_and_utf16() {
+        let exports = [
+            "dn: CN=Café,OU=Servers,DC=contoso,DC=com\r\noperatingSystem: Windows Server 2012 R2 Standard\r\nobjectGUID:: K0qBC+sYak+USTOHz0Cyeg==\r\n\r\n",
+            "#TYPE Selected.Microsoft.ActiveDirectory.Management.ADComputer\r\n\"DistinguishedName\",\"OperatingSystem\",\"ObjectGUID\"\r\n\"CN=Café,OU=Servers,DC=contoso,DC=com\",\"Windows Server 2012 R2 Standard\",\"0b814a2b-18eb-4f6a-9449-3387cf40b27a\"\r\n",
+            "{\"dn\": \"CN=Café,OU=Servers,DC=contoso,DC=com\", \"operatingSystem\": \"Windows Server 2012 R2 Standard\", \"objectGUID\": \"base64:K0qBC+sYak+USTOHz0Cyeg==\"}\r\n",
+        ];
+        for export in exports {
+            let utf8 = read(export.as_bytes());
+            assert_eq!(utf8.len(), 1, "{export}");
+            let o = &utf8[0];
+            assert_eq!(
+                o.dn.as_deref(),
+                Some("CN=Café,OU=Servers,DC=contoso,DC=com")
+            );
+            assert_eq!(o.get("objectGUID").unwrap().len(), 1);
+            let with_bom = [&[0xEF, 0xBB, 0xBF], export.as_bytes()].concat();
+            for bytes in [
+                with_bom,
+                utf16(export, true, false),
+                utf16(export, false, false),
+                utf16(export, true, true),
+            ] {
+                let again = read(&bytes);
+                assert_eq!(again.len(), 1, "{export}");
+                assert_eq!(again[0].dn, o.dn);
+                assert_eq!(again[0].get("operatingSystem"), o.get("operatingSystem"));
+                assert_eq!(again[0].get("objectGUID"), o.get("objectGUID"));
+            }
+        }
+    }
 }

@@ -210,3 +210,41 @@ fn certificate_functions_read_real_certificates() {
         Value::Null
     );
 }
+
+/// Computer objects of a real domain controller (Samba AD), exported by OpenLDAP's
+/// ldapsearch in its default layout and in `-LLL -o ldif-wrap=no`
+/// (tests/fixtures/make_ldapsearch.sh). Each object's description says what the rule must
+/// decide for it; the default layout's comments and `search:`/`result:` trailer are read
+/// quietly.
+#[test]
+fn objects_exported_by_ldapsearch_from_a_real_directory() {
+    let ast = parse(presets::SERVER_2012R2_COMPUTER_JOIN).unwrap();
+    let params = BTreeMap::new();
+    for file in ["default.ldif", "lll-nowrap.ldif"] {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/ldapsearch")
+            .join(file);
+        let items: Vec<_> = mde_syncrule::input::objects(std::fs::File::open(&path).unwrap(), None)
+            .unwrap()
+            .collect();
+        let objects: Vec<Object> = items
+            .into_iter()
+            .map(|i| i.unwrap_or_else(|e| panic!("{file}: {e}")))
+            .collect();
+        assert_eq!(objects.len(), 8, "{file}");
+        for o in &objects {
+            let Some([Value::Str(truth)]) = o.get("description") else {
+                panic!("{file}: {:?} has no description", o.dn)
+            };
+            let want = if truth.starts_with("NULL") {
+                Value::Null
+            } else {
+                Value::Bool(true)
+            };
+            let got = Ctx::new(o, &params, mde_syncrule::now_ticks())
+                .eval(&ast)
+                .unwrap();
+            assert_eq!(got, want, "{file}: {:?}: {truth}", o.dn);
+        }
+    }
+}

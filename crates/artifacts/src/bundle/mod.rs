@@ -201,16 +201,15 @@ fn read_one(
             Err(reason) => (ArtifactStatus::Damaged { reason }, Vec::new()),
         },
         Kind::Ldif => {
-            let mut reader = crate::ldif::LdifReader::new(file.bytes.as_slice());
-            for record in reader.by_ref() {
-                if let Some(scp) = crate::ldif::Scp::from_record(&record) {
-                    snap.scps.push(Sourced {
-                        artifact: file.path.clone(),
-                        value: scp,
-                    });
+            let bytes = file.bytes.as_slice();
+            // `ldifde -u` writes UTF-16LE.
+            let diagnostics = match crate::text::sniff_utf16(bytes) {
+                Some(encoding) => {
+                    let utf8 = crate::text::Utf16Reader::new(bytes, encoding);
+                    read_scps(std::io::BufReader::new(utf8), &file.path, snap)
                 }
-            }
-            let diagnostics = reader.take_diagnostics();
+                None => read_scps(bytes, &file.path, snap),
+            };
             (partial_or_read(&diagnostics), diagnostics)
         }
         Kind::Evtx | Kind::EventXml => match crate::events::read_event_log_filtered(
@@ -249,6 +248,21 @@ fn read_one(
 }
 
 #[cfg(feature = "hive")]
+/// Every device-registration SCP of an LDIF export into the snapshot; the reader's
+/// diagnostics back.
+fn read_scps<R: std::io::BufRead>(input: R, path: &str, snap: &mut Snapshot) -> Vec<Diagnostic> {
+    let mut reader = crate::ldif::LdifReader::new(input);
+    for record in reader.by_ref() {
+        if let Some(scp) = crate::ldif::Scp::from_record(&record) {
+            snap.scps.push(Sourced {
+                artifact: path.to_string(),
+                value: scp,
+            });
+        }
+    }
+    reader.take_diagnostics()
+}
+
 fn read_hive_file(
     snap: &mut Snapshot,
     file: &RawFile,

@@ -292,3 +292,26 @@ fn not_a_bundle() {
     std::fs::write(&bad_zip, b"PK\x03\x04garbage").unwrap();
     assert!(read_bundle(&bad_zip, Limits::default()).is_err());
 }
+
+#[test]
+fn an_scp_exported_by_ldifde_u_reads_as_utf8_does() {
+    let dir = tempfile::tempdir().unwrap();
+    write_bundle(dir.path());
+    let utf8 = read_bundle(dir.path(), Limits::default()).unwrap().scps;
+    let path = dir.path().join("ad/scp.ldif");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    std::fs::write(&path, utf16).unwrap();
+    let s = read_bundle(dir.path(), Limits::default()).unwrap();
+    assert_eq!(s.scps, utf8);
+    let info = s
+        .artifacts
+        .iter()
+        .find(|a| a.path == "ad/scp.ldif")
+        .unwrap();
+    assert_eq!(
+        (info.kind, &info.status),
+        (Kind::Ldif, &ArtifactStatus::Read)
+    );
+}

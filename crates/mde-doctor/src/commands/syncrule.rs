@@ -208,24 +208,14 @@ pub(crate) fn run(cmd: SyncruleCommand) -> Result<Status, CliError> {
                     let items =
                         mde_syncrule::input::objects(file, (!by_name).then_some(wanted.as_slice()))
                             .map_err(|e| input(format!("{}: {e}", path.display())))?;
-                    let mut problems = 0usize;
+                    let mut problems = Problems::new(&path);
                     for item in items {
                         match item {
                             Ok(object) => emit(&object, &mut out)?,
-                            Err(e) => {
-                                problems += 1;
-                                if problems <= 20 {
-                                    eprintln!("warning: {}: {e}", path.display());
-                                }
-                            }
+                            Err(e) => problems.report(&e),
                         }
                     }
-                    if problems > 20 {
-                        eprintln!(
-                            "warning: {}: {problems} objects could not be read",
-                            path.display()
-                        );
-                    }
+                    problems.finish();
                 }
             }
             out.flush()?;
@@ -290,11 +280,12 @@ fn simulate(
             o.why
         )
     };
+    let mut problems = Problems::new(objects);
     for item in items {
         let object = match item {
             Ok(o) => o,
             Err(e) => {
-                eprintln!("warning: {}: {e}", objects.display());
+                problems.report(&e);
                 continue;
             }
         };
@@ -343,6 +334,7 @@ fn simulate(
             EvalFormat::Table => writeln!(out, "{}", row(&after))?,
         }
     }
+    problems.finish();
     let summary = if diff {
         format!(
             "{total} objects: {reach} reach Entra ID with the replacement; {changed} change outcome"
@@ -364,6 +356,39 @@ fn simulate(
     }
     out.flush()?;
     Ok(Status::Success)
+}
+
+/// Rows, lines and objects of an input that could not be read: the first few on stderr as
+/// they come, then how many in all, so a damaged export is never silently half-read.
+struct Problems<'a> {
+    path: &'a std::path::Path,
+    count: usize,
+}
+
+impl<'a> Problems<'a> {
+    const SHOWN: usize = 20;
+
+    fn new(path: &'a std::path::Path) -> Problems<'a> {
+        Problems { path, count: 0 }
+    }
+
+    fn report(&mut self, problem: &str) {
+        self.count += 1;
+        if self.count <= Self::SHOWN {
+            eprintln!("warning: {}: {problem}", self.path.display());
+        }
+    }
+
+    fn finish(self) {
+        if self.count > Self::SHOWN {
+            eprintln!(
+                "warning: {}: {} problems in all ({} shown)",
+                self.path.display(),
+                self.count,
+                Self::SHOWN
+            );
+        }
+    }
 }
 
 fn rule_expression(path: &std::path::Path, target: &str) -> Result<(String, String), CliError> {

@@ -27,6 +27,20 @@ fn by_cn<'a>(lines: &'a [serde_json::Value], cn: &str) -> &'a serde_json::Value 
         .unwrap_or_else(|| panic!("no output line for {cn}"))
 }
 
+/// `syncrule eval --preset server2012r2-computer-join --objects PATH [extra…]`.
+fn eval_2012r2(objects: &std::path::Path, extra: &[&str]) -> Test {
+    Test::new()
+        .args([
+            "syncrule",
+            "eval",
+            "--preset",
+            "server2012r2-computer-join",
+            "--objects",
+            objects.to_str().unwrap(),
+        ])
+        .args(extra.iter().copied())
+}
+
 /// ldifde-style: `attr:: base64` folded at 76 columns with a leading space.
 fn folded(line: &str) -> String {
     let mut out = String::new();
@@ -97,17 +111,7 @@ fn preset_over_ldif_gives_one_json_line_per_object() {
     let dir = tempfile::tempdir().unwrap();
     let ldif = dir.path().join("computers.ldif");
     std::fs::write(&ldif, computers_ldif()).unwrap();
-    let run = Test::new()
-        .args([
-            "syncrule",
-            "eval",
-            "--preset",
-            "server2012r2-computer-join",
-            "--objects",
-            ldif.to_str().unwrap(),
-        ])
-        .run()
-        .status(0);
+    let run = eval_2012r2(&ldif, &[]).run().status(0);
     let lines = json_lines(&run.stdout());
     let value = |cn: &str| by_cn(&lines, cn)["value"].clone();
     assert_eq!(lines.len(), 5);
@@ -124,18 +128,7 @@ fn explain_shows_the_deciding_subexpressions() {
     let dir = tempfile::tempdir().unwrap();
     let ldif = dir.path().join("computers.ldif");
     std::fs::write(&ldif, computers_ldif()).unwrap();
-    Test::new()
-        .args([
-            "syncrule",
-            "eval",
-            "--preset",
-            "server2012r2-computer-join",
-            "--objects",
-            ldif.to_str().unwrap(),
-            "--explain",
-            "--format",
-            "table",
-        ])
+    eval_2012r2(&ldif, &["--explain", "--format", "table"])
         .run()
         .status(0)
         .stdout_contains("CertNotAfter($c)")
@@ -197,15 +190,7 @@ fn csv_from_export_csv_and_json_lines() {
         ),
     )
     .unwrap();
-    let run = Test::new()
-        .args([
-            "syncrule",
-            "eval",
-            "--preset",
-            "server2012r2-computer-join",
-            "--objects",
-            csv.to_str().unwrap(),
-        ])
+    let run = eval_2012r2(&csv, &[])
         .run()
         .status(0)
         .stderr_contains("row 3")
@@ -230,17 +215,7 @@ fn csv_from_export_csv_and_json_lines() {
         ),
     )
     .unwrap();
-    let run = Test::new()
-        .args([
-            "syncrule",
-            "eval",
-            "--preset",
-            "server2012r2-computer-join",
-            "--objects",
-            jsonl.to_str().unwrap(),
-        ])
-        .run()
-        .status(0);
+    let run = eval_2012r2(&jsonl, &[]).run().status(0);
     let v: serde_json::Value = serde_json::from_str(run.stdout().trim()).unwrap();
     assert_eq!(v["value"], serde_json::Value::Null);
 }
@@ -390,4 +365,43 @@ fn simulate_against_the_contoso_export() {
     assert_eq!(lines[0]["before"]["reaches_entra_id"], true);
     assert_eq!(lines[0]["after"]["reaches_entra_id"], false);
     assert_eq!(lines[1]["summary"]["changed"], 1);
+}
+
+/// A damaged line is reported with its file and line, and the rest is still evaluated;
+/// an export Windows PowerShell 5.1 wrote as UTF-16LE reads like its UTF-8 original.
+#[test]
+fn damaged_and_utf16_exports() {
+    let dir = tempfile::tempdir().unwrap();
+    let damaged = dir.path().join("damaged.ldif");
+    let text = computers_ldif().replacen(
+        "operatingSystem: Windows Server 2019",
+        "this line has no colon\r\noperatingSystem: Windows Server 2019",
+        1,
+    );
+    std::fs::write(&damaged, &text).unwrap();
+    let eval = |path: &std::path::Path| eval_2012r2(path, &[]).run().status(0);
+    let run = eval(&damaged);
+    assert_eq!(json_lines(&run.stdout()).len(), 5);
+    let line = text
+        .lines()
+        .position(|l| l == "this line has no colon")
+        .unwrap()
+        + 1;
+    let stderr = run.stderr();
+    assert!(
+        stderr.contains(&format!(
+            "damaged.ldif: line {line}: expected `attribute: value`"
+        )),
+        "{stderr}"
+    );
+
+    let utf16 = dir.path().join("utf16.ldif");
+    let mut bytes = vec![0xFF, 0xFE];
+    bytes.extend(computers_ldif().encode_utf16().flat_map(u16::to_le_bytes));
+    std::fs::write(&utf16, bytes).unwrap();
+    let original = dir.path().join("utf8.ldif");
+    std::fs::write(&original, computers_ldif()).unwrap();
+    let (a, b) = (eval(&utf16), eval(&original));
+    assert_eq!(a.stdout(), b.stdout());
+    assert_eq!(a.stderr(), "");
 }
