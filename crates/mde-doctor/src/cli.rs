@@ -135,7 +135,7 @@ pub(crate) enum Format {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum SyncruleCommand {
-    /// Evaluate an expression for each exported object (LDIF, Export-Csv CSV or JSON lines).
+    /// Evaluate an expression for each exported object (LDIF, Export-Csv CSV, ConvertTo-Json or JSON lines).
     ///
     /// One JSON line per object: {"dn", "value", "type"} — value as a string, number,
     /// boolean, null (NULL), array (multi-valued), base64 (binary) or RFC 3339 (dates); or
@@ -149,8 +149,8 @@ pub(crate) enum SyncruleCommand {
         /// The attribute whose transformation to evaluate from --rule (e.g. cloudFiltered).
         #[arg(long, value_name = "ATTR", requires = "rule")]
         target: Option<String>,
-        /// The objects: LDIF, CSV (Get-ADComputer | Export-Csv) or JSON lines, detected from
-        /// the content (without it: one evaluation on an empty object).
+        /// The objects: LDIF, CSV (Get-ADComputer | Export-Csv) or JSON (ConvertTo-Json, JSON lines), detected from
+        /// the content; `-` reads standard input (without it: one evaluation on an empty object).
         #[arg(long, value_name = "FILE")]
         objects: Option<std::path::PathBuf>,
         /// Output format.
@@ -175,7 +175,7 @@ pub(crate) enum SyncruleCommand {
         /// A Get-ADSyncServerConfiguration export directory.
         #[arg(long, value_name = "DIR")]
         config: std::path::PathBuf,
-        /// The computers: LDIF, CSV or JSON lines.
+        /// The computers: LDIF, CSV or JSON (ConvertTo-Json, JSON lines); `-` reads standard input.
         #[arg(long, value_name = "FILE")]
         objects: std::path::PathBuf,
         /// A replacement cloudFiltered expression (shipped).

@@ -50,6 +50,11 @@ struct Lazy {
     decoded: OnceCell<Vec<Value>>,
 }
 
+/// Whether an attribute's syntax is binary in the AD schema.
+pub(crate) fn is_binary(name: &str) -> bool {
+    BINARY.iter().any(|b| b.eq_ignore_ascii_case(name))
+}
+
 /// The binary attributes of the AD schema that readers may hand over undecoded.
 pub fn binary_attributes() -> Vec<String> {
     BINARY.iter().map(|s| (*s).to_string()).collect()

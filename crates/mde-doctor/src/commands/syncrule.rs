@@ -199,8 +199,7 @@ pub(crate) fn run(cmd: SyncruleCommand) -> Result<Status, CliError> {
             match objects {
                 None => emit(&Object::default(), &mut out)?,
                 Some(path) => {
-                    let file = std::fs::File::open(&path)
-                        .map_err(|e| input(format!("{}: {e}", path.display())))?;
+                    let file = open_objects(&path)?;
                     let mut wanted = Vec::new();
                     ast.attributes(&mut wanted);
                     // ImportedValue("x")/ValueCount("x") read attributes by name at run time.
@@ -262,8 +261,7 @@ fn simulate(
         ));
     }
     let main = replacement.as_ref().unwrap_or(&own_ast);
-    let file =
-        std::fs::File::open(objects).map_err(|e| input(format!("{}: {e}", objects.display())))?;
+    let file = open_objects(objects)?;
     let items = mde_syncrule::input::objects(file, None)
         .map_err(|e| input(format!("{}: {e}", objects.display())))?;
     let params = BTreeMap::new();
@@ -356,6 +354,21 @@ fn simulate(
     }
     out.flush()?;
     Ok(Status::Success)
+}
+
+/// The export to read objects from; `-` is standard input (`ldapsearch … | mde-doctor …`).
+fn open_objects(path: &std::path::Path) -> Result<Box<dyn std::io::Read>, CliError> {
+    if path.as_os_str() == "-" {
+        return Ok(Box::new(std::io::stdin().lock()));
+    }
+    match std::fs::File::open(path) {
+        Ok(file) if file.metadata().is_ok_and(|m| m.is_dir()) => Err(input(format!(
+            "{}: is a directory, not an export of objects",
+            path.display()
+        ))),
+        Ok(file) => Ok(Box::new(file)),
+        Err(e) => Err(input(format!("{}: {e}", path.display()))),
+    }
 }
 
 /// Rows, lines and objects of an input that could not be read: the first few on stderr as

@@ -193,8 +193,8 @@ fn csv_from_export_csv_and_json_lines() {
     let run = eval_2012r2(&csv, &[])
         .run()
         .status(0)
-        .stderr_contains("row 3")
-        .stderr_contains("calculated column");
+        .stderr_contains("computers.csv: line 4: userCertificate holds")
+        .stderr_contains("calculated property");
     let stdout = run.stdout();
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(
@@ -404,4 +404,10 @@ fn damaged_and_utf16_exports() {
     let (a, b) = (eval(&utf16), eval(&original));
     assert_eq!(a.stdout(), b.stdout());
     assert_eq!(a.stderr(), "");
+    // `-` is standard input, as in `ldapsearch … | mde-doctor syncrule eval --objects -`.
+    let piped = eval_2012r2(std::path::Path::new("-"), &[])
+        .stdin(computers_ldif())
+        .run()
+        .status(0);
+    assert_eq!(piped.stdout(), b.stdout());
 }

@@ -5,6 +5,7 @@ use std::process::{Command, Output};
 pub(crate) struct Test {
     args: Vec<String>,
     env: Vec<(String, String)>,
+    stdin: Option<Vec<u8>>,
 }
 
 pub(crate) struct Run {
@@ -17,6 +18,7 @@ impl Test {
         Test {
             args: Vec::new(),
             env: Vec::new(),
+            stdin: None,
         }
     }
 
@@ -35,6 +37,12 @@ impl Test {
         self
     }
 
+    /// Bytes to feed on standard input (otherwise it is empty).
+    pub(crate) fn stdin(mut self, bytes: impl Into<Vec<u8>>) -> Test {
+        self.stdin = Some(bytes.into());
+        self
+    }
+
     pub(crate) fn run(self) -> Run {
         let mut command = Command::new(env!("CARGO_BIN_EXE_mde-doctor"));
         command
@@ -44,7 +52,20 @@ impl Test {
         for (k, v) in &self.env {
             command.env(k, v);
         }
-        let output = command.output().expect("run mde-doctor");
+        command
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = command.spawn().expect("run mde-doctor");
+        let input = child.stdin.take().expect("stdin is piped");
+        let bytes = self.stdin.clone().unwrap_or_default();
+        // Fed from a thread, so that a large input and a large output cannot deadlock.
+        let feeder = std::thread::spawn(move || {
+            let mut input = input;
+            let _ = std::io::Write::write_all(&mut input, &bytes);
+        });
+        let output = child.wait_with_output().expect("wait for mde-doctor");
+        feeder.join().expect("stdin feeder");
         Run {
             output,
             description: format!("mde-doctor {}", self.args.join(" ")),
