@@ -104,9 +104,7 @@ impl LdifRecord {
 /// Only the lines kept are assembled and parsed.
 pub struct LdifReader<R> {
     input: R,
-    /// A physical line that straddles two fills of the input's buffer.
-    carry: Vec<u8>,
-    carry_overflow: bool,
+    carry: Carry,
     state: State,
     done: bool,
 }
@@ -116,6 +114,8 @@ struct State {
     line_number: usize,
     /// The logical line being assembled (or, for [`Pending::Base64`], its value).
     cur: Vec<u8>,
+    /// `cur` reached `max_line` (said once per logical line).
+    cut: bool,
     /// The attribute name of a [`Pending::Base64`] value.
     name: String,
     pending: Pending,
@@ -184,6 +184,7 @@ impl State {
             return None;
         }
         self.cur.clear();
+        self.cut = false;
         if let Some(colon) = memchr::memchr(b':', l) {
             let (keep, lazy) = self.kind(&l[..colon]);
             if !keep {
@@ -230,7 +231,8 @@ impl State {
         if self.cur.len() + bytes.len() > self.max_line {
             let room = self.max_line.saturating_sub(self.cur.len());
             self.cur.extend_from_slice(&bytes[..room]);
-            if !self.diagnostics.iter().any(|d| d.at == Location::Line(at)) {
+            if !self.cut {
+                self.cut = true;
                 self.diagnostics.push(Diagnostic::new(
                     Location::Line(at),
                     format!(
@@ -367,11 +369,11 @@ impl<R: BufRead> LdifReader<R> {
     pub fn new(input: R) -> LdifReader<R> {
         LdifReader {
             input,
-            carry: Vec::new(),
-            carry_overflow: false,
+            carry: Carry::default(),
             state: State {
                 line_number: 0,
                 cur: Vec::new(),
+                cut: false,
                 name: String::new(),
                 pending: Pending::Nothing,
                 record: None,
@@ -411,23 +413,27 @@ impl<R: BufRead> LdifReader<R> {
     pub fn take_diagnostics(&mut self) -> Vec<Diagnostic> {
         std::mem::take(&mut self.state.diagnostics)
     }
+}
 
-    /// Adds a piece of a physical line that straddles buffer fills, bounded.
-    fn carry(&mut self, bytes: &[u8]) {
-        if self.carry.len() + bytes.len() > self.state.max_line + 2 {
-            if !self.carry_overflow {
-                self.carry_overflow = true;
-                self.state.diagnostics.push(Diagnostic::new(
-                    Location::Line(self.state.line_number + 1),
-                    format!(
-                        "line longer than {} bytes; the rest is dropped",
-                        self.state.max_line
-                    ),
-                ));
-            }
-            return;
-        }
-        self.carry.extend_from_slice(bytes);
+/// A physical line that straddles two fills of the input's buffer. It is kept only up to
+/// just past the line limit: [`State::append`] then cuts it and says so, once, for its line.
+#[derive(Default)]
+struct Carry {
+    bytes: Vec<u8>,
+}
+
+impl Carry {
+    fn push(&mut self, piece: &[u8], state: &State) {
+        let room = (state.max_line + 2).saturating_sub(self.bytes.len());
+        self.bytes
+            .extend_from_slice(&piece[..piece.len().min(room)]);
+    }
+
+    /// Hands the whole line to `state`, and starts afresh.
+    fn finish(&mut self, state: &mut State) -> Option<LdifRecord> {
+        let record = state.line(trim_line_end(&self.bytes));
+        self.bytes.clear();
+        record
     }
 }
 
@@ -458,9 +464,8 @@ impl<R: BufRead> Iterator for LdifReader<R> {
             };
             if buf.is_empty() {
                 self.done = true;
-                let last = std::mem::take(&mut self.carry);
-                if !last.is_empty()
-                    && let Some(record) = self.state.line(trim_line_end(&last))
+                if !self.carry.bytes.is_empty()
+                    && let Some(record) = self.carry.finish(&mut self.state)
                 {
                     return Some(record);
                 }
@@ -472,18 +477,11 @@ impl<R: BufRead> Iterator for LdifReader<R> {
             while let Some(i) = memchr::memchr(b'\n', &buf[used..]) {
                 let line = &buf[used..used + i];
                 used += i + 1;
-                complete = if self.carry.is_empty() {
+                complete = if self.carry.bytes.is_empty() {
                     self.state.line(trim_line_end(line))
                 } else {
-                    if self.carry.len() + line.len() <= self.state.max_line + 2 {
-                        self.carry.extend_from_slice(line);
-                    }
-                    self.carry_overflow = false;
-                    let whole = std::mem::take(&mut self.carry);
-                    let record = self.state.line(trim_line_end(&whole));
-                    self.carry = whole;
-                    self.carry.clear();
-                    record
+                    self.carry.push(line, &self.state);
+                    self.carry.finish(&mut self.state)
                 };
                 if complete.is_some() {
                     break;
@@ -491,9 +489,8 @@ impl<R: BufRead> Iterator for LdifReader<R> {
             }
             if complete.is_none() && used < buf.len() {
                 // The start of a line that goes on in the next fill.
-                let rest = buf[used..].to_vec();
+                self.carry.push(&buf[used..], &self.state);
                 used = buf.len();
-                self.carry(&rest);
             }
             self.input.consume(used);
             if complete.is_some() {

@@ -179,11 +179,7 @@ impl<R: std::io::Read> std::io::Read for Utf16Reader<R> {
                 Err(e) => return Err(e),
             };
             let last = n == 0;
-            let room = self
-                .decoder
-                .max_utf8_buffer_length(n)
-                .unwrap_or(usize::MAX)
-                .min(4 * n + 16);
+            let room = self.decoder.max_utf8_buffer_length(n).unwrap_or(4 * n + 16);
             self.output.resize(room, 0);
             let (_, read, written, _) =
                 self.decoder

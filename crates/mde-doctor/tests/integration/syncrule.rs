@@ -311,17 +311,21 @@ fn simulate_against_the_contoso_export() {
     }
     std::fs::write(&ldif, s).unwrap();
     let config = contoso();
-    let run = Test::new()
-        .args([
-            "syncrule",
-            "simulate",
-            "--config",
-            config.to_str().unwrap(),
-            "--objects",
-            ldif.to_str().unwrap(),
-        ])
-        .run()
-        .status(0);
+    let simulate = |extra: &[&str]| {
+        Test::new()
+            .args([
+                "syncrule",
+                "simulate",
+                "--config",
+                config.to_str().unwrap(),
+                "--objects",
+                ldif.to_str().unwrap(),
+            ])
+            .args(extra.iter().copied())
+            .run()
+            .status(0)
+    };
+    let run = simulate(&[]);
     let lines = json_lines(&run.stdout());
     let get = |cn: &str| by_cn(&lines, cn);
     assert_eq!(get("SRV-A")["reaches_entra_id"], true);
@@ -345,20 +349,7 @@ fn simulate_against_the_contoso_export() {
     );
     assert_eq!(lines.last().unwrap()["summary"]["reach_entra_id"], 2);
 
-    let run = Test::new()
-        .args([
-            "syncrule",
-            "simulate",
-            "--config",
-            config.to_str().unwrap(),
-            "--objects",
-            ldif.to_str().unwrap(),
-            "--preset",
-            "server2012r2-computer-join",
-            "--diff",
-        ])
-        .run()
-        .status(0);
+    let run = simulate(&["--preset", "server2012r2-computer-join", "--diff"]);
     let lines = json_lines(&run.stdout());
     assert_eq!(lines.len(), 2, "one changed object and the summary");
     assert!(lines[0]["dn"].as_str().unwrap().starts_with("CN=SRV-D,"));
