@@ -10,7 +10,7 @@ copies=${1:-40}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 big="$work/big-security.evtx"
-python3 scripts/gen-large-evtx.py ../shared/data/evtx/security.evtx "$copies" "$big"
+python3 scripts/gen-large-evtx.py examples/events/security.evtx "$copies" "$big"
 cargo build --release --quiet
 size=$(stat -c %s "$big")
 records=$(evtx_dump -t 0 -o jsonl "$big" | wc -l)

@@ -1,6 +1,6 @@
 //! Throughput of scanning event logs for the events mde-doctor knows (what `mde-doctor
 //! events` and `analyze` do): parse every record, decide from its header, decode the known
-//! ones. Input: every real `.evtx` sample in ../shared/data/evtx, or the files named in
+//! ones. Input: every real `.evtx` sample in examples/events, or the files named in
 //! MDE_DOCTOR_BENCH_EVTX (`:`-separated), e.g. one made by scripts/gen-large-evtx.py.
 //!
 //!   cargo bench -p mde-diagnose --bench events_scan
@@ -15,9 +15,9 @@ fn inputs() -> Vec<(String, Vec<u8>)> {
     let paths: Vec<PathBuf> = match std::env::var("MDE_DOCTOR_BENCH_EVTX") {
         Ok(list) => list.split(':').map(PathBuf::from).collect(),
         Err(_) => {
-            let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/evtx");
+            let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/events");
             let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-                .expect("../shared/data/evtx")
+                .expect("examples/events")
                 .map(|e| e.expect("entry").path())
                 .filter(|p| p.extension().is_some_and(|e| e == "evtx"))
                 .collect();

@@ -1,5 +1,5 @@
 //! Every expression of a real Entra Connect configuration export
-//! (../shared/data/aadconnect-config-contoso) parses and names only known functions.
+//! (examples/aadconnect-export) parses and names only known functions.
 
 use std::path::PathBuf;
 
@@ -31,7 +31,7 @@ fn functions(e: &Expr, out: &mut Vec<String>) {
 #[test]
 fn every_expression_of_the_contoso_export_parses() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/aadconnect-config-contoso/SynchronizationRules");
+        .join("../../examples/aadconnect-export/SynchronizationRules");
     let re = regex::Regex::new(r"(?s)<expression>(.*?)</expression>").unwrap();
     let mut count = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {

@@ -1,4 +1,4 @@
-//! Every row of ../shared/research/syncrule-vectors.tsv and syncrule-vectors-derived.tsv.
+//! Every row of tests/data/syncrule/syncrule-vectors.tsv and syncrule-vectors-derived.tsv.
 //!
 //! A row whose expected result is a literal (`"text"`, a number, `True`/`False`,
 //! `dt:…`, `mv:[…]`) is evaluated and compared; `ctx={…}` in the notes gives attribute
@@ -12,7 +12,7 @@ use mde_syncrule::{Ctx, Object, Value, parse};
 
 fn rows(file: &str) -> Vec<Vec<String>> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/research")
+        .join("../../tests/data/syncrule")
         .join(file);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     text.lines()

@@ -1,6 +1,6 @@
 //! `dsregcmd /status` output.
 //!
-//! Layout (see the module tests and `../shared/data/dsregcmd/`): sections framed by
+//! Layout (see the module tests and `tests/data/dsregcmd/`): sections framed by
 //! `+----…----+` rules with a `| Title |` line, then `Key : Value` lines whose keys are
 //! right-aligned so the separators line up. Variations handled:
 //! - the pre-1809 layout `Key: value` with fewer sections (everything under Device State);

@@ -8,7 +8,7 @@ use mde_artifacts::reg::RegData;
 use mde_artifacts::snapshot::ArtifactStatus;
 use mde_artifacts::{Kind, Location, Snapshot, read_bundle};
 
-use crate::fixtures::{read, shared};
+use crate::fixtures::{read, sample};
 
 /// A realistic bundle: every kind the reader knows, from real writers where there is one.
 fn write_bundle(dir: &Path) {
@@ -23,7 +23,7 @@ fn write_bundle(dir: &Path) {
     );
     put(
         "dsregcmd-status.txt",
-        &shared("dsregcmd/full_03_entra-joined-healthy.txt"),
+        &sample("dsregcmd/full_03_entra-joined-healthy.txt"),
     );
     put("registry/sensecm.reg", &read("wine/sensecm.reg"));
     put("registry/atp.reg", &read("wine/atp.reg"));
@@ -35,7 +35,7 @@ fn write_bundle(dir: &Path) {
     );
     put(
         "events/Microsoft-Windows-HelloForBusiness%4Operational.evtx",
-        &shared("evtx/Microsoft-Windows-HelloForBusiness%4Operational.evtx"),
+        &sample("evtx/Microsoft-Windows-HelloForBusiness%4Operational.evtx"),
     );
     put("events/damaged.evtx", b"ElfFile\0 cut short");
     put("notes/readme.txt", b"collected by the help desk");

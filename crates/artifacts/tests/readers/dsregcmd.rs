@@ -1,12 +1,12 @@
-//! Every sample in ../shared/data/dsregcmd, with its join state, tenant and diagnostics.
+//! Every sample in tests/data/dsregcmd, with its join state, tenant and diagnostics.
 
 use mde_artifacts::Location;
 use mde_artifacts::dsregcmd::{DsregStatus, ErrorCode, JoinKind, Layout, parse_dsregcmd};
 
-use crate::fixtures::shared;
+use crate::fixtures::sample as sample_bytes;
 
 fn sample(name: &str) -> DsregStatus {
-    let bytes = shared(&format!("dsregcmd/{name}"));
+    let bytes = sample_bytes(&format!("dsregcmd/{name}"));
     let parsed = parse_dsregcmd(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
     // The same text as PowerShell 5 redirection writes it (UTF-16LE with BOM) reads the same.
     let text = String::from_utf8(bytes).unwrap();
@@ -275,8 +275,7 @@ fn fragment_without_a_title() {
 
 #[test]
 fn every_sample_reads() {
-    let dir =
-        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/dsregcmd");
+    let dir = crate::fixtures::sample_path("dsregcmd/");
     let mut n = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();

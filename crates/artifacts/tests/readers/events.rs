@@ -3,7 +3,7 @@
 use mde_artifacts::Location;
 use mde_artifacts::events::{read_event_log, read_event_xml};
 
-use crate::fixtures::{read, shared};
+use crate::fixtures::{read, sample};
 
 #[test]
 fn wevtutil_xml_without_a_root() {
@@ -80,8 +80,7 @@ fn broken_xml_keeps_what_was_read() {
 /// crate's own single-threaded XML iteration (what `evtx_dump` does).
 #[test]
 fn real_evtx_samples_read_completely() {
-    let dir =
-        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/evtx");
+    let dir = crate::fixtures::sample_path("evtx/");
     let mut files = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
@@ -90,7 +89,7 @@ fn real_evtx_samples_read_completely() {
         }
         files += 1;
         let name = path.file_name().unwrap().to_str().unwrap().to_string();
-        let bytes = shared(&format!("evtx/{name}"));
+        let bytes = sample(&format!("evtx/{name}"));
         let log = read_event_log(bytes.clone()).unwrap_or_else(|e| panic!("{name}: {e}"));
         let settings = evtx::ParserSettings::new().num_threads(1);
         let mut oracle = evtx::EvtxParser::from_buffer(bytes)
@@ -114,12 +113,12 @@ fn real_evtx_samples_read_completely() {
 
 #[test]
 fn known_sample_counts() {
-    let log = read_event_log(shared("evtx/security.evtx")).unwrap();
+    let log = read_event_log(sample("evtx/security.evtx")).unwrap();
     assert_eq!(log.events.len(), 2261);
     assert_eq!(log.events[0].channel, "Security");
-    let log = read_event_log(shared("evtx/sample_with_a_bad_chunk_magic.evtx")).unwrap();
+    let log = read_event_log(sample("evtx/sample_with_a_bad_chunk_magic.evtx")).unwrap();
     assert_eq!((log.events.len(), log.diagnostics.len()), (301, 3));
-    let log = read_event_log(shared("evtx/system.evtx")).unwrap();
+    let log = read_event_log(sample("evtx/system.evtx")).unwrap();
     let e = log.events.iter().find(|e| e.event_id == 6009).unwrap();
     assert_eq!(e.level, 4, "EventID with Qualifiers is still read");
 }

@@ -73,11 +73,19 @@ pub(crate) fn expected_values() -> Vec<Expected> {
         .collect()
 }
 
-/// The team's shared real-world data (`../shared/data` beside the checkout).
-pub(crate) fn shared(rel: &str) -> Vec<u8> {
-    let base = std::env::var_os("MDE_DOCTOR_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
-    let path = base.join("data").join(rel);
+/// Real-world samples shipped with the repository: `dsregcmd/…` from `tests/data/dsregcmd`,
+/// `evtx/…` from `examples/events` (see the SOURCE files there).
+pub(crate) fn sample(rel: &str) -> Vec<u8> {
+    let path = sample_path(rel);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Where [`sample`] finds `rel`.
+pub(crate) fn sample_path(rel: &str) -> PathBuf {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    match rel.split_once('/') {
+        Some(("evtx", name)) => root.join("examples/events").join(name),
+        Some(("dsregcmd", name)) => root.join("tests/data/dsregcmd").join(name),
+        _ => panic!("no sample folder for {rel}"),
+    }
 }

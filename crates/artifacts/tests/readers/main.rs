@@ -1,5 +1,5 @@
 //! Reader tests against real artifacts: registry data written by Wine and by libhivex,
-//! dsregcmd outputs published by Microsoft and others (../shared/data/dsregcmd), bundles.
+//! dsregcmd outputs published by Microsoft and others (tests/data/dsregcmd), bundles.
 
 mod bundle;
 mod dsregcmd;

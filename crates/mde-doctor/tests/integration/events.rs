@@ -10,9 +10,10 @@ fn fixture(rel: &str) -> String {
         .to_string()
 }
 
-fn shared_evtx(name: &str) -> String {
+/// A real event log shipped in `examples/events/`.
+fn real_evtx(name: &str) -> String {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/evtx")
+        .join("../../examples/events")
         .join(name)
         .display()
         .to_string()
@@ -102,7 +103,7 @@ fn all_events_of_a_real_evtx() {
             "--all",
             "--format",
             "json",
-            &shared_evtx("Microsoft-Windows-HelloForBusiness%4Operational.evtx"),
+            &real_evtx("Microsoft-Windows-HelloForBusiness%4Operational.evtx"),
         ])
         .run()
         .status(0);
@@ -113,7 +114,7 @@ fn all_events_of_a_real_evtx() {
     Test::new()
         .args([
             "events",
-            &shared_evtx("Microsoft-Windows-HelloForBusiness%4Operational.evtx"),
+            &real_evtx("Microsoft-Windows-HelloForBusiness%4Operational.evtx"),
         ])
         .run()
         .status(0)
@@ -126,7 +127,7 @@ fn damaged_evtx_is_read_with_problems() {
         .args([
             "events",
             "--all",
-            &shared_evtx("sample_with_a_bad_chunk_magic.evtx"),
+            &real_evtx("sample_with_a_bad_chunk_magic.evtx"),
         ])
         .run()
         .status(0)

@@ -10,9 +10,10 @@ fn fixture(rel: &str) -> String {
         .to_string()
 }
 
-fn shared(rel: &str) -> String {
+/// A real sample shipped in `tests/data/`.
+fn real(rel: &str) -> String {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data")
+        .join("../../tests/data")
         .join(rel)
         .display()
         .to_string()
@@ -80,7 +81,7 @@ fn dsregcmd_as_json_has_typed_fields_and_sections() {
             "inspect",
             "--format",
             "json",
-            &shared("dsregcmd/ms-dsregcmd-doc_06_prejoin-discover-fail.txt"),
+            &real("dsregcmd/ms-dsregcmd-doc_06_prejoin-discover-fail.txt"),
         ])
         .run()
         .status(0);
@@ -104,7 +105,7 @@ fn dsregcmd_as_text() {
     Test::new()
         .args([
             "inspect",
-            &shared("dsregcmd/full_03_entra-joined-healthy.txt"),
+            &real("dsregcmd/full_03_entra-joined-healthy.txt"),
         ])
         .run()
         .status(0)
@@ -189,7 +190,7 @@ fn bundle_directory() {
     std::fs::create_dir_all(b.join("registry")).unwrap();
     std::fs::copy(fixture("wine/sensecm.reg"), b.join("registry/sensecm.reg")).unwrap();
     std::fs::copy(
-        shared("dsregcmd/full_03_entra-joined-healthy.txt"),
+        real("dsregcmd/full_03_entra-joined-healthy.txt"),
         b.join("dsregcmd-status.txt"),
     )
     .unwrap();

@@ -174,7 +174,7 @@ fn expressions_without_objects_and_errors() {
 }
 
 fn contoso() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/aadconnect-config-contoso")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/aadconnect-export")
 }
 
 #[test]
