@@ -96,14 +96,7 @@ pub fn detect(name: &str, bytes: &[u8]) -> Kind {
     {
         return Kind::EventXml;
     }
-    let ldif = t.lines().any(|l| {
-        let l = l.trim_start();
-        l.starts_with("dn:") || l.starts_with("dn::")
-    }) && (t.starts_with("dn:")
-        || t.starts_with("version:")
-        || t.starts_with('#')
-        || t.starts_with("dn::"));
-    if ldif {
+    if looks_like_ldif(t) {
         return Kind::Ldif;
     }
     if looks_like_dsregcmd(t) {
@@ -112,8 +105,32 @@ pub fn detect(name: &str, bytes: &[u8]) -> Kind {
     Kind::Unknown
 }
 
+/// LDIF: a `dn:` line (RFC 2849) followed by `attribute: value` lines. Whatever comes
+/// before the first `dn:` (a `version:` line, comments, a banner a script printed) does not
+/// matter, so an export that starts with a comment or a note still reads.
+fn looks_like_ldif(t: &str) -> bool {
+    let mut lines = t.lines().map(str::trim_end);
+    let Some(_) = lines.by_ref().find(|l| l.starts_with("dn:")) else {
+        return false;
+    };
+    lines
+        .take_while(|l| !l.is_empty())
+        .filter(|l| !l.starts_with(' ') && !l.starts_with('#'))
+        .any(|l| {
+            l.split_once(':').is_some_and(|(name, _)| {
+                !name.is_empty()
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == ';' || c == '.')
+            })
+        })
+}
+
+/// `dsregcmd /status` output, whole or a fragment (one section copied from a console, a
+/// ticket or a post), in the framed layout of Windows 10 1809+ or the older `Key : value`
+/// one: the field names only dsregcmd prints decide, not the file name.
 fn looks_like_dsregcmd(t: &str) -> bool {
-    const KEYS: [&str; 8] = [
+    const KEYS: [&str; 24] = [
         "AzureAdJoined",
         "DomainJoined",
         "EnterpriseJoined",
@@ -122,9 +139,34 @@ fn looks_like_dsregcmd(t: &str) -> bool {
         "Client ErrorCode",
         "DRS Discovery Test",
         "Previous Registration",
+        "DeviceCertificateValidity",
+        "KeyContainerId",
+        "KeySignTest",
+        "DeviceAuthStatus",
+        "TpmProtected",
+        "TenantName",
+        "JoinSrvId",
+        "KeySrvUrl",
+        "WebAuthNSrvId",
+        "DeviceManagementSrvUrl",
+        "NgcSet",
+        "WamDefaultSet",
+        "IsDeviceJoined",
+        "IsUserAzureAD",
+        "EnterprisePrt",
+        "Attempt Status",
     ];
     let framed = t.contains("+------") && t.contains("| ");
-    let known = KEYS.iter().filter(|k| t.contains(*k)).count();
+    // Field lines look like `   Name : value` (the name right-aligned by dsregcmd).
+    let known = KEYS
+        .iter()
+        .filter(|k| {
+            t.match_indices(*k).any(|(at, _)| {
+                let rest = t[at + k.len()..].trim_start_matches(' ');
+                rest.starts_with(':')
+            })
+        })
+        .count();
     (framed && known >= 1) || known >= 2
 }
 
@@ -163,6 +205,40 @@ mod tests {
         );
         assert_eq!(detect("x", b"<Events><Event xmlns='x'>"), Kind::EventXml);
         assert_eq!(detect("x", b"hello"), Kind::Unknown);
+        // An export that starts with a note or a comment block is still LDIF.
+        assert_eq!(
+            detect(
+                "objects.txt",
+                b"... exported by a script\n# comment\n\ndn: CN=PC1,DC=x\ncn: PC1\n"
+            ),
+            Kind::Ldif
+        );
+        // `dn:` in prose is not LDIF.
+        assert_eq!(
+            detect(
+                "notes.txt",
+                b"dn: is how LDIF starts a record\n\nnothing else\n"
+            ),
+            Kind::Unknown
+        );
+        // A dsregcmd fragment: one section, no framing, any file name.
+        assert_eq!(
+            detect(
+                "output.log",
+                b"             DeviceId : 00000000-0000-0000-0000-000000000000\n\
+                  DeviceCertificateValidity : [ 2019-01-11 - 2029-01-11 ]\n\
+                  KeyContainerId : 00000000-0000-0000-0000-000000000000\n"
+            ),
+            Kind::Dsregcmd
+        );
+        // Field names in prose are not dsregcmd output.
+        assert_eq!(
+            detect(
+                "notes.txt",
+                b"AzureAdJoined and DomainJoined are both fields.\n"
+            ),
+            Kind::Unknown
+        );
         assert_eq!(detect("x", b"\x00\x01\x02"), Kind::Unknown);
     }
 }

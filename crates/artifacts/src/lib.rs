@@ -23,4 +23,4 @@ pub mod text;
 pub use bundle::{BundleError, Limits, read_bundle};
 pub use detect::{Kind, detect};
 pub use location::{Diagnostic, Location};
-pub use snapshot::{Provenance, Snapshot};
+pub use snapshot::{ArtifactInfo, ArtifactStatus, Provenance, Skip, Snapshot};

@@ -46,8 +46,87 @@ pub enum ArtifactStatus {
     Damaged { reason: String },
     /// A kind mde-doctor lists but reads elsewhere (event logs, LDIF) or not at all.
     Listed,
-    /// Not read: refused or over a limit.
-    Skipped { reason: String },
+    /// Not read: the `why` says which kind of reason, `reason` says it for people.
+    Skipped { why: Skip, reason: String },
+}
+
+/// Why a file of the bundle was not read. Every entry of a bundle ends up in the artifact
+/// list, read or not, so that nothing is passed over in silence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Skip {
+    /// Not a kind of artifact mde-doctor reads.
+    Unrecognised,
+    /// Zero bytes.
+    Empty,
+    /// The file system or the archive refused to give it (permissions, I/O error).
+    Unreadable,
+    /// Over a size or count limit.
+    TooBig,
+    /// An encrypted zip entry.
+    Encrypted,
+    /// A symbolic link (never followed).
+    Link,
+    /// A damaged or truncated zip entry.
+    Truncated,
+    /// A name that leaves the bundle (`..`, absolute path, drive letter).
+    Refused,
+    /// A zip inside the bundle (not opened).
+    Archive,
+    /// A FIFO, socket or device file (reading it could block forever or never end).
+    NotAFile,
+    /// A folder nested deeper than the bundle reader goes.
+    TooDeep,
+    /// This build does not read the kind (e.g. no offline hives without the `hive` feature).
+    NotInThisBuild,
+}
+
+impl Skip {
+    /// The words of the text and HTML reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            Skip::Unrecognised => "unrecognised",
+            Skip::Empty => "empty",
+            Skip::Unreadable => "unreadable",
+            Skip::TooBig => "too big",
+            Skip::Encrypted => "encrypted",
+            Skip::Link => "a link",
+            Skip::Truncated => "truncated or damaged",
+            Skip::Refused => "refused",
+            Skip::Archive => "an archive",
+            Skip::NotAFile => "not a regular file",
+            Skip::TooDeep => "nested too deep",
+            Skip::NotInThisBuild => "not read by this build",
+        }
+    }
+}
+
+impl ArtifactStatus {
+    /// A file whose content reached the diagnosis (wholly or in part).
+    pub fn is_used(&self) -> bool {
+        matches!(self, ArtifactStatus::Read | ArtifactStatus::Partial)
+    }
+
+    /// One word or two for people: `read`, `partly read`, `damaged`, `listed`, `skipped`.
+    pub fn label(&self) -> &'static str {
+        match self {
+            ArtifactStatus::Read => "read",
+            ArtifactStatus::Partial => "partly read",
+            ArtifactStatus::Damaged { .. } => "damaged",
+            ArtifactStatus::Listed => "listed",
+            ArtifactStatus::Skipped { .. } => "skipped",
+        }
+    }
+
+    /// Why it was not (wholly) read, if it was not.
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            ArtifactStatus::Damaged { reason } | ArtifactStatus::Skipped { reason, .. } => {
+                Some(reason)
+            }
+            _ => None,
+        }
+    }
 }
 
 /// One file of the bundle.
@@ -59,6 +138,9 @@ pub struct ArtifactInfo {
     /// Events read, for event logs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub records: Option<usize>,
+    /// What was read, for people: `12 keys, 31 values`, `84 lines`, `3 objects`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
     #[serde(flatten)]
     pub status: ArtifactStatus,
     #[serde(skip_serializing_if = "Vec::is_empty")]

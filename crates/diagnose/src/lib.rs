@@ -88,5 +88,6 @@ pub fn diagnose(snapshot: &Snapshot) -> Diagnosis {
         verdict,
         missing: ctx.missing,
         findings,
+        artifacts: snapshot.artifacts.clone(),
     }
 }

@@ -131,9 +131,17 @@ pub struct Diagnosis {
     pub details: Vec<Detail>,
     /// Errors first, then warnings, then information.
     pub findings: Vec<Finding>,
+    /// Every entry of the bundle: what it was read as, or why it was not.
+    pub artifacts: Vec<mde_artifacts::ArtifactInfo>,
 }
 
 impl Diagnosis {
+    /// Whether any file of the bundle reached the checks. A bundle of which nothing could be
+    /// used is not evidence of anything: the caller reports it as unusable input.
+    pub fn any_evidence_used(&self) -> bool {
+        self.artifacts.iter().any(|a| a.status.is_used())
+    }
+
     pub fn has_errors(&self) -> bool {
         self.findings.iter().any(|f| f.severity == Severity::Error)
     }

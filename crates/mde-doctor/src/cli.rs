@@ -19,10 +19,10 @@ pub(crate) struct Cli {
 pub(crate) enum Command {
     /// Diagnose one device from its evidence bundle (a directory or .zip).
     ///
-    /// Exit status: 0 when no finding is an error, 1 when one is, 2 when the bundle could
-    /// not be read.
+    /// Every file of the bundle is listed in the report's Evidence section with what it was
+    /// read as, or why it was not.
     #[command(
-        after_help = "Examples:\n  mde-doctor analyze examples/bundles/tenant-mismatch\n  mde-doctor analyze PC-0042.zip --format html --output PC-0042.html"
+        after_help = "Examples:\n  mde-doctor analyze examples/bundles/tenant-mismatch\n  mde-doctor analyze PC-0042.zip --format html --output PC-0042.html\n\nExit status:\n  0  healthy: security management works and nothing is wrong\n  1  failing: at least one error finding (an out-of-scope OS is one)\n  2  the input could not be used (bad arguments, no bundle, nothing in it readable)\n  3  incomplete: no error found, but evidence the verdict needs is missing"
     )]
     Analyze {
         /// The bundle: a directory or a .zip.

@@ -14,6 +14,11 @@ pub(crate) enum CliError {
     Files { failures: Vec<String>, total: usize },
     /// The evidence could not be read at all.
     Bundle(mde_artifacts::BundleError),
+    /// The bundle opened, but none of its files could be used.
+    Unusable {
+        path: std::path::PathBuf,
+        artifacts: Vec<mde_artifacts::ArtifactInfo>,
+    },
     /// Writing a report file failed.
     Write {
         path: std::path::PathBuf,
@@ -36,6 +41,32 @@ impl CliError {
                 failures.join("\n  ")
             ),
             CliError::Bundle(e) => e.to_string(),
+            CliError::Unusable { path, artifacts } if artifacts.is_empty() => format!(
+                "{}: the bundle holds no files; nothing to diagnose",
+                path.display()
+            ),
+            CliError::Unusable { path, artifacts } => {
+                let mut lines = vec![format!(
+                    "{}: none of the {} file(s) in the bundle could be used:",
+                    path.display(),
+                    artifacts.len()
+                )];
+                for a in artifacts {
+                    let status = match &a.status {
+                        mde_artifacts::ArtifactStatus::Skipped { why, .. } => why.label(),
+                        other => other.label(),
+                    };
+                    lines.push(format!(
+                        "  {}: {status}{}",
+                        printable(&a.path),
+                        a.status
+                            .reason()
+                            .map(|r| format!(": {}", printable(r)))
+                            .unwrap_or_default()
+                    ));
+                }
+                lines.join("\n")
+            }
             CliError::Write { path, source } => {
                 format!("cannot write {}: {source}", path.display())
             }
@@ -43,11 +74,12 @@ impl CliError {
         }
     }
 
-    pub(crate) fn hints(&self) -> &[String] {
+    pub(crate) fn hints(&self) -> Vec<String> {
         match self {
-            CliError::Input { hints, .. } => hints,
-            CliError::Files { .. } | CliError::Io(_) | CliError::Write { .. } => &[],
-            CliError::Bundle(_) => &[],
+            CliError::Input { hints, .. } => hints.clone(),
+            CliError::Files { .. } | CliError::Io(_) | CliError::Write { .. } => Vec::new(),
+            CliError::Bundle(_) => Vec::new(),
+            CliError::Unusable { .. } => vec![UNUSABLE_HINT.to_string()],
         }
     }
 
@@ -65,6 +97,22 @@ impl From<io::Error> for CliError {
         CliError::Io(e)
     }
 }
+
+/// A file name or reason from a bundle, safe to print: control characters shown as escapes.
+fn printable(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_unicode().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
+}
+
+const UNUSABLE_HINT: &str = "a bundle holds registry exports (.reg) or hives, `dsregcmd /status` \
+output, event logs (.evtx, XML), probes.json or LDIF; see the README's bundle layout";
 
 const FORMS: &str = "a code is a decimal enrollment status (e.g. 15), a symbolic name \
 (e.g. EnrollmentRegistrationFailure_AAD_MismatchTenants) or an HRESULT (e.g. 0x801c001d)";

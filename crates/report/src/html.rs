@@ -5,6 +5,8 @@
 use askama::Template;
 use mde_diagnose::{Detail, Diagnosis, Finding, Severity, Verdict};
 
+use crate::evidence;
+
 #[derive(Template)]
 #[template(path = "report.html")]
 struct Report<'a> {
@@ -18,6 +20,8 @@ struct Report<'a> {
     warnings: usize,
     infos: usize,
     findings: Vec<FindingView<'a>>,
+    evidence_headline: String,
+    evidence: Vec<evidence::Row<'a>>,
     version: &'static str,
 }
 
@@ -72,6 +76,8 @@ pub fn render_html(d: &Diagnosis) -> String {
         warnings: d.count(Severity::Warning),
         infos: d.count(Severity::Info),
         findings,
+        evidence_headline: evidence::headline(d),
+        evidence: evidence::rows(d),
         version: env!("CARGO_PKG_VERSION"),
     };
     report.render().expect("the report template renders")

@@ -5,6 +5,7 @@
 //! an `.html` template), the terminal renderer strips control characters so a value cannot
 //! move the cursor or change colours.
 
+mod evidence;
 mod html;
 mod text;
 

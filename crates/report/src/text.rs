@@ -5,6 +5,8 @@ use std::fmt::Write as _;
 use anstyle::{AnsiColor, Color, Style};
 use mde_diagnose::{Diagnosis, Severity, Verdict};
 
+use crate::evidence;
+
 const BOLD: Style = Style::new().bold();
 const DIM: Style = Style::new().dimmed();
 const RED: Style = Style::new()
@@ -118,5 +120,47 @@ pub fn render_text(d: &Diagnosis) -> String {
             let _ = writeln!(s, "  - {}", clean(m));
         }
     }
+    write_evidence(&mut s, d);
     s
+}
+
+/// Every file of the bundle, one line each, with its problems under it.
+fn write_evidence(s: &mut String, d: &Diagnosis) {
+    let _ = writeln!(
+        s,
+        "\n{BOLD}Evidence{BOLD:#}  {DIM}{}{DIM:#}",
+        evidence::headline(d)
+    );
+    let rows = evidence::rows(d);
+    let width = rows
+        .iter()
+        .map(|r| clean(r.path).chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(48);
+    for r in rows {
+        let style = match r.class {
+            "error" => RED,
+            "warning" => YELLOW,
+            _ => Style::new(),
+        };
+        let _ = writeln!(
+            s,
+            "  {:<width$}  {:<9}  {style}{:<11}{style:#}  {}",
+            clean(r.path),
+            r.kind,
+            r.status,
+            clean(&r.note)
+        );
+        for p in &r.problems {
+            let _ = writeln!(s, "  {:<width$}  {DIM}↳ {}{DIM:#}", "", clean(p));
+        }
+        if r.more > 0 {
+            let _ = writeln!(
+                s,
+                "  {:<width$}  {DIM}↳ and {} more (--format json lists them all){DIM:#}",
+                "", r.more
+            );
+        }
+    }
 }

@@ -105,6 +105,12 @@ impl Object {
         }
     }
 
+    /// No DN and no attribute: what a reader yields for a row or record that held nothing
+    /// it could use. Not an object to evaluate.
+    pub fn is_blank(&self) -> bool {
+        self.dn.is_none() && self.attributes.is_empty() && self.lazy.is_empty()
+    }
+
     /// The values of an attribute, by its exact (case-sensitive) name.
     pub fn get(&self, name: &str) -> Option<&[Value]> {
         if let Some(v) = self.attributes.get(name) {

@@ -8,6 +8,8 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use crate::snapshot::Skip;
+
 /// Size limits for reading a bundle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -41,7 +43,25 @@ pub(crate) struct RawFile {
 #[derive(Debug, Clone)]
 pub(crate) struct Skipped {
     pub(crate) path: String,
+    pub(crate) why: Skip,
     pub(crate) reason: String,
+    pub(crate) size: u64,
+}
+
+impl Skipped {
+    fn new(path: String, why: Skip, reason: impl Into<String>) -> Skipped {
+        Skipped {
+            path,
+            why,
+            reason: reason.into(),
+            size: 0,
+        }
+    }
+
+    fn sized(mut self, size: u64) -> Skipped {
+        self.size = size;
+        self
+    }
 }
 
 /// The bundle itself could not be opened.
@@ -62,64 +82,121 @@ pub enum BundleError {
 pub(crate) struct Gathered {
     pub(crate) files: Vec<RawFile>,
     pub(crate) skipped: Vec<Skipped>,
+    /// Notes on files that were read under another name or with a caveat (a duplicate
+    /// zip entry name), by the path they were given.
+    pub(crate) notes: Vec<(String, String)>,
 }
 
+impl Gathered {
+    fn new() -> Gathered {
+        Gathered {
+            files: Vec::new(),
+            skipped: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+}
+
+/// Reads every file below `root`. Only the root itself must be readable: a sub-folder or a
+/// file that cannot be read is listed with its reason and the rest is still read.
 pub(crate) fn from_dir(root: &Path, limits: Limits) -> Result<Gathered, BundleError> {
-    let mut out = Gathered {
-        files: Vec::new(),
-        skipped: Vec::new(),
-    };
+    let mut out = Gathered::new();
     let mut total = 0u64;
     let mut stack = vec![(root.to_path_buf(), String::new(), 0usize)];
     while let Some((dir, prefix, depth)) = stack.pop() {
-        let entries = std::fs::read_dir(&dir).map_err(|source| BundleError::Io {
-            path: dir.clone(),
-            source,
-        })?;
-        let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
-        entries.sort_by_key(|e| e.file_name());
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(source) if prefix.is_empty() => {
+                return Err(BundleError::Io {
+                    path: dir.clone(),
+                    source,
+                });
+            }
+            Err(e) => {
+                out.skipped.push(Skipped::new(
+                    format!("{prefix}/"),
+                    Skip::Unreadable,
+                    format!("folder cannot be listed: {e}"),
+                ));
+                continue;
+            }
+        };
+        let mut listed = Vec::new();
         for entry in entries {
+            match entry {
+                Ok(entry) => listed.push(entry),
+                Err(e) => out.skipped.push(Skipped::new(
+                    format!("{prefix}/(entry)"),
+                    Skip::Unreadable,
+                    format!("an entry of the folder cannot be read: {e}"),
+                )),
+            }
+        }
+        listed.sort_by_key(|e| e.file_name());
+        for entry in listed {
             let name = entry.file_name().to_string_lossy().into_owned();
             let rel = if prefix.is_empty() {
                 name.clone()
             } else {
                 format!("{prefix}/{name}")
             };
-            let Ok(meta) = std::fs::symlink_metadata(entry.path()) else {
-                out.skipped.push(Skipped {
-                    path: rel,
-                    reason: "cannot read its metadata".into(),
-                });
-                continue;
+            let meta = match std::fs::symlink_metadata(entry.path()) {
+                Ok(meta) => meta,
+                Err(e) => {
+                    out.skipped.push(Skipped::new(
+                        rel,
+                        Skip::Unreadable,
+                        format!("cannot read its metadata: {e}"),
+                    ));
+                    continue;
+                }
             };
-            if meta.file_type().is_symlink() {
-                out.skipped.push(Skipped {
-                    path: rel,
-                    reason: "symbolic link, not followed".into(),
-                });
-            } else if meta.is_dir() {
+            let kind = meta.file_type();
+            if kind.is_symlink() {
+                out.skipped
+                    .push(Skipped::new(rel, Skip::Link, "symbolic link, not followed"));
+            } else if kind.is_dir() {
                 if depth >= 16 {
-                    out.skipped.push(Skipped {
-                        path: rel,
-                        reason: "nested too deep".into(),
-                    });
+                    out.skipped.push(Skipped::new(
+                        format!("{rel}/"),
+                        Skip::TooDeep,
+                        "folder nested more than 16 deep, not read",
+                    ));
                 } else {
                     stack.push((entry.path(), rel, depth + 1));
                 }
-            } else if meta.is_file() {
-                if let Some(reason) = over_limits(&out, total, meta.len(), limits) {
-                    out.skipped.push(Skipped { path: rel, reason });
-                    continue;
-                }
-                match std::fs::read(entry.path()) {
+            } else if !kind.is_file() {
+                out.skipped.push(Skipped::new(
+                    rel,
+                    Skip::NotAFile,
+                    "a FIFO, socket or device file, not read",
+                ));
+            } else if let Some(reason) = over_limits(&out, total, meta.len(), limits) {
+                out.skipped
+                    .push(Skipped::new(rel, Skip::TooBig, reason).sized(meta.len()));
+            } else {
+                // Read at most the limit plus one byte: the file may grow while it is read.
+                let room = limits.max_file.min(limits.max_total - total);
+                let read = std::fs::File::open(entry.path()).and_then(|f| {
+                    let mut bytes = Vec::new();
+                    f.take(room + 1).read_to_end(&mut bytes).map(|_| bytes)
+                });
+                match read {
+                    Ok(bytes) if bytes.len() as u64 > room => out.skipped.push(
+                        Skipped::new(
+                            rel,
+                            Skip::TooBig,
+                            format!("grew past the {} size limit while read", human(room)),
+                        )
+                        .sized(bytes.len() as u64),
+                    ),
                     Ok(bytes) => {
                         total += bytes.len() as u64;
                         out.files.push(RawFile { path: rel, bytes });
                     }
-                    Err(e) => out.skipped.push(Skipped {
-                        path: rel,
-                        reason: e.to_string(),
-                    }),
+                    Err(e) => out
+                        .skipped
+                        .push(Skipped::new(rel, Skip::Unreadable, e.to_string()).sized(meta.len())),
                 }
             }
         }
@@ -194,67 +271,272 @@ pub(crate) fn from_zip(
             path: path.to_path_buf(),
             reason: e.to_string(),
         })?;
-    let mut out = Gathered {
-        files: Vec::new(),
-        skipped: Vec::new(),
+    let mut gather = ZipGather {
+        out: Gathered::new(),
+        total: 0,
+        seen: std::collections::HashMap::new(),
+        limits,
     };
-    let mut total = 0u64;
     for i in 0..archive.len() {
-        let mut entry = match archive.by_index(i) {
-            Ok(e) => e,
+        // The raw entry first: its name and flags read even when it is encrypted.
+        let meta = match archive.by_index_raw(i) {
+            Ok(e) => EntryMeta {
+                index: i,
+                raw_name: String::from_utf8_lossy(e.name_raw()).into_owned(),
+                is_dir: e.is_dir(),
+                encrypted: e.encrypted(),
+                symlink: e.is_symlink(),
+                size: e.size(),
+            },
             Err(e) => {
-                out.skipped.push(Skipped {
-                    path: format!("(entry {i})"),
-                    reason: format!("damaged zip entry: {e}"),
-                });
+                gather.out.skipped.push(Skipped::new(
+                    format!("(entry {i})"),
+                    Skip::Truncated,
+                    format!("damaged zip entry: {e}"),
+                ));
                 continue;
             }
         };
-        let raw_name = match entry.name() {
-            Ok(n) => n.into_owned(),
-            Err(_) => String::from_utf8_lossy(entry.name_raw()).into_owned(),
-        };
-        if entry.is_dir() {
-            continue;
-        }
-        let Some(name) = safe_name(&raw_name) else {
-            out.skipped.push(Skipped {
-                path: raw_name,
-                reason: "refused: the entry name leaves the bundle (absolute path or `..`)".into(),
-            });
+        let Some(name) = gather.admit(&meta) else {
             continue;
         };
-        if entry.is_symlink() {
-            out.skipped.push(Skipped {
-                path: name,
-                reason: "symbolic link, not followed".into(),
-            });
-            continue;
-        }
-        if let Some(reason) = over_limits(&out, total, entry.size(), limits) {
-            out.skipped.push(Skipped { path: name, reason });
-            continue;
-        }
-        // The declared size may lie: read at most the limit plus one byte.
-        let room = limits.max_file.min(limits.max_total - total);
-        let mut bytes = Vec::new();
-        match (&mut entry).take(room + 1).read_to_end(&mut bytes) {
-            Ok(_) if bytes.len() as u64 > room => out.skipped.push(Skipped {
-                path: name,
-                reason: format!("decompresses to more than {} (the size limit)", human(room)),
-            }),
-            Ok(_) => {
-                total += bytes.len() as u64;
-                out.files.push(RawFile { path: name, bytes });
-            }
-            Err(e) => out.skipped.push(Skipped {
-                path: name,
-                reason: format!("damaged zip entry: {e}"),
-            }),
+        match archive.by_index(i) {
+            Ok(mut entry) => gather.read(name, &meta, &mut entry),
+            Err(e) => gather.out.skipped.push(Skipped::new(
+                name,
+                Skip::Unreadable,
+                format!("zip entry cannot be read: {e}"),
+            )),
         }
     }
+    if archive.has_duplicate_names() {
+        // The zip crate indexes entries by name and keeps the last of each: the others are
+        // found in the central directory and read from their local headers.
+        let mut cursor = archive.into_inner();
+        gather_shadowed(&mut gather, &mut cursor);
+    }
+    let mut out = gather.out;
     out.files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
+}
+
+/// The entries of the central directory that another entry of the same name hides from the
+/// zip crate's index (all but the last of each name), read from their local headers.
+fn gather_shadowed(gather: &mut ZipGather, cursor: &mut std::io::Cursor<Vec<u8>>) {
+    let records = match central_directory(cursor.get_ref()) {
+        Ok(records) => records,
+        Err(reason) => {
+            gather.out.skipped.push(Skipped::new(
+                "(entries of the same name)".to_string(),
+                Skip::Unreadable,
+                format!("the archive holds entries of the same name; only the last of each was read: {reason}"),
+            ));
+            return;
+        }
+    };
+    let mut last_of: std::collections::HashMap<&[u8], usize> = std::collections::HashMap::new();
+    for (i, (name, _)) in records.iter().enumerate() {
+        last_of.insert(name, i);
+    }
+    for (i, (name, offset)) in records.iter().enumerate() {
+        if last_of.get(name.as_slice()) == Some(&i) {
+            continue;
+        }
+        cursor.set_position(*offset);
+        let raw_name = String::from_utf8_lossy(name).into_owned();
+        match zip::read::read_zipfile_from_stream(cursor) {
+            Ok(Some(mut entry)) => {
+                let meta = EntryMeta {
+                    index: i,
+                    raw_name,
+                    is_dir: entry.is_dir(),
+                    encrypted: entry.encrypted(),
+                    symlink: entry.is_symlink(),
+                    size: entry.size(),
+                };
+                if let Some(kept) = gather.admit(&meta) {
+                    gather.read(kept, &meta, &mut entry);
+                }
+            }
+            Ok(None) => gather.out.skipped.push(Skipped::new(
+                raw_name,
+                Skip::Truncated,
+                format!("entry {i}: no local header at offset {offset:#x}"),
+            )),
+            Err(e) => {
+                let meta = EntryMeta {
+                    index: i,
+                    raw_name: raw_name.clone(),
+                    is_dir: false,
+                    encrypted: false,
+                    symlink: false,
+                    size: 0,
+                };
+                if let Some(kept) = gather.admit(&meta) {
+                    let why = if e.to_string().contains("Password") {
+                        Skip::Encrypted
+                    } else {
+                        Skip::Unreadable
+                    };
+                    gather
+                        .out
+                        .skipped
+                        .push(Skipped::new(kept, why, format!("zip entry {i}: {e}")));
+                }
+            }
+        }
+    }
+}
+
+/// Every record of a zip's central directory: its raw name and the offset of its local
+/// header. Zip64 archives are not walked here (the zip crate reads them; only their
+/// duplicate names stay unread, and are reported).
+fn central_directory(bytes: &[u8]) -> Result<Vec<(Vec<u8>, u64)>, String> {
+    let u16_at = |at: usize| -> Option<usize> {
+        bytes
+            .get(at..at + 2)
+            .map(|b| u16::from_le_bytes([b[0], b[1]]) as usize)
+    };
+    let u32_at = |at: usize| -> Option<u64> {
+        bytes
+            .get(at..at + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as u64)
+    };
+    // The end record is in the last 64 KiB + 22 bytes (its comment is at most 64 KiB).
+    let search_from = bytes.len().saturating_sub(65_535 + 22);
+    let eocd = bytes[search_from..]
+        .windows(4)
+        .rposition(|w| w == b"PK\x05\x06")
+        .map(|at| search_from + at)
+        .ok_or("no end of central directory record")?;
+    let count = u16_at(eocd + 10).ok_or("end record cut short")?;
+    let start = u32_at(eocd + 16).ok_or("end record cut short")?;
+    if start == 0xFFFF_FFFF || count == 0xFFFF {
+        return Err("a Zip64 archive".into());
+    }
+    let mut at = start as usize;
+    let mut records = Vec::with_capacity(count.min(65_535));
+    for _ in 0..count {
+        if bytes.get(at..at + 4) != Some(b"PK\x01\x02".as_slice()) {
+            return Err(format!("no central directory record at offset {at:#x}"));
+        }
+        let (name_len, extra_len, comment_len) = (
+            u16_at(at + 28).ok_or("record cut short")?,
+            u16_at(at + 30).ok_or("record cut short")?,
+            u16_at(at + 32).ok_or("record cut short")?,
+        );
+        let offset = u32_at(at + 42).ok_or("record cut short")?;
+        let name = bytes
+            .get(at + 46..at + 46 + name_len)
+            .ok_or("record name cut short")?;
+        records.push((name.to_vec(), offset));
+        at += 46 + name_len + extra_len + comment_len;
+    }
+    Ok(records)
+}
+
+/// What is known of a zip entry before its content is read.
+struct EntryMeta {
+    index: usize,
+    raw_name: String,
+    is_dir: bool,
+    encrypted: bool,
+    symlink: bool,
+    size: u64,
+}
+
+/// The state of reading one archive: what was taken so far and under which names.
+struct ZipGather {
+    out: Gathered,
+    total: u64,
+    /// Names already given, case-folded: Windows puts `A.reg` and `a.reg` in one file.
+    seen: std::collections::HashMap<String, usize>,
+    limits: Limits,
+}
+
+impl ZipGather {
+    /// The name the entry is kept under, or `None` (listed with its reason) when it is not
+    /// to be read: a folder, a name that leaves the bundle, encrypted, a link, too big.
+    fn admit(&mut self, meta: &EntryMeta) -> Option<String> {
+        if meta.is_dir {
+            return None;
+        }
+        let Some(name) = safe_name(&meta.raw_name) else {
+            self.out.skipped.push(Skipped::new(
+                meta.raw_name.clone(),
+                Skip::Refused,
+                "refused: the entry name leaves the bundle (absolute path or `..`)",
+            ));
+            return None;
+        };
+        let n = self.seen.entry(name.to_lowercase()).or_insert(0);
+        *n += 1;
+        let name = if *n == 1 {
+            name
+        } else {
+            let renamed = format!("{name}#{n}");
+            self.out.notes.push((
+                renamed.clone(),
+                format!(
+                    "the archive holds {n} entries named {name}; this is entry {}, kept as \
+                     {renamed}",
+                    meta.index
+                ),
+            ));
+            renamed
+        };
+        let refusal = if meta.encrypted {
+            Some((
+                Skip::Encrypted,
+                "encrypted zip entry (no password is tried)".to_string(),
+            ))
+        } else if meta.symlink {
+            Some((Skip::Link, "symbolic link, not followed".to_string()))
+        } else {
+            over_limits(&self.out, self.total, meta.size, self.limits).map(|r| (Skip::TooBig, r))
+        };
+        match refusal {
+            Some((why, reason)) => {
+                self.out
+                    .skipped
+                    .push(Skipped::new(name, why, reason).sized(meta.size));
+                None
+            }
+            None => Some(name),
+        }
+    }
+
+    /// Reads an admitted entry, bounded by the limits whatever its header declares.
+    fn read(&mut self, name: String, meta: &EntryMeta, entry: &mut dyn Read) {
+        let room = self.limits.max_file.min(self.limits.max_total - self.total);
+        let mut bytes = Vec::new();
+        match entry.take(room + 1).read_to_end(&mut bytes) {
+            Ok(_) if bytes.len() as u64 > room => self.out.skipped.push(
+                Skipped::new(
+                    name,
+                    Skip::TooBig,
+                    format!("decompresses to more than {} (the size limit)", human(room)),
+                )
+                .sized(meta.size),
+            ),
+            Ok(_) => {
+                self.total += bytes.len() as u64;
+                self.out.files.push(RawFile { path: name, bytes });
+            }
+            Err(e) => self.out.skipped.push(
+                Skipped::new(
+                    name,
+                    Skip::Truncated,
+                    format!(
+                        "damaged or truncated zip entry: {e} ({} of {} bytes decompressed)",
+                        bytes.len(),
+                        meta.size
+                    ),
+                )
+                .sized(meta.size),
+            ),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -28,7 +28,7 @@ use crate::detect::{Kind, detect};
 use crate::dsregcmd::parse_dsregcmd;
 use crate::location::Diagnostic;
 use crate::reg::parse_reg;
-use crate::snapshot::{ArtifactInfo, ArtifactStatus, Registry, Snapshot, Sourced};
+use crate::snapshot::{ArtifactInfo, ArtifactStatus, Registry, Skip, Snapshot, Sourced};
 use files::{Gathered, RawFile};
 
 /// Reads a bundle directory or zip file.
@@ -75,7 +75,11 @@ pub fn read_bundle_zip(
 }
 
 fn snapshot(source: String, gathered: Gathered) -> Snapshot {
-    let Gathered { files, skipped } = gathered;
+    let Gathered {
+        files,
+        skipped,
+        notes,
+    } = gathered;
     let mut snap = Snapshot {
         source,
         manifest: None,
@@ -90,9 +94,13 @@ fn snapshot(source: String, gathered: Gathered) -> Snapshot {
         snap.artifacts.push(ArtifactInfo {
             path: s.path,
             kind: Kind::Unknown,
-            size: 0,
+            size: s.size,
             records: None,
-            status: ArtifactStatus::Skipped { reason: s.reason },
+            summary: None,
+            status: ArtifactStatus::Skipped {
+                why: s.why,
+                reason: s.reason,
+            },
             diagnostics: Vec::new(),
         });
     }
@@ -111,7 +119,16 @@ fn snapshot(source: String, gathered: Gathered) -> Snapshot {
     for file in &files {
         let kind = detect(&file.path, &file.bytes);
         let events_before = snap.events.len();
-        let (status, diagnostics) = read_one(&mut snap, file, kind, &logs_for);
+        let mut outcome = if file.bytes.is_empty() {
+            Outcome::skipped(Skip::Empty, "empty file (0 bytes)")
+        } else {
+            read_one(&mut snap, file, kind, &logs_for)
+        };
+        if let Some((_, note)) = notes.iter().find(|(path, _)| *path == file.path) {
+            outcome
+                .diagnostics
+                .insert(0, Diagnostic::new(crate::Location::Whole, note.clone()));
+        }
         let records =
             (snap.events.len() > events_before).then(|| snap.events[events_before].value.total);
         snap.artifacts.push(ArtifactInfo {
@@ -119,12 +136,69 @@ fn snapshot(source: String, gathered: Gathered) -> Snapshot {
             kind,
             size: file.bytes.len() as u64,
             records,
-            status,
-            diagnostics,
+            summary: outcome.summary,
+            status: outcome.status,
+            diagnostics: outcome.diagnostics,
         });
     }
     snap.artifacts.sort_by(|a, b| a.path.cmp(&b.path));
     snap
+}
+
+/// How reading one file went.
+struct Outcome {
+    status: ArtifactStatus,
+    diagnostics: Vec<Diagnostic>,
+    summary: Option<String>,
+}
+
+impl Outcome {
+    /// Read, wholly or (with diagnostics) in part.
+    fn read(diagnostics: Vec<Diagnostic>, summary: String) -> Outcome {
+        let status = if diagnostics.is_empty() {
+            ArtifactStatus::Read
+        } else {
+            ArtifactStatus::Partial
+        };
+        Outcome {
+            status,
+            diagnostics,
+            summary: Some(summary),
+        }
+    }
+
+    fn damaged(reason: String) -> Outcome {
+        Outcome {
+            status: ArtifactStatus::Damaged { reason },
+            diagnostics: Vec::new(),
+            summary: None,
+        }
+    }
+
+    fn skipped(why: Skip, reason: &str) -> Outcome {
+        Outcome {
+            status: ArtifactStatus::Skipped {
+                why,
+                reason: reason.to_string(),
+            },
+            diagnostics: Vec::new(),
+            summary: None,
+        }
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// `12 keys, 31 values`.
+fn reg_summary(reg: &crate::reg::RegFile) -> String {
+    let values: usize = reg.keys.iter().map(|k| k.values.len()).sum();
+    format!(
+        "{}, {}",
+        plural(reg.keys.len(), "key", "keys"),
+        plural(values, "value", "values")
+    )
 }
 
 fn read_one(
@@ -132,53 +206,44 @@ fn read_one(
     file: &RawFile,
     kind: Kind,
     logs_for: &dyn Fn(&str) -> Vec<Vec<u8>>,
-) -> (ArtifactStatus, Vec<Diagnostic>) {
-    let partial_or_read = |d: &[Diagnostic]| {
-        if d.is_empty() {
-            ArtifactStatus::Read
-        } else {
-            ArtifactStatus::Partial
-        }
-    };
+) -> Outcome {
     match kind {
         Kind::Reg => match parse_reg(&file.bytes) {
             Ok(reg) => {
                 snap.registry.merge(&file.path, &reg);
-                (partial_or_read(&reg.diagnostics), reg.diagnostics)
+                let summary = reg_summary(&reg);
+                Outcome::read(reg.diagnostics, summary)
             }
-            Err(e) => (
-                ArtifactStatus::Damaged {
-                    reason: e.to_string(),
-                },
-                Vec::new(),
-            ),
+            Err(e) => Outcome::damaged(e.to_string()),
         },
         Kind::Hive => read_hive_file(snap, file, logs_for),
         Kind::Dsregcmd => match parse_dsregcmd(&file.bytes) {
             Ok(status) => {
+                let fields: usize = status.sections.iter().map(|s| s.fields.len()).sum();
+                let summary = format!(
+                    "{}, {}",
+                    plural(status.sections.len(), "section", "sections"),
+                    plural(fields, "field", "fields")
+                );
                 let diagnostics = status.diagnostics.clone();
                 if snap.dsregcmd.is_none() {
                     snap.dsregcmd = Some(Sourced {
                         artifact: file.path.clone(),
                         value: status,
                     });
-                    (partial_or_read(&diagnostics), diagnostics)
+                    Outcome::read(diagnostics, summary)
                 } else {
-                    (
-                        ArtifactStatus::Listed,
-                        vec![Diagnostic::new(
+                    Outcome {
+                        status: ArtifactStatus::Listed,
+                        diagnostics: vec![Diagnostic::new(
                             crate::Location::Whole,
                             "a second dsregcmd output; the first one in the bundle is used",
                         )],
-                    )
+                        summary: Some(summary),
+                    }
                 }
             }
-            Err(e) => (
-                ArtifactStatus::Damaged {
-                    reason: e.to_string(),
-                },
-                Vec::new(),
-            ),
+            Err(e) => Outcome::damaged(e.to_string()),
         },
         Kind::Manifest => match parse_json::<Manifest>(&file.bytes) {
             Ok(m) => {
@@ -186,31 +251,42 @@ fn read_one(
                     artifact: file.path.clone(),
                     value: m,
                 });
-                (ArtifactStatus::Read, Vec::new())
+                Outcome::read(Vec::new(), "collection manifest".into())
             }
-            Err(reason) => (ArtifactStatus::Damaged { reason }, Vec::new()),
+            Err(reason) => Outcome::damaged(reason),
         },
         Kind::Probes => match parse_json::<Probes>(&file.bytes) {
             Ok(p) => {
+                let summary = plural(p.endpoints.len(), "endpoint probed", "endpoints probed");
                 snap.probes = Some(Sourced {
                     artifact: file.path.clone(),
                     value: p,
                 });
-                (ArtifactStatus::Read, Vec::new())
+                Outcome::read(Vec::new(), summary)
             }
-            Err(reason) => (ArtifactStatus::Damaged { reason }, Vec::new()),
+            Err(reason) => Outcome::damaged(reason),
         },
         Kind::Ldif => {
             let bytes = file.bytes.as_slice();
+            let scps_before = snap.scps.len();
             // `ldifde -u` writes UTF-16LE.
-            let diagnostics = match crate::text::sniff_utf16(bytes) {
+            let (records, diagnostics) = match crate::text::sniff_utf16(bytes) {
                 Some(encoding) => {
                     let utf8 = crate::text::Utf16Reader::new(bytes, encoding);
                     read_scps(std::io::BufReader::new(utf8), &file.path, snap)
                 }
                 None => read_scps(bytes, &file.path, snap),
             };
-            (partial_or_read(&diagnostics), diagnostics)
+            let summary = format!(
+                "{}, {}",
+                plural(records, "directory object", "directory objects"),
+                plural(
+                    snap.scps.len() - scps_before,
+                    "service connection point",
+                    "service connection points"
+                )
+            );
+            Outcome::read(diagnostics, summary)
         }
         Kind::Evtx | Kind::EventXml => match crate::events::read_event_log_filtered(
             file.bytes.clone(),
@@ -218,41 +294,44 @@ fn read_one(
         ) {
             Ok(log) => {
                 let diagnostics = log.diagnostics.clone();
+                let summary = format!(
+                    "{}, {} from the channels diagnosed",
+                    plural(log.total, "event", "events"),
+                    log.events.len()
+                );
                 snap.events.push(Sourced {
                     artifact: file.path.clone(),
                     value: log,
                 });
-                (partial_or_read(&diagnostics), diagnostics)
+                Outcome::read(diagnostics, summary)
             }
-            Err(e) => (
-                ArtifactStatus::Damaged {
-                    reason: e.to_string(),
-                },
-                Vec::new(),
-            ),
+            Err(e) => Outcome::damaged(e.to_string()),
         },
-        Kind::HiveLog => (ArtifactStatus::Listed, Vec::new()),
-        Kind::Zip => (
-            ArtifactStatus::Skipped {
-                reason: "archives inside a bundle are not opened".into(),
-            },
-            Vec::new(),
-        ),
-        Kind::Unknown => (
-            ArtifactStatus::Skipped {
-                reason: "not a kind of artifact mde-doctor reads".into(),
-            },
-            Vec::new(),
+        Kind::HiveLog => Outcome {
+            status: ArtifactStatus::Listed,
+            diagnostics: Vec::new(),
+            summary: Some("transaction log, replayed with its hive".into()),
+        },
+        Kind::Zip => Outcome::skipped(Skip::Archive, "archives inside a bundle are not opened"),
+        Kind::Unknown => Outcome::skipped(
+            Skip::Unrecognised,
+            "not a registry export or hive, dsregcmd output, event log, LDIF, probes.json \
+             or manifest.json",
         ),
     }
 }
 
-#[cfg(feature = "hive")]
-/// Every device-registration SCP of an LDIF export into the snapshot; the reader's
-/// diagnostics back.
-fn read_scps<R: std::io::BufRead>(input: R, path: &str, snap: &mut Snapshot) -> Vec<Diagnostic> {
+/// Every device-registration SCP of an LDIF export into the snapshot; the number of
+/// records and the reader's diagnostics back.
+fn read_scps<R: std::io::BufRead>(
+    input: R,
+    path: &str,
+    snap: &mut Snapshot,
+) -> (usize, Vec<Diagnostic>) {
     let mut reader = crate::ldif::LdifReader::new(input);
+    let mut records = 0;
     for record in reader.by_ref() {
+        records += 1;
         if let Some(scp) = crate::ldif::Scp::from_record(&record) {
             snap.scps.push(Sourced {
                 artifact: path.to_string(),
@@ -260,14 +339,15 @@ fn read_scps<R: std::io::BufRead>(input: R, path: &str, snap: &mut Snapshot) -> 
             });
         }
     }
-    reader.take_diagnostics()
+    (records, reader.take_diagnostics())
 }
 
+#[cfg(feature = "hive")]
 fn read_hive_file(
     snap: &mut Snapshot,
     file: &RawFile,
     logs_for: &dyn Fn(&str) -> Vec<Vec<u8>>,
-) -> (ArtifactStatus, Vec<Diagnostic>) {
+) -> Outcome {
     use crate::hive::{Selection, embedded_name, read_hive};
     let file_name = file.path.rsplit('/').next().unwrap_or(&file.path);
     // A hive renamed by whoever copied it still names itself in its base block.
@@ -292,34 +372,16 @@ fn read_hive_file(
     ) {
         Ok(reg) => {
             snap.registry.merge(&file.path, &reg);
-            let status = if reg.diagnostics.is_empty() {
-                ArtifactStatus::Read
-            } else {
-                ArtifactStatus::Partial
-            };
-            (status, reg.diagnostics)
+            let summary = format!("{} of interest", reg_summary(&reg));
+            Outcome::read(reg.diagnostics, summary)
         }
-        Err(e) => (
-            ArtifactStatus::Damaged {
-                reason: e.to_string(),
-            },
-            Vec::new(),
-        ),
+        Err(e) => Outcome::damaged(e.to_string()),
     }
 }
 
 #[cfg(not(feature = "hive"))]
-fn read_hive_file(
-    _: &mut Snapshot,
-    _: &RawFile,
-    _: &dyn Fn(&str) -> Vec<Vec<u8>>,
-) -> (ArtifactStatus, Vec<Diagnostic>) {
-    (
-        ArtifactStatus::Skipped {
-            reason: "this build reads no offline hives".into(),
-        },
-        Vec::new(),
-    )
+fn read_hive_file(_: &mut Snapshot, _: &RawFile, _: &dyn Fn(&str) -> Vec<Vec<u8>>) -> Outcome {
+    Outcome::skipped(Skip::NotInThisBuild, "this build reads no offline hives")
 }
 
 /// Parses a JSON artifact (`manifest.json`, `probes.json`) in whatever encoding it came in.

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use mde_artifacts::bundle::{Limits, read_bundle_zip};
 use mde_artifacts::reg::RegData;
-use mde_artifacts::snapshot::ArtifactStatus;
+use mde_artifacts::snapshot::{ArtifactStatus, Skip};
 use mde_artifacts::{Kind, Location, Snapshot, read_bundle};
 
 use crate::fixtures::{read, sample};
@@ -251,7 +251,7 @@ fn traversal_and_bombs_are_refused() {
         .artifacts
         .iter()
         .filter_map(|a| match &a.status {
-            ArtifactStatus::Skipped { reason } => Some((a.path.as_str(), reason.clone())),
+            ArtifactStatus::Skipped { reason, .. } => Some((a.path.as_str(), reason.clone())),
             _ => None,
         })
         .collect();
@@ -314,4 +314,157 @@ fn an_scp_exported_by_ldifde_u_reads_as_utf8_does() {
         (info.kind, &info.status),
         (Kind::Ldif, &ArtifactStatus::Read)
     );
+}
+
+/// The status of `path` in the snapshot's artifact list.
+fn status_of<'a>(s: &'a Snapshot, path: &str) -> &'a ArtifactStatus {
+    &s.artifacts
+        .iter()
+        .find(|a| a.path == path)
+        .unwrap_or_else(|| panic!("{path} not listed: {:#?}", s.artifacts))
+        .status
+}
+
+fn skip_of(s: &Snapshot, path: &str) -> Skip {
+    match status_of(s, path) {
+        ArtifactStatus::Skipped { why, .. } => *why,
+        other => panic!("{path}: {other:?}"),
+    }
+}
+
+/// Sets the "encrypted" flag (general purpose bit 0) of the entry named `name`, in its local
+/// header and its central directory record: what a zip tool writes for a password-protected
+/// entry, as far as a reader that does not decrypt can tell.
+fn mark_encrypted(zip: &mut [u8], name: &str) {
+    let mut marked = 0;
+    for (signature, name_len_at, flags_at, header_len) in [
+        (b"PK\x03\x04", 26, 6, 30usize),
+        (b"PK\x01\x02", 28, 8, 46usize),
+    ] {
+        let mut at = 0;
+        while let Some(found) = zip[at..].windows(4).position(|w| w == signature) {
+            let start = at + found;
+            let len = u16::from_le_bytes([zip[start + name_len_at], zip[start + name_len_at + 1]])
+                as usize;
+            if zip.get(start + header_len..start + header_len + len) == Some(name.as_bytes()) {
+                zip[start + flags_at] |= 1;
+                marked += 1;
+            }
+            at = start + 4;
+        }
+    }
+    assert_eq!(marked, 2, "entry {name} found in both headers");
+}
+
+#[test]
+fn every_zip_entry_is_listed_read_or_with_its_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    write_bundle(dir.path());
+    let mut zip = zip_dir(
+        dir.path(),
+        &[
+            ("secret.reg", b"REGEDIT4\r\n\r\n[HKEY_LOCAL_MACHINE\\X]\r\n"),
+            ("empty.txt", b""),
+            (
+                "inner.zip",
+                b"PK\x05\x06\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0",
+            ),
+            // Renamed below: the zip writer refuses two entries of one name, other tools do not.
+            ("registry/sensecm.re2", &read("wine/atp.reg")),
+        ],
+    );
+    mark_encrypted(&mut zip, "secret.reg");
+    let twin = zip
+        .windows(b"registry/sensecm.re2".len())
+        .enumerate()
+        .filter(|(_, w)| *w == b"registry/sensecm.re2")
+        .map(|(at, _)| at)
+        .collect::<Vec<_>>();
+    assert_eq!(twin.len(), 2, "the name stands in both headers");
+    for at in twin {
+        zip[at + b"registry/sensecm.re".len()] = b'g';
+    }
+    let s = read_bundle_zip("upload.zip", zip, Limits::default()).unwrap();
+    assert_eq!(skip_of(&s, "secret.reg"), Skip::Encrypted);
+    assert_eq!(skip_of(&s, "empty.txt"), Skip::Empty);
+    assert_eq!(skip_of(&s, "inner.zip"), Skip::Archive);
+    assert_eq!(skip_of(&s, "notes/readme.txt"), Skip::Unrecognised);
+    // Both copies kept: the first under its name, the second renamed, and it says so.
+    assert_eq!(status_of(&s, "registry/sensecm.reg"), &ArtifactStatus::Read);
+    let second = s
+        .artifacts
+        .iter()
+        .find(|a| a.path == "registry/sensecm.reg#2")
+        .unwrap_or_else(|| {
+            panic!(
+                "the second entry is kept: {:#?}",
+                s.artifacts.iter().map(|a| &a.path).collect::<Vec<_>>()
+            )
+        });
+    assert!(
+        second.diagnostics[0].message.contains("2 entries named"),
+        "{:?}",
+        second.diagnostics
+    );
+    // Read ones say what they held.
+    let reg = s
+        .artifacts
+        .iter()
+        .find(|a| a.path == "registry/atp.reg")
+        .unwrap();
+    assert!(
+        reg.summary.as_deref().unwrap().contains("keys")
+            || reg.summary.as_deref().unwrap().contains("key"),
+        "{:?}",
+        reg.summary
+    );
+}
+
+#[test]
+fn a_truncated_zip_entry_is_reported_and_the_rest_read() {
+    let dir = tempfile::tempdir().unwrap();
+    write_bundle(dir.path());
+    let mut zip = zip_dir(dir.path(), &[]);
+    // Corrupt the data of the hive entry: its CRC no longer matches.
+    let at = zip
+        .windows(b"hives/SOFTWARE".len())
+        .position(|w| w == b"hives/SOFTWARE")
+        .unwrap();
+    for b in &mut zip[at + 200..at + 400] {
+        *b ^= 0x5a;
+    }
+    let s = read_bundle_zip("upload.zip", zip, Limits::default()).unwrap();
+    assert_eq!(skip_of(&s, "hives/SOFTWARE"), Skip::Truncated);
+    assert!(s.dsregcmd.is_some());
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_folders_fifos_and_links_are_listed_and_the_rest_read() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    write_bundle(dir.path());
+    let locked = dir.path().join("locked");
+    std::fs::create_dir(&locked).unwrap();
+    std::fs::write(locked.join("x.reg"), b"REGEDIT4\r\n").unwrap();
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let fifo = dir.path().join("pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    std::os::unix::fs::symlink("/etc/passwd", dir.path().join("passwd")).unwrap();
+    let s = read_bundle(dir.path(), Limits::default()).unwrap();
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert_eq!(skip_of(&s, "pipe"), Skip::NotAFile);
+    assert_eq!(skip_of(&s, "passwd"), Skip::Link);
+    // Root ignores permissions: there the folder is read; elsewhere it is listed.
+    let listed = s.artifacts.iter().any(|a| a.path == "locked/");
+    let read = s.artifacts.iter().any(|a| a.path == "locked/x.reg");
+    assert!(listed ^ read, "{:#?}", s.artifacts);
+    if listed {
+        assert_eq!(skip_of(&s, "locked/"), Skip::Unreadable);
+    }
+    assert!(s.dsregcmd.is_some());
 }

@@ -16,6 +16,12 @@ pub(crate) fn run(
 ) -> Result<Status, CliError> {
     let snapshot = read_bundle(bundle, Limits::default()).map_err(CliError::Bundle)?;
     let diagnosis = mde_diagnose::diagnose(&snapshot);
+    if !diagnosis.any_evidence_used() {
+        return Err(CliError::Unusable {
+            path: bundle.to_path_buf(),
+            artifacts: snapshot.artifacts,
+        });
+    }
     let text = match format {
         ReportFormat::Text => mde_report::render_text(&diagnosis),
         ReportFormat::Json => mde_report::render_json(&diagnosis),
@@ -37,11 +43,16 @@ pub(crate) fn run(
         }
         None => output::write_stdout(text.as_bytes())?,
     }
-    Ok(if diagnosis.has_errors() {
-        Status::Findings
-    } else {
-        Status::Success
-    })
+    Ok(verdict_status(&diagnosis.verdict))
+}
+
+/// The exit status of a verdict.
+pub(crate) fn verdict_status(verdict: &mde_diagnose::Verdict) -> Status {
+    match verdict {
+        mde_diagnose::Verdict::Healthy => Status::Success,
+        mde_diagnose::Verdict::Failing => Status::Findings,
+        mde_diagnose::Verdict::Incomplete => Status::Incomplete,
+    }
 }
 
 fn strip_ansi(s: &str) -> String {

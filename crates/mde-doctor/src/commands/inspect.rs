@@ -310,7 +310,9 @@ fn to_text(file: &str, found: &Inspected) -> String {
                     ),
                     ArtifactStatus::Damaged { reason } => (ERROR, format!("damaged: {reason}")),
                     ArtifactStatus::Listed => (DIM, "listed".to_string()),
-                    ArtifactStatus::Skipped { reason } => (WARNING, format!("skipped: {reason}")),
+                    ArtifactStatus::Skipped { why, reason } => {
+                        (WARNING, format!("skipped ({}): {reason}", why.label()))
+                    }
                 };
                 let _ = writeln!(
                     s,

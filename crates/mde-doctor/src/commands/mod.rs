@@ -14,11 +14,16 @@ use std::process::ExitCode;
 use crate::cli::{Cli, Command};
 use crate::error::CliError;
 
-/// What a successful command tells the shell.
+/// What a successful command tells the shell. Every command that gives a verdict uses the
+/// same statuses: 0 healthy, 1 failing, 2 input unusable (an error), 3 incomplete.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Status {
+    /// Done; for a verdict: healthy.
     Success,
     /// The analysis found an error on the device.
     Findings,
+    /// No error found, but evidence the verdict needs is missing.
+    Incomplete,
 }
 
 impl From<Status> for ExitCode {
@@ -26,6 +31,7 @@ impl From<Status> for ExitCode {
         match status {
             Status::Success => ExitCode::SUCCESS,
             Status::Findings => ExitCode::from(1),
+            Status::Incomplete => ExitCode::from(3),
         }
     }
 }

@@ -210,11 +210,17 @@ pub(crate) fn run(cmd: SyncruleCommand) -> Result<Status, CliError> {
                     let mut problems = Problems::new(&path);
                     for item in items {
                         match item {
-                            Ok(object) => emit(&object, &mut out)?,
+                            Ok(object) if object.is_blank() => {
+                                problems.report("a record with no DN and no attribute")
+                            }
+                            Ok(object) => {
+                                problems.objects += 1;
+                                emit(&object, &mut out)?
+                            }
                             Err(e) => problems.report(&e),
                         }
                     }
-                    problems.finish();
+                    problems.finish()?;
                 }
             }
             out.flush()?;
@@ -281,12 +287,17 @@ fn simulate(
     let mut problems = Problems::new(objects);
     for item in items {
         let object = match item {
+            Ok(o) if o.is_blank() => {
+                problems.report("a record with no DN and no attribute");
+                continue;
+            }
             Ok(o) => o,
             Err(e) => {
                 problems.report(&e);
                 continue;
             }
         };
+        problems.objects += 1;
         total += 1;
         let after = simulate(&config, main, &object, &params, now);
         if after.reaches_entra_id {
@@ -332,7 +343,7 @@ fn simulate(
             EvalFormat::Table => writeln!(out, "{}", row(&after))?,
         }
     }
-    problems.finish();
+    problems.finish()?;
     let summary = if diff {
         format!(
             "{total} objects: {reach} reach Entra ID with the replacement; {changed} change outcome"
@@ -372,27 +383,57 @@ fn open_objects(path: &std::path::Path) -> Result<Box<dyn std::io::Read>, CliErr
 }
 
 /// Rows, lines and objects of an input that could not be read: the first few on stderr as
-/// they come, then how many in all, so a damaged export is never silently half-read.
+/// they come, then how many in all, so a damaged export is never silently half-read. An
+/// input that yields no object at all is not an export of objects: an error, exit status 2.
 struct Problems<'a> {
     path: &'a std::path::Path,
     count: usize,
+    /// The first problem, for the error when no object could be read.
+    first: Option<String>,
+    /// Objects read.
+    objects: usize,
 }
 
 impl<'a> Problems<'a> {
     const SHOWN: usize = 20;
 
     fn new(path: &'a std::path::Path) -> Problems<'a> {
-        Problems { path, count: 0 }
+        Problems {
+            path,
+            count: 0,
+            first: None,
+            objects: 0,
+        }
     }
 
     fn report(&mut self, problem: &str) {
         self.count += 1;
+        if self.first.is_none() {
+            self.first = Some(problem.to_string());
+        }
         if self.count <= Self::SHOWN {
             eprintln!("warning: {}: {problem}", self.path.display());
         }
     }
 
-    fn finish(self) {
+    fn finish(self) -> Result<(), CliError> {
+        if self.objects == 0 {
+            return Err(CliError::Input {
+                message: match &self.first {
+                    Some(first) => format!(
+                        "{}: no objects could be read ({} problem(s)); the first: {first}",
+                        self.path.display(),
+                        self.count
+                    ),
+                    None => format!("{}: no objects: the input is empty", self.path.display()),
+                },
+                hints: vec![
+                    "objects come as LDIF (ldifde, ldapsearch), CSV (Export-Csv) or JSON \
+                     (ConvertTo-Json, JSON lines)"
+                        .into(),
+                ],
+            });
+        }
         if self.count > Self::SHOWN {
             eprintln!(
                 "warning: {}: {} problems in all ({} shown)",
@@ -401,6 +442,7 @@ impl<'a> Problems<'a> {
                 Self::SHOWN
             );
         }
+        Ok(())
     }
 }
 

@@ -33,14 +33,13 @@ fn every_example_bundle_gives_its_expected_root_cause() {
             .args(["analyze", "--format", "json", bundle.to_str().unwrap()])
             .run();
         let d = run.json();
-        // Exit 1 exactly when a finding is an error (configmgr fails with warnings only).
-        let errors = d["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|f| f["severity"] == "error");
-        run.status(if errors { 1 } else { 0 });
         assert_eq!(d["verdict"], verdict, "{name}");
+        // The exit status is the verdict's: 0 healthy, 1 failing, 3 incomplete.
+        run.status(match verdict {
+            "healthy" => 0,
+            "failing" => 1,
+            _ => 3,
+        });
         let want = s["finding"].as_str().unwrap();
         let code = s.get("code").and_then(|c| c.as_integer());
         let findings = d["findings"].as_array().unwrap();
@@ -231,18 +230,6 @@ fn a_partial_bundle_runs_every_check_it_can() {
         .run()
         .status(1)
         .stdout_contains("Not in the evidence");
-}
-
-#[test]
-fn empty_or_missing_bundles() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = analyze_json(dir.path().to_str().unwrap(), 0);
-    assert_eq!(d["verdict"], "incomplete");
-    Test::new()
-        .args(["analyze", dir.path().join("nope").to_str().unwrap()])
-        .run()
-        .status(2)
-        .stderr_contains("nope");
 }
 
 #[test]

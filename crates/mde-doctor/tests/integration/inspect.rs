@@ -1,6 +1,6 @@
 use std::path::PathBuf;
 
-use crate::util::Test;
+use crate::util::{Test, repo_path};
 
 fn fixture(rel: &str) -> String {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -12,11 +12,7 @@ fn fixture(rel: &str) -> String {
 
 /// A real sample shipped in `tests/data/`.
 fn real(rel: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/data")
-        .join(rel)
-        .display()
-        .to_string()
+    repo_path(&format!("tests/data/{rel}"))
 }
 
 #[test]

@@ -402,3 +402,32 @@ fn damaged_and_utf16_exports() {
         .status(0);
     assert_eq!(piped.stdout(), b.stdout());
 }
+
+#[test]
+fn an_input_without_objects_is_refused_with_its_first_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let notes = dir.path().join("notes.txt");
+    std::fs::write(&notes, "meeting notes\nnothing to see\n").unwrap();
+    let empty = dir.path().join("empty.ldif");
+    std::fs::write(&empty, "").unwrap();
+    let binary = dir.path().join("blob.bin");
+    std::fs::write(&binary, [0u8, 1, 2, 3, 255, 254, 10, 0, 7]).unwrap();
+    for (file, needle) in [
+        (&notes, "line 1"),
+        (&empty, "the input is empty"),
+        (&binary, "no objects could be read"),
+    ] {
+        for command in ["eval", "simulate"] {
+            let mut args = vec!["syncrule".to_string(), command.to_string()];
+            if command == "simulate" {
+                args.extend(["--config".into(), contoso().display().to_string()]);
+            } else {
+                args.extend(["--preset".into(), "server2012r2-computer-join".into()]);
+            }
+            args.extend(["--objects".into(), file.display().to_string()]);
+            let run = Test::new().args(args).run().status(2);
+            let run = run.stderr_contains(&file.display().to_string());
+            run.stderr_contains(needle);
+        }
+    }
+}

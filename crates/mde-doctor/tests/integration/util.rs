@@ -129,3 +129,12 @@ impl Run {
         })
     }
 }
+
+/// A path inside the repository (`examples/…`, `tests/data/…`), as a string for `args`.
+pub(crate) fn repo_path(rel: &str) -> String {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(rel)
+        .display()
+        .to_string()
+}
