@@ -74,6 +74,7 @@ impl Number {
 }
 
 pub fn read_evtx_filtered(bytes: Vec<u8>, keep: Keep<'_>) -> Result<EventLog, EventLogError> {
+    let len = bytes.len() as u64;
     let settings = ParserSettings::new().num_threads(0);
     let mut parser = EvtxParser::from_buffer(bytes)
         .map_err(|e| EventLogError::NotAnEventLog(e.to_string()))?
@@ -89,8 +90,7 @@ pub fn read_evtx_filtered(bytes: Vec<u8>, keep: Keep<'_>) -> Result<EventLog, Ev
             Ok(r) => r,
             Err(e) => {
                 if log.diagnostics.len() < 1000 {
-                    log.diagnostics
-                        .push(Diagnostic::new(Location::Whole, e.to_string()));
+                    log.diagnostics.push(damage(&e));
                 }
                 continue;
             }
@@ -130,9 +130,57 @@ pub fn read_evtx_filtered(bytes: Vec<u8>, keep: Keep<'_>) -> Result<EventLog, Ev
             )),
         }
     }
+    if let Some(tail) = truncated_tail(len) {
+        log.diagnostics.push(tail);
+    }
     // Multithreaded parsing may yield chunks out of order; a timeline wants file order.
     log.events.sort_by_key(|e| e.record_id);
     Ok(log)
+}
+
+/// Bytes of the file header; chunks follow, each of [`CHUNK_SIZE`] bytes.
+const FILE_HEADER_SIZE: u64 = 0x1000;
+const CHUNK_SIZE: u64 = 0x10000;
+
+/// Where a damaged chunk or record is in the file, and what was lost with it.
+fn damage(e: &evtx::err::EvtxError) -> Diagnostic {
+    use evtx::err::EvtxError;
+    let chunk_start = |chunk: u64| FILE_HEADER_SIZE + chunk * CHUNK_SIZE;
+    match e {
+        EvtxError::FailedToParseChunk { chunk_id, source } => Diagnostic::new(
+            Location::Offset(chunk_start(*chunk_id)),
+            format!(
+                "chunk {chunk_id} (offset {:#x}) could not be read, its records are lost; \
+                 the other chunks were read: {source}",
+                chunk_start(*chunk_id)
+            ),
+        ),
+        EvtxError::FailedToReadRecordAt {
+            chunk: Some(chunk),
+            offset,
+            ..
+        } => Diagnostic::new(
+            Location::Offset(chunk_start(*chunk) + offset),
+            e.to_string(),
+        ),
+        _ => Diagnostic::new(Location::Whole, e.to_string()),
+    }
+}
+
+/// A copy cut short (a log copied while Windows wrote it, a partial download) ends inside a
+/// chunk; the evtx crate reads the whole chunks and stops quietly.
+fn truncated_tail(len: u64) -> Option<Diagnostic> {
+    let tail = len.checked_sub(FILE_HEADER_SIZE)? % CHUNK_SIZE;
+    (tail != 0).then(|| {
+        let at = len - tail;
+        Diagnostic::new(
+            Location::Offset(at),
+            format!(
+                "the file ends {tail} bytes into a chunk at offset {at:#x}: a truncated copy; \
+                 the records of that last partial chunk are not read"
+            ),
+        )
+    })
 }
 
 fn text(v: &Value) -> String {

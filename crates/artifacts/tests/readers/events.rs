@@ -122,3 +122,30 @@ fn known_sample_counts() {
     let e = log.events.iter().find(|e| e.event_id == 6009).unwrap();
     assert_eq!(e.level, 4, "EventID with Qualifiers is still read");
 }
+
+#[test]
+fn damage_inside_an_event_log_names_its_offset_and_a_cut_copy_says_so() {
+    let log = read_event_log(sample("evtx/sample_with_a_bad_chunk_magic.evtx")).unwrap();
+    let chunk = log
+        .diagnostics
+        .iter()
+        .find(|d| d.message.starts_with("chunk 6 "))
+        .expect("chunk 6 is damaged");
+    assert_eq!(chunk.at, Location::Offset(0x1000 + 6 * 0x10000));
+    assert!(
+        log.diagnostics.iter().all(|d| d.at != Location::Whole),
+        "{:?}",
+        log.diagnostics
+    );
+    // A copy cut 100,000 bytes in: one whole chunk read, the cut reported at its offset.
+    let mut cut = sample("evtx/system.evtx");
+    cut.truncate(100_000);
+    let log = read_event_log(cut).unwrap();
+    assert!(log.total > 0);
+    let tail = log.diagnostics.last().expect("the cut is reported");
+    assert_eq!(tail.at, Location::Offset(0x11000));
+    assert!(tail.message.contains("truncated copy"), "{}", tail.message);
+    // A whole log has no such note.
+    let whole = read_event_log(sample("evtx/system.evtx")).unwrap();
+    assert!(whole.diagnostics.is_empty(), "{:?}", whole.diagnostics);
+}
