@@ -22,16 +22,19 @@ pub(crate) enum Command {
     /// Every file of the bundle is listed in the report's Evidence section with what it was
     /// read as, or why it was not.
     #[command(
-        after_help = "Examples:\n  mde-doctor analyze examples/bundles/tenant-mismatch\n  mde-doctor analyze PC-0042.zip --format html --output PC-0042.html\n\nExit status:\n  0  healthy: security management works and nothing is wrong\n  1  failing: at least one error finding (an out-of-scope OS is one)\n  2  the input could not be used (bad arguments, no bundle, nothing in it readable)\n  3  incomplete: no error found, but evidence the verdict needs is missing"
+        after_help = "Examples:\n  mde-doctor analyze examples/bundles/tenant-mismatch\n  mde-doctor analyze PC-0042.zip --format html --output PC-0042.html\n  mde-doctor analyze bundles/*/ --format json > fleet.jsonl\n\nExit status (several bundles: the worst of them, in the order 2, 1, 3, 0):\n  0  healthy: security management works and nothing is wrong\n  1  failing: at least one error finding (an out-of-scope OS is one)\n  2  the input could not be used (bad arguments, no bundle, nothing in it readable)\n  3  incomplete: no error found, but evidence the verdict needs is missing"
     )]
     Analyze {
-        /// The bundle: a directory or a .zip.
-        #[arg(value_name = "BUNDLE")]
-        bundle: std::path::PathBuf,
+        /// The bundle: a directory or a .zip. Several bundles are analyzed in parallel: one
+        /// summary line each (text), one diagnosis per line (json, JSON lines), or one page
+        /// each in the --output folder (html).
+        #[arg(value_name = "BUNDLE", required = true, num_args = 1..)]
+        bundles: Vec<std::path::PathBuf>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
         format: ReportFormat,
-        /// Write the report to this file instead of standard output.
+        /// Write the report to this file instead of standard output (with several bundles
+        /// and --format html: the folder for their pages).
         #[arg(long, short, value_name = "FILE")]
         output: Option<std::path::PathBuf>,
     },

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 mod analyze;
+mod batch;
 mod codes;
 mod completions;
 mod events;
@@ -24,6 +25,8 @@ pub(crate) enum Status {
     Findings,
     /// No error found, but evidence the verdict needs is missing.
     Incomplete,
+    /// Some of the input could not be used (the rest was processed and written).
+    Unusable,
 }
 
 impl From<Status> for ExitCode {
@@ -32,6 +35,7 @@ impl From<Status> for ExitCode {
             Status::Success => ExitCode::SUCCESS,
             Status::Findings => ExitCode::from(1),
             Status::Incomplete => ExitCode::from(3),
+            Status::Unusable => ExitCode::from(2),
         }
     }
 }
@@ -39,10 +43,13 @@ impl From<Status> for ExitCode {
 pub(crate) fn run(cli: Cli) -> Result<Status, CliError> {
     match cli.command {
         Command::Analyze {
-            bundle,
+            bundles,
             format,
             output,
-        } => analyze::run(&bundle, format, output.as_deref()),
+        } => match bundles.as_slice() {
+            [one] => analyze::run(one, format, output.as_deref()),
+            many => batch::run(many, format, output.as_deref()),
+        },
         Command::Explain { code, format } => explain::run(&code, format),
         Command::Codes {
             format,

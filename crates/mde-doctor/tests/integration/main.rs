@@ -2,6 +2,7 @@
 //! One module per topic.
 
 mod analyze;
+mod batch;
 mod codes;
 mod completions;
 mod events;
