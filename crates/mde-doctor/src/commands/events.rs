@@ -33,7 +33,7 @@ pub(crate) fn run(
     all: bool,
     format: Format,
 ) -> Result<Status, CliError> {
-    let since = since.map(normalize_since).transpose()?;
+    let since = since.map(parse_since).transpose()?;
     let channel = channel.map(str::to_ascii_lowercase);
     // Decide from the header what to keep, so a large log costs little beyond parsing.
     let keep = |h: &EventHeader<'_>| -> bool {
@@ -58,7 +58,7 @@ pub(crate) fn run(
             problems.push(format!("{file}: {d}"));
         }
         for event in &log.events {
-            if since.as_deref().is_some_and(|s| event.time.as_str() < s) {
+            if since.is_some_and(|s| before(&event.time, s)) {
                 continue;
             }
             if channel
@@ -115,31 +115,30 @@ fn read(path: &Path, keep: Keep<'_>) -> Result<mde_artifacts::events::EventLog, 
     read_event_log_filtered(bytes, keep).map_err(|e| e.to_string())
 }
 
-/// `2026-11-01` → `2026-11-01T00:00:00Z`; RFC 3339 UTC as is. Times compare as text, which
-/// is correct for the UTC `SystemTime` Windows writes.
-fn normalize_since(s: &str) -> Result<String, CliError> {
-    let b = s.as_bytes();
-    let date_ok = b.len() >= 10
-        && b[..10].iter().enumerate().all(|(i, c)| {
-            if i == 4 || i == 7 {
-                *c == b'-'
-            } else {
-                c.is_ascii_digit()
-            }
-        });
-    if !date_ok || (b.len() > 10 && b[10] != b'T') || (b.len() > 10 && !s.ends_with('Z')) {
-        return Err(CliError::Input {
-            message: format!(
-                "--since {s:?}: expected a UTC date or time such as 2026-11-01 or 2026-11-01T08:00:00Z"
-            ),
-            hints: Vec::new(),
-        });
-    }
-    Ok(if b.len() == 10 {
-        format!("{s}T00:00:00Z")
+/// `--since`: a date (midnight UTC) or an RFC 3339 time with its offset (`Z`, `+02:00`).
+/// Compared as instants, not as text: `…T07:18:24.68Z` is after `…T07:18:24Z`.
+fn parse_since(s: &str) -> Result<jiff::Timestamp, CliError> {
+    let parsed = if s.len() == 10 {
+        s.parse::<jiff::civil::Date>()
+            .ok()
+            .and_then(|d| d.to_zoned(jiff::tz::TimeZone::UTC).ok())
+            .map(|z| z.timestamp())
     } else {
-        s.to_string()
+        s.parse::<jiff::Timestamp>().ok()
+    };
+    parsed.ok_or_else(|| CliError::Input {
+        message: format!(
+            "--since {s:?}: expected a UTC date or an RFC 3339 time such as 2026-11-01, \
+             2026-11-01T08:00:00Z or 2026-11-01T09:00:00+01:00"
+        ),
+        hints: Vec::new(),
     })
+}
+
+/// Whether an event's time (the UTC `SystemTime` Windows writes, up to 100 ns) is before
+/// `since`. A time that does not parse is kept: dropping evidence silently is worse.
+fn before(time: &str, since: jiff::Timestamp) -> bool {
+    time.parse::<jiff::Timestamp>().is_ok_and(|t| t < since)
 }
 
 fn place(row: &Row<'_>) -> String {

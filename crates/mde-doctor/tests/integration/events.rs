@@ -164,3 +164,38 @@ fn analyze_turns_events_into_findings_with_record_evidence() {
     assert_eq!(ev["artifact"], "events/user-device-registration-admin.xml");
     assert_eq!(ev["record"], 418);
 }
+
+/// `--since` compares instants: an event at 07:18:24.68 is kept by `--since 07:18:24Z`
+/// (as text, `.` sorts before `Z` and dropped it), and offsets are understood.
+#[test]
+fn since_keeps_the_events_of_its_first_second() {
+    let times = |since: &str| -> Vec<String> {
+        Test::new()
+            .args([
+                "events",
+                "--all",
+                "--format",
+                "json",
+                "--since",
+                since,
+                &real_evtx("system.evtx"),
+            ])
+            .run()
+            .status(0)
+            .json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["time"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let all = times("2017-07-12");
+    let first = all.iter().min().unwrap().clone();
+    assert_eq!(first, "2017-07-12T07:18:24.6811232Z");
+    let at_second = times("2017-07-12T07:18:24Z");
+    assert!(at_second.contains(&first), "the first second is kept");
+    assert_eq!(at_second.len(), all.len());
+    assert!(!times("2017-07-12T07:18:25Z").contains(&first));
+    // The same instant written with an offset.
+    assert_eq!(times("2017-07-12T09:18:24+02:00"), at_second);
+}
