@@ -200,6 +200,43 @@ fn certificate_functions_read_real_certificates() {
         panic!()
     };
     assert_eq!(thumb.len(), 40);
+    // The SHA-1 of the DER, as `openssl x509 -inform der -noout -fingerprint -sha1` prints it
+    // for each fixture (colons dropped).
+    for (name, openssl) in [
+        (
+            "expired",
+            "4C:B0:0C:97:2B:48:FA:32:C7:26:C3:A7:C7:8B:A6:07:43:90:A0:6F",
+        ),
+        (
+            "not-yet-valid",
+            "C3:0B:F9:26:02:DB:FB:54:6A:87:B9:CD:61:9F:AC:E9:5E:E1:8D:E9",
+        ),
+        (
+            "other-guid",
+            "CB:1D:B3:AF:50:29:A6:0A:16:5D:B4:B6:2F:8D:C5:01:9A:65:15:7F",
+        ),
+        (
+            "valid-braces",
+            "FE:FF:33:E5:52:04:D1:E9:F3:77:0F:EC:2D:3F:F9:DD:34:48:DE:9F",
+        ),
+        (
+            "valid-plain",
+            "1C:0F:DE:C4:F2:CE:C0:A8:00:77:E5:6A:73:B4:E2:CC:12:B9:ED:E2",
+        ),
+        (
+            "valid-upper",
+            "7D:E1:14:8B:F9:EB:89:16:34:F7:6E:AD:0D:36:06:D6:9E:55:AA:F9",
+        ),
+    ] {
+        let o = computer(Some(S2012), Some("6.3 (9600)"), &[name]);
+        let Value::Str(thumb) = eval("CertThumbprint([userCertificate])", &o) else {
+            panic!("{name}: no thumbprint")
+        };
+        assert!(
+            thumb.eq_ignore_ascii_case(&openssl.replace(':', "")),
+            "{name}: {thumb} is not OpenSSL's {openssl}"
+        );
+    }
     let garbage = computer(Some(S2012), Some("6.3 (9600)"), &["garbage"]);
     assert_eq!(
         eval("IsCert([userCertificate])", &garbage),
