@@ -6,6 +6,7 @@ use evtx::{EvtxParser, ParserSettings};
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::header_map::{HeaderMap, Slot, map_template};
 use super::{Event, EventHeader, EventLog, EventLogError, Keep, flatten, keep_all};
 use crate::location::{Diagnostic, Location};
 
@@ -75,67 +76,239 @@ impl Number {
 
 pub fn read_evtx_filtered(bytes: Vec<u8>, keep: Keep<'_>) -> Result<EventLog, EventLogError> {
     let len = bytes.len() as u64;
-    let settings = ParserSettings::new().num_threads(0);
+    // Compact JSON: it is parsed, never shown, and indenting it costs time.
+    let settings = std::sync::Arc::new(ParserSettings::new().num_threads(0).indent(false));
     let mut parser = EvtxParser::from_buffer(bytes)
         .map_err(|e| EventLogError::NotAnEventLog(e.to_string()))?
-        .with_configuration(settings);
+        .with_configuration((*settings).clone());
+    // Chunks in record order (a log that wrapped around starts in the middle of the file).
+    let chunks: Vec<evtx::err::Result<evtx::EvtxChunkData>> = parser.chunks().collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(chunks.len())
+        .max(1);
+    let chunks: Vec<std::sync::Mutex<Option<_>>> = chunks
+        .into_iter()
+        .map(|c| std::sync::Mutex::new(Some(c)))
+        .collect();
+    let mut parts: Vec<(usize, ChunkPart)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(slot) = chunks.get(i) else { break };
+                        let chunk = slot.lock().ok().and_then(|mut c| c.take());
+                        if let Some(chunk) = chunk {
+                            done.push((i, read_chunk(chunk, &settings, keep)));
+                        }
+                    }
+                    done
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    parts.sort_by_key(|(i, _)| *i);
     let mut log = EventLog {
         format: "evtx",
         total: 0,
         events: Vec::new(),
         diagnostics: Vec::new(),
     };
-    for record in parser.records_json_bytes() {
-        let r = match record {
-            Ok(r) => r,
-            Err(e) => {
-                if log.diagnostics.len() < 1000 {
-                    log.diagnostics.push(damage(&e));
-                }
-                continue;
+    for (_, part) in parts {
+        log.total += part.total;
+        for d in part.diagnostics {
+            if log.diagnostics.len() < 1000 {
+                log.diagnostics.push(d);
             }
-        };
-        log.total += 1;
-        let wanted = match serde_json::from_slice::<Head<'_>>(&r.data) {
-            Ok(head) => {
-                let s = &head.event.system;
-                keep(&EventHeader {
-                    channel: s.channel.as_deref().unwrap_or(""),
-                    provider: s
-                        .provider
-                        .as_ref()
-                        .and_then(|p| p.attributes.as_ref())
-                        .and_then(|a| a.name.as_deref())
-                        .unwrap_or(""),
-                    event_id: s.event_id.as_ref().map(Number::value).unwrap_or(0) as u32,
-                    level: s.level.as_ref().map(Number::value).unwrap_or(0) as u8,
-                })
-            }
-            // An unexpected shape: convert it fully and let the filter see the result.
-            Err(_) => true,
-        };
-        if !wanted {
-            continue;
         }
-        match serde_json::from_slice::<Value>(&r.data) {
-            Ok(value) => {
-                let event = to_event(r.event_record_id, &r.timestamp.to_string(), &value);
-                if keep(&event.header()) {
-                    log.events.push(event);
-                }
-            }
-            Err(e) => log.diagnostics.push(Diagnostic::new(
-                Location::Whole,
-                format!("record {}: {e}", r.event_record_id),
-            )),
+        for r in part.rendered {
+            take_rendered(&mut log, r, keep);
         }
     }
     if let Some(tail) = truncated_tail(len) {
         log.diagnostics.push(tail);
     }
-    // Multithreaded parsing may yield chunks out of order; a timeline wants file order.
+    // Chunks may hold records out of order; a timeline wants file order.
     log.events.sort_by_key(|e| e.record_id);
     Ok(log)
+}
+
+/// What one chunk gave: how many records, the ones rendered, and its damage.
+#[derive(Default)]
+struct ChunkPart {
+    total: usize,
+    rendered: Vec<evtx::SerializedEvtxRecord<Vec<u8>>>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Reads one chunk's records, rendering only those `keep` may want: a record whose template
+/// maps its System header is judged from its substitution values; any other is rendered and
+/// judged from the rendering (by [`take_rendered`]).
+fn read_chunk(
+    chunk: evtx::err::Result<evtx::EvtxChunkData>,
+    settings: &std::sync::Arc<ParserSettings>,
+    keep: Keep<'_>,
+) -> ChunkPart {
+    let mut part = ChunkPart::default();
+    let mut data = match chunk {
+        Ok(data) => data,
+        Err(e) => {
+            part.diagnostics.push(damage(&e));
+            return part;
+        }
+    };
+    let number = data.number.unwrap_or(0);
+    let mut chunk = match data.parse(settings.clone()) {
+        Ok(chunk) => chunk,
+        Err(e) => {
+            part.diagnostics
+                .push(damage(&evtx::err::EvtxError::FailedToParseChunk {
+                    chunk_id: number,
+                    source: Box::new(e),
+                }));
+            return part;
+        }
+    };
+    let mut maps: std::collections::HashMap<u32, Option<HeaderMap>> =
+        std::collections::HashMap::new();
+    for record in chunk.iter() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                part.diagnostics.push(damage(&e));
+                continue;
+            }
+        };
+        let recovered = record.recovered;
+        if prejudge(&record, &mut maps, keep) == Some(false) {
+            // Counted as read: only its rendering was spared.
+            if !recovered {
+                part.total += 1;
+            }
+            continue;
+        }
+        match record.into_json_bytes() {
+            Ok(r) => {
+                part.total += 1;
+                part.rendered.push(r);
+            }
+            // Carved records that fail to render are noise, as the evtx crate treats them.
+            Err(_) if recovered => {}
+            Err(e) => part.diagnostics.push(damage(&e)),
+        }
+    }
+    part
+}
+
+/// Whether `keep` wants the record, from its template's System header alone; `None` when the
+/// template cannot be mapped or a value is not where it should be.
+fn prejudge(
+    record: &evtx::EvtxRecord<'_>,
+    maps: &mut std::collections::HashMap<u32, Option<HeaderMap>>,
+    keep: Keep<'_>,
+) -> Option<bool> {
+    let instances = record.template_instances().ok()?;
+    let [instance] = instances.as_slice() else {
+        return None;
+    };
+    let map = maps
+        .entry(instance.template_def_offset)
+        .or_insert_with(|| map_template(record.chunk.data, instance.template_def_offset))
+        .as_ref()?;
+    let text = |slot: &Option<Slot>| -> Option<String> {
+        match slot.as_ref()? {
+            Slot::Literal(t) => Some(t.clone()),
+            Slot::Substitution(i) => value_text(instance.values.get(*i as usize)?),
+        }
+    };
+    let number = |slot: &Option<Slot>| -> Option<u64> {
+        match slot.as_ref()? {
+            Slot::Literal(t) => t.trim().parse().ok(),
+            Slot::Substitution(i) => value_number(instance.values.get(*i as usize)?),
+        }
+    };
+    // A missing optional substitution renders as nothing; the rendering path then sees "".
+    let channel = text(&map.channel).unwrap_or_default();
+    let provider = text(&map.provider).unwrap_or_default();
+    let event_id = number(&map.event_id)?;
+    let level = number(&map.level).unwrap_or(0);
+    Some(keep(&EventHeader {
+        channel: &channel,
+        provider: &provider,
+        event_id: u32::try_from(event_id).ok()?,
+        level: u8::try_from(level).ok()?,
+    }))
+}
+
+fn value_text(v: &evtx::binxml::value_variant::BinXmlValue<'_>) -> Option<String> {
+    use evtx::binxml::value_variant::BinXmlValue as V;
+    match v {
+        V::StringType(s) => s.to_string().ok(),
+        V::AnsiStringType(s) => Some((*s).to_string()),
+        V::NullType => Some(String::new()),
+        _ => None,
+    }
+}
+
+fn value_number(v: &evtx::binxml::value_variant::BinXmlValue<'_>) -> Option<u64> {
+    use evtx::binxml::value_variant::BinXmlValue as V;
+    match *v {
+        V::UInt8Type(n) => Some(n.into()),
+        V::UInt16Type(n) => Some(n.into()),
+        V::UInt32Type(n) => Some(n.into()),
+        V::UInt64Type(n) => Some(n),
+        V::Int8Type(n) => u64::try_from(n).ok(),
+        V::Int16Type(n) => u64::try_from(n).ok(),
+        V::Int32Type(n) => u64::try_from(n).ok(),
+        V::Int64Type(n) => u64::try_from(n).ok(),
+        V::HexInt32Type(n) => Some(n.into()),
+        V::HexInt64Type(n) => Some(n),
+        _ => None,
+    }
+}
+
+/// A rendered record: kept when its header (read from the JSON) passes `keep`.
+fn take_rendered(log: &mut EventLog, r: evtx::SerializedEvtxRecord<Vec<u8>>, keep: Keep<'_>) {
+    let wanted = match serde_json::from_slice::<Head<'_>>(&r.data) {
+        Ok(head) => {
+            let s = &head.event.system;
+            keep(&EventHeader {
+                channel: s.channel.as_deref().unwrap_or(""),
+                provider: s
+                    .provider
+                    .as_ref()
+                    .and_then(|p| p.attributes.as_ref())
+                    .and_then(|a| a.name.as_deref())
+                    .unwrap_or(""),
+                event_id: s.event_id.as_ref().map(Number::value).unwrap_or(0) as u32,
+                level: s.level.as_ref().map(Number::value).unwrap_or(0) as u8,
+            })
+        }
+        // An unexpected shape: convert it fully and let the filter see the result.
+        Err(_) => true,
+    };
+    if !wanted {
+        return;
+    }
+    match serde_json::from_slice::<Value>(&r.data) {
+        Ok(value) => {
+            let event = to_event(r.event_record_id, &r.timestamp.to_string(), &value);
+            if keep(&event.header()) {
+                log.events.push(event);
+            }
+        }
+        Err(e) => log.diagnostics.push(Diagnostic::new(
+            Location::Whole,
+            format!("record {}: {e}", r.event_record_id),
+        )),
+    }
 }
 
 /// Bytes of the file header; chunks follow, each of [`CHUNK_SIZE`] bytes.
@@ -230,5 +403,116 @@ fn to_event(record_id: u64, timestamp: &str, data: &Value) -> Event {
             .and_then(|r| r.get("Message"))
             .map(text),
         at: Location::Whole,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn samples() -> Vec<(String, Vec<u8>)> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/events");
+        let mut out: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "evtx"))
+            .map(|p| (p.display().to_string(), std::fs::read(&p).unwrap()))
+            .collect();
+        out.sort();
+        assert!(out.len() >= 10);
+        out
+    }
+
+    /// The header a record's template gives is the header its rendering gives, for every
+    /// record of every real sample; and most records are judged without rendering.
+    #[test]
+    fn template_headers_agree_with_the_rendered_ones() {
+        let mut judged = 0;
+        let mut records = 0;
+        for (name, bytes) in samples() {
+            let settings = std::sync::Arc::new(ParserSettings::new().indent(false));
+            let Ok(parser) = EvtxParser::from_buffer(bytes) else {
+                continue;
+            };
+            let mut parser = parser.with_configuration((*settings).clone());
+            for chunk in parser.chunks() {
+                let Ok(mut data) = chunk else { continue };
+                let Ok(mut chunk) = data.parse(settings.clone()) else {
+                    continue;
+                };
+                let mut maps = std::collections::HashMap::new();
+                for record in chunk.iter().flatten() {
+                    records += 1;
+                    let seen = std::sync::Mutex::new(None);
+                    let spy = |h: &EventHeader<'_>| {
+                        *seen.lock().unwrap() = Some((
+                            h.channel.to_string(),
+                            h.provider.to_string(),
+                            h.event_id,
+                            h.level,
+                        ));
+                        true
+                    };
+                    if prejudge(&record, &mut maps, &spy).is_none() {
+                        continue;
+                    }
+                    judged += 1;
+                    let id = record.event_record_id;
+                    let rendered = record.into_json_bytes().unwrap();
+                    let mut log = EventLog {
+                        format: "evtx",
+                        total: 0,
+                        events: Vec::new(),
+                        diagnostics: Vec::new(),
+                    };
+                    take_rendered(&mut log, rendered, &keep_all);
+                    let e = &log.events[0];
+                    assert_eq!(
+                        seen.lock().unwrap().clone().unwrap(),
+                        (e.channel.clone(), e.provider.clone(), e.event_id, e.level),
+                        "{name}: record {id}"
+                    );
+                }
+            }
+        }
+        assert!(records > 10_000, "{records} records");
+        assert!(
+            judged * 10 >= records * 9,
+            "only {judged} of {records} judged from templates"
+        );
+    }
+
+    /// Filtering while reading gives what filtering a full reading gives.
+    #[test]
+    fn filtered_reading_equals_filtering_everything() {
+        type Predicate = Box<dyn Fn(&EventHeader<'_>) -> bool + Sync>;
+        let predicates: Vec<(&str, Predicate)> = vec![
+            ("none", Box::new(|_| false)),
+            (
+                "system channel",
+                Box::new(|h| h.channel.eq_ignore_ascii_case("system")),
+            ),
+            ("errors", Box::new(|h| (1..=2).contains(&h.level))),
+            (
+                "some ids",
+                Box::new(|h| h.event_id % 3 == 0 || h.event_id == 4624),
+            ),
+            ("a provider", Box::new(|h| h.provider.contains("Security"))),
+        ];
+        for (name, bytes) in samples() {
+            let all = read_evtx_filtered(bytes.clone(), &keep_all).unwrap();
+            for (label, keep) in &predicates {
+                let filtered = read_evtx_filtered(bytes.clone(), keep.as_ref()).unwrap();
+                let expected: Vec<&Event> =
+                    all.events.iter().filter(|e| keep(&e.header())).collect();
+                assert_eq!(filtered.total, all.total, "{name} / {label}: total");
+                assert_eq!(
+                    filtered.events.iter().collect::<Vec<_>>(),
+                    expected,
+                    "{name} / {label}"
+                );
+                assert_eq!(filtered.diagnostics, all.diagnostics, "{name} / {label}");
+            }
+        }
     }
 }

@@ -1,0 +1,175 @@
+//! Where a record's System header values sit in its template, so that a record can be judged
+//! by its event id, channel, provider and level before it is rendered.
+//!
+//! Every record of an `.evtx` is a template instance: the template definition (binary XML in
+//! the chunk, shared by all records of the same shape) says which substitution fills
+//! `Event/System/EventID`, `Level`, `Channel` and `Provider/@Name`; the record carries only
+//! the substitution values. Reading the definition once per template and the values per
+//! record costs a fraction of rendering the record to JSON, which is what made a scan for a
+//! few known events slower than dumping the whole log (MS-EVEN6 §2.2.3, binary XML tokens).
+//!
+//! Anything this walker does not understand makes it give up on that template: the caller
+//! then renders the record and decides from the rendering, as before. It is an optimisation,
+//! never a second opinion.
+
+/// One System field: a substitution index of the record's values, or a literal of the
+/// template itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Slot {
+    Substitution(u16),
+    Literal(String),
+}
+
+/// The System fields of one template definition.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct HeaderMap {
+    pub(crate) event_id: Option<Slot>,
+    pub(crate) level: Option<Slot>,
+    pub(crate) channel: Option<Slot>,
+    pub(crate) provider: Option<Slot>,
+}
+
+/// The template definition at `offset` of the chunk `data`, mapped; `None` when it cannot be
+/// read with certainty.
+pub(crate) fn map_template(data: &[u8], offset: u32) -> Option<HeaderMap> {
+    let offset = offset as usize;
+    // next template offset (4), GUID (16), data size (4), then the binary XML.
+    let size = u32_at(data, offset + 20)? as usize;
+    let start = offset + 24;
+    let end = start.checked_add(size)?.min(data.len());
+    Walker {
+        data,
+        pos: start,
+        end,
+        stack: Vec::new(),
+        attribute: None,
+        map: HeaderMap::default(),
+    }
+    .walk()
+}
+
+fn u16_at(data: &[u8], at: usize) -> Option<u16> {
+    data.get(at..at + 2)
+        .map(|b| u16::from_le_bytes([b[0], b[1]]))
+}
+
+fn u32_at(data: &[u8], at: usize) -> Option<u32> {
+    data.get(at..at + 4)
+        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+}
+
+/// A UTF-16LE string of `chars` characters at `at`.
+fn utf16_at(data: &[u8], at: usize, chars: usize) -> Option<String> {
+    let bytes = data.get(at..at.checked_add(chars.checked_mul(2)?)?)?;
+    char::decode_utf16(
+        bytes
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]])),
+    )
+    .collect::<Result<String, _>>()
+    .ok()
+}
+
+struct Walker<'a> {
+    data: &'a [u8],
+    pos: usize,
+    end: usize,
+    /// Names of the open elements, outermost first.
+    stack: Vec<String>,
+    /// The attribute whose value comes next, if any.
+    attribute: Option<String>,
+    map: HeaderMap,
+}
+
+impl Walker<'_> {
+    fn walk(mut self) -> Option<HeaderMap> {
+        // Only the System element matters; deeper or later parts are not needed, but the walk
+        // goes on to the end so that a template it misreads is refused, not half-used.
+        while self.pos < self.end {
+            let token = *self.data.get(self.pos)?;
+            self.pos += 1;
+            match token {
+                0x00 => break,
+                0x0f => self.pos += 3,
+                0x01 | 0x41 => {
+                    // dependency id (2), data size (4), name reference.
+                    self.pos += 6;
+                    let name = self.name_ref()?;
+                    if token == 0x41 {
+                        self.pos += 4;
+                    }
+                    if self.stack.len() > 64 {
+                        return None;
+                    }
+                    self.stack.push(name);
+                    self.attribute = None;
+                }
+                0x02 => self.attribute = None,
+                0x03 | 0x04 => {
+                    self.stack.pop()?;
+                    self.attribute = None;
+                }
+                0x06 | 0x46 => self.attribute = Some(self.name_ref()?),
+                0x05 | 0x45 => {
+                    // A literal value: only strings are expected in a template definition.
+                    let value_type = *self.data.get(self.pos)?;
+                    if value_type != 0x01 {
+                        return None;
+                    }
+                    let chars = u16_at(self.data, self.pos + 1)? as usize;
+                    let text = utf16_at(self.data, self.pos + 3, chars)?;
+                    self.pos += 3 + chars * 2;
+                    self.place(Slot::Literal(text));
+                }
+                0x0d | 0x0e => {
+                    let index = u16_at(self.data, self.pos)?;
+                    self.pos += 3;
+                    self.place(Slot::Substitution(index));
+                }
+                0x07 | 0x47 => {
+                    let chars = u16_at(self.data, self.pos)? as usize;
+                    self.pos += 2 + chars * 2;
+                }
+                0x08 | 0x48 => self.pos += 2,
+                0x09 | 0x49 | 0x0a => {
+                    self.name_ref()?;
+                }
+                0x0b => {
+                    let chars = u16_at(self.data, self.pos)? as usize;
+                    self.pos += 2 + chars * 2;
+                }
+                // A template instance inside a definition, or a token this walker does not
+                // know: give up on the template.
+                _ => return None,
+            }
+        }
+        Some(self.map)
+    }
+
+    /// A name reference: its offset, the name itself, and the inline copy skipped.
+    fn name_ref(&mut self) -> Option<String> {
+        let offset = u32_at(self.data, self.pos)? as usize;
+        self.pos += 4;
+        // next offset (4), hash (2), character count (2), characters, NUL (2).
+        let chars = u16_at(self.data, offset + 6)? as usize;
+        let name = utf16_at(self.data, offset + 8, chars)?;
+        if offset == self.pos {
+            self.pos += 8 + chars * 2 + 2;
+        }
+        Some(name)
+    }
+
+    fn place(&mut self, slot: Slot) {
+        let path: Vec<&str> = self.stack.iter().map(String::as_str).collect();
+        let field = match (path.as_slice(), self.attribute.as_deref()) {
+            (["Event", "System", "EventID"], None) => &mut self.map.event_id,
+            (["Event", "System", "Level"], None) => &mut self.map.level,
+            (["Event", "System", "Channel"], None) => &mut self.map.channel,
+            (["Event", "System", "Provider"], Some("Name")) => &mut self.map.provider,
+            _ => return,
+        };
+        if field.is_none() {
+            *field = Some(slot);
+        }
+    }
+}
