@@ -16,6 +16,20 @@ pub(crate) struct OsEntry {
     pub(crate) needs_unified_agent: bool,
     #[serde(default)]
     pub(crate) core_unsupported: bool,
+    #[serde(default = "yes")]
+    pub(crate) has_dsregcmd: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The oldest supported build of each kind.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Floor {
+    pub(crate) client: u32,
+    pub(crate) server: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -30,6 +44,7 @@ pub(crate) struct Editions {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct OsSupport {
+    pub(crate) floor: Floor,
     pub(crate) os: Vec<OsEntry>,
     pub(crate) editions: Editions,
 }

@@ -116,7 +116,7 @@ pub(crate) fn details(
         let yes_no = |b: Option<bool>| b.map(|b| if b { "YES" } else { "NO" }.to_string());
         push(
             "configuration",
-            "Azure AD joined",
+            "Microsoft Entra joined (AzureAdJoined)",
             yes_no(d.join_state.azure_ad_joined),
             src.clone(),
         );
@@ -128,7 +128,7 @@ pub(crate) fn details(
         );
         push(
             "configuration",
-            "Workplace joined",
+            "Microsoft Entra registered (WorkplaceJoined)",
             yes_no(d.join_state.workplace_joined),
             src.clone(),
         );
@@ -153,8 +153,21 @@ pub(crate) fn details(
     }
     push(
         "configuration",
+        "Join state",
+        join.current_label
+            .clone()
+            .map(|l| match join.confidence.as_deref() {
+                Some("inferred") => format!("{l} (inferred, no dsregcmd output)"),
+                _ => l,
+            }),
+        join.evidence
+            .first()
+            .map(|e| format!("{}, {}", e.artifact, e.location)),
+    );
+    push(
+        "configuration",
         "Join state after onboarding",
-        join.after_onboarding.clone(),
+        join.after_onboarding_label.clone(),
         None,
     );
     out

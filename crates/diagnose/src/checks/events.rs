@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 
 use mde_artifacts::Location;
+use mde_artifacts::dsregcmd::JoinKind;
 use mde_artifacts::events::Event;
 
 use crate::context::{Ctx, SENSECM, evidence};
@@ -49,6 +50,35 @@ fn event_evidence(artifact: &str, e: &Event, d: &Decoded) -> Evidence {
         };
     }
     ev
+}
+
+/// Why registration failures logged up to `last` no longer count, if they do not: the device
+/// is now Microsoft Entra joined or hybrid joined (registration succeeded since), or it is
+/// not a domain member at all (there is no SCP to read). The join state is weighed against
+/// the time: an event logged after the state was collected would still count.
+fn stale(ctx: &Ctx<'_>, last: &str) -> Option<String> {
+    let seen = super::join::observe(ctx)?;
+    let collected = ctx
+        .snapshot
+        .manifest
+        .as_ref()
+        .and_then(|m| m.value.collected_at.clone());
+    // RFC 3339 UTC times compare as text.
+    if collected.as_deref().is_some_and(|c| last > c) {
+        return None;
+    }
+    match seen.kind {
+        JoinKind::EntraJoined | JoinKind::HybridJoined => Some(format!(
+            "The device is now {} ({}), so these failures, the last at {last}, are from before it registered and no longer matter.",
+            seen.kind.describe(),
+            seen.basis
+        )),
+        JoinKind::NotJoined => Some(format!(
+            "The device is not domain joined ({}), so it has no service connection point to read: these events do not concern security management.",
+            seen.basis
+        )),
+        _ => None,
+    }
 }
 
 pub(crate) fn check(ctx: &mut Ctx<'_>, out: &mut Vec<Finding>) {
@@ -104,12 +134,16 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, out: &mut Vec<Finding>) {
                     ids.iter().map(u32::to_string).collect::<Vec<_>>().join("/"),
                 ),
                 ("count", scp_not_found.len().to_string()),
-                ("last", last),
+                ("last", last.clone()),
             ],
             ev,
         );
         if matches!(status, Some(16 | 17)) {
             f.code = Some(16);
+        } else if let Some(why) = stale(ctx, &last) {
+            // Events of a past the device has left: history, not a finding.
+            f.severity = Severity::Info;
+            f.root_cause = format!("{} {why}", f.root_cause);
         } else {
             f.severity = Severity::Warning;
         }
@@ -167,6 +201,12 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, out: &mut Vec<Finding>) {
             ev,
         );
         f.severity = decoded.severity;
+        if finding_id == "events.registration-failed"
+            && let Some(why) = stale(ctx, &latest.time)
+        {
+            f.severity = Severity::Info;
+            f.root_cause = format!("{} {why}", f.root_cause);
+        }
         if let Some(h) = known.and_then(|k| {
             u32::from_str_radix(k.code.trim_start_matches("0x"), 16)
                 .ok()

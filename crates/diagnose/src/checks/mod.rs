@@ -11,6 +11,7 @@ mod network;
 mod onboarding;
 mod os;
 mod scp;
+mod sync;
 mod tenant;
 
 use crate::context::Ctx;
@@ -27,6 +28,7 @@ pub(crate) const CHECKS: &[(&str, Check)] = &[
     ("join", join::check),
     ("tenant", tenant::check),
     ("scp", scp::check),
+    ("sync", sync::check),
     ("dsreg", dsreg::check),
     ("authority", authority::check),
     ("network", network::check),

@@ -56,6 +56,20 @@ fn every_example_bundle_gives_its_expected_root_cause() {
             !hit["evidence"].as_array().unwrap().is_empty(),
             "{name}: {want} without evidence"
         );
+        // Root cause first: the expected finding leads, and the others it explains say so.
+        if verdict != "healthy" {
+            assert_eq!(
+                findings[0]["id"], want,
+                "{name}: the report leads with {}",
+                findings[0]["id"]
+            );
+            assert_eq!(d["root_cause"], want, "{name}");
+            for f in &findings[1..] {
+                if let Some(cause) = f["caused_by"].as_str() {
+                    assert!(findings.iter().any(|c| c["id"] == cause), "{name}: {cause}");
+                }
+            }
+        }
         if verdict == "healthy" {
             let noisy: Vec<&Value> = findings
                 .iter()
@@ -246,13 +260,24 @@ fn empty_or_missing_bundles() {
 }
 
 #[test]
-fn text_report_groups_by_severity() {
+fn text_report_leads_with_the_root_cause() {
+    let run = Test::new()
+        .args(["analyze", examples().join("scp-missing").to_str().unwrap()])
+        .run();
+    let out = run.status(1).stdout_contains("FAILING").stdout();
+    let fix = out.find("Fix this first").expect("a root cause section");
+    let scp = out.find("No service connection point").unwrap();
+    let folded = out.find("Caused by this (4), fixed with it:").unwrap();
+    assert!(fix < scp && scp < folded, "{out}");
+    // The consequences are folded (one line each), not repeated as error cards.
+    assert!(!out.contains("\nErrors"), "{out}");
+    assert!(out.contains("└ Enrollment status 16"), "{out}");
     Test::new()
         .args(["analyze", examples().join("connectivity").to_str().unwrap()])
         .run()
         .status(1)
-        .stdout_contains("FAILING")
-        .stdout_contains("Errors")
+        .stdout_contains("Fix this first")
+        .stdout_contains("Other errors")
         .stdout_contains("enrollment.dm.microsoft.com is unreachable (TCP failed)")
         .stdout_contains("probes.json");
 }
