@@ -135,14 +135,24 @@ impl<'a> Ctx<'a> {
     /// The Active Directory domain the device is a member of, with its evidence: dsregcmd's
     /// DomainName (when DomainJoined), the registry (Tcpip `Domain`, Winlogon
     /// `CachePrimaryDomain`), or the device's own AD computer object.
+    /// dsregcmd's DomainName is usually the NetBIOS name (`CONTOSO`): a DNS name from the
+    /// registry or the AD object is preferred when there is one.
     pub(crate) fn ad_domain(&self) -> Option<(String, Evidence)> {
-        if let Some(d) = &self.dsreg
-            && d.join_state.domain_joined == Some(true)
-            && let Some(name) = &d.join_state.domain_name
-            && let Some(e) = self.dsreg_evidence("DomainName")
+        let dsreg = self.dsreg.as_ref().and_then(|d| {
+            let name = d.join_state.domain_name.clone()?;
+            (d.join_state.domain_joined == Some(true))
+                .then(|| self.dsreg_evidence("DomainName").map(|e| (name, e)))
+                .flatten()
+        });
+        if let Some((name, e)) = &dsreg
+            && name.contains('.')
         {
-            return Some((name.clone(), e));
+            return Some((name.clone(), e.clone()));
         }
+        self.ad_domain_dns().or(dsreg)
+    }
+
+    fn ad_domain_dns(&self) -> Option<(String, Evidence)> {
         for (key, name) in [(TCPIP, "Domain"), (WINLOGON, "CachePrimaryDomain")] {
             if let Some((v, e)) = self.reg_with_evidence(key, name) {
                 let text = v.data.display().trim().to_string();
@@ -183,7 +193,15 @@ impl<'a> Ctx<'a> {
             .copied()
             .filter(|s| {
                 let forest = forest_of(&s.value.dn);
-                !forest.is_empty() && (domain == forest || domain.ends_with(&format!(".{forest}")))
+                if forest.is_empty() {
+                    return false;
+                }
+                if domain.contains('.') {
+                    domain == forest || domain.ends_with(&format!(".{forest}"))
+                } else {
+                    // A NetBIOS name: the forest root's first label.
+                    forest.split('.').next() == Some(domain.as_str())
+                }
             })
             .collect();
         if own.is_empty() { all } else { own }

@@ -140,12 +140,17 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, out: &mut Vec<Finding>) {
     if let Some(seen) = seen {
         let kind = seen.kind;
         let evidence = seen.evidence;
-        let after = after(kind, false).0;
+        // The sync check ran first: a filtered AD object keeps the device from hybrid join.
+        let filtered = out
+            .iter()
+            .any(|f| f.id == "sync.filtered" || f.id == "sync.not-in-scope");
+        let after = after(kind, filtered).0;
         let explanation = match kind {
             JoinKind::EntraJoined | JoinKind::HybridJoined => {
                 "The device already has a full Microsoft Entra registration; onboarding keeps it."
                     .to_string()
             }
+            JoinKind::DomainJoined if filtered => FILTERED.to_string(),
             JoinKind::DomainJoined => format!(
                 "A domain-joined device is hybrid joined by onboarding in the original flow (SCP, Entra Connect sync and line of sight to a DC needed). {SYNTHETIC}"
             ),

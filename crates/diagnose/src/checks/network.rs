@@ -121,6 +121,11 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, out: &mut Vec<Finding>) {
             .map(|d| d.servers.clone())
             .unwrap_or_default();
         let public: Vec<&String> = servers.iter().filter(|s| is_public(s)).collect();
+        let error_text = domain
+            .error
+            .as_ref()
+            .map(|e| format!(" ({e})"))
+            .unwrap_or_default();
         if domain.domain_controllers.is_empty()
             && !servers.is_empty()
             && public.len() == servers.len()
@@ -132,14 +137,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, out: &mut Vec<Finding>) {
                 &[
                     ("servers", servers.join(", ")),
                     ("domain", name.clone()),
-                    (
-                        "error",
-                        domain
-                            .error
-                            .clone()
-                            .map(|e| format!(" ({e})"))
-                            .unwrap_or_default(),
-                    ),
+                    ("error", error_text.clone()),
                 ],
                 vec![ev(format!(
                     "dns.servers = [{}]; domain {name}: no domain controller found",
@@ -152,17 +150,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, out: &mut Vec<Finding>) {
             if domain.error.is_some() {
                 let mut f = finding(
                     "net.no-dc",
-                    &[
-                        ("domain", name.clone()),
-                        (
-                            "error",
-                            domain
-                                .error
-                                .clone()
-                                .map(|e| format!(" ({e})"))
-                                .unwrap_or_default(),
-                        ),
-                    ],
+                    &[("domain", name.clone()), ("error", error_text.clone())],
                     vec![ev(format!(
                         "domain {name}: no domain controller; DNS servers {}",
                         servers.join(", ")
