@@ -86,7 +86,7 @@ pub struct Computer {
     /// `6.3 (9600)`, `10.0 (22631)`.
     pub version: &'static str,
     /// A userCertificate value (a DER certificate, base64) or none.
-    pub certificate: Option<&'static str>,
+    pub certificate: Option<String>,
 }
 
 /// What the diagnosis must find.

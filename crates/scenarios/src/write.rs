@@ -396,6 +396,10 @@ fn probes_json(s: &Scenario) -> String {
     format!("{}\n", serde_json::to_string_pretty(&value).expect("JSON"))
 }
 
+/// objectGUID 0b814a2b-18eb-4f6a-9449-3387cf40b27a (little-endian, as AD stores it): the GUID
+/// the hybrid-join certificates of crates/syncrule/tests/fixtures/certs name.
+const COMPUTER_GUID_BASE64: &str = "K0qBC+sYak+USTOHz0Cyeg==";
+
 /// The computer object as `ldifde -f computer.ldf -r "(cn=NAME)" -l "…"` writes it (the
 /// attributes the sync rule reads; binary values base64, long lines folded at 80).
 fn computer_ldif(hostname: &str, c: &crate::Computer) -> String {
@@ -414,9 +418,9 @@ fn computer_ldif(hostname: &str, c: &crate::Computer) -> String {
         format!("operatingSystem: {}", c.operating_system),
         format!("operatingSystemVersion: {}", c.version),
         "userAccountControl: 4096".into(),
-        "objectGUID:: LRzXTzN3nkSMCAbsJa9Ydw==".into(),
+        format!("objectGUID:: {COMPUTER_GUID_BASE64}"),
     ];
-    if let Some(cert) = c.certificate {
+    if let Some(cert) = &c.certificate {
         lines.push(format!("userCertificate:: {cert}"));
     }
     let mut out = String::new();
