@@ -125,6 +125,31 @@ fn event(
     )
 }
 
+/// A domain-joined device whose registration log holds one event.
+fn with_registration_event(id: u32, data: &[(Option<&str>, &str)]) -> Device {
+    Device::new(Scenario {
+        join: Join::Domain,
+        events: vec![(
+            "udr.xml",
+            event(UDR, id, 2, "2026-11-20T08:31:04.1250000Z", data),
+        )],
+        ..Scenario::default()
+    })
+}
+
+/// A domain member whose private DNS server finds no domain controller.
+fn private_dns_without_dc() -> Device {
+    Device::new(Scenario {
+        join: Join::Domain,
+        probes: Probes {
+            dns_servers: vec!["10.0.0.99"],
+            domain_controllers: vec![],
+            ..Probes::healthy()
+        },
+        ..Scenario::default()
+    })
+}
+
 const UDR: (&str, &str) = (
     "Microsoft-Windows-User Device Registration",
     "Microsoft-Windows-User Device Registration/Admin",
@@ -627,29 +652,13 @@ case!(
     "net.dns-public",
     Device::example("public-dns"),
     // A private resolver that finds no DC: the network path, not public DNS.
-    Device::new(Scenario {
-        join: Join::Domain,
-        probes: Probes {
-            dns_servers: vec!["10.0.0.99"],
-            domain_controllers: vec![],
-            ..Probes::healthy()
-        },
-        ..Scenario::default()
-    }),
+    private_dns_without_dc(),
 );
 
 case!(
     net_no_dc,
     "net.no-dc",
-    Device::new(Scenario {
-        join: Join::Domain,
-        probes: Probes {
-            dns_servers: vec!["10.0.0.99"],
-            domain_controllers: vec![],
-            ..Probes::healthy()
-        },
-        ..Scenario::default()
-    }),
+    private_dns_without_dc(),
     Device::example("public-dns"),
 );
 
@@ -706,61 +715,25 @@ case!(
 case!(
     events_registration_failed,
     "events.registration-failed",
-    Device::new(Scenario {
-        join: Join::Domain,
-        events: vec![(
-            "udr.xml",
-            event(
-                UDR,
-                304,
-                2,
-                "2026-11-20T08:31:04.1250000Z",
-                &[
-                    (None, "0x80072ee7"),
-                    (None, ""),
-                    (None, "managed"),
-                    (None, "sync"),
-                    (None, " undefined")
-                ]
-            )
-        )],
-        ..Scenario::default()
-    }),
+    with_registration_event(
+        304,
+        &[
+            (None, "0x80072ee7"),
+            (None, ""),
+            (None, "managed"),
+            (None, "sync"),
+            (None, " undefined")
+        ]
+    ),
     // 0x801c001d is folded into events.scp-not-found instead.
-    Device::new(Scenario {
-        join: Join::Domain,
-        events: vec![(
-            "udr.xml",
-            event(
-                UDR,
-                307,
-                2,
-                "2026-11-20T08:31:04.1180000Z",
-                &[(None, "0x801C001D")]
-            )
-        )],
-        ..Scenario::default()
-    }),
+    with_registration_event(307, &[(None, "0x801C001D")]),
 );
 
 case!(
     events_scp_not_found,
     "events.scp-not-found",
     Device::example("scp-missing"),
-    Device::new(Scenario {
-        join: Join::Domain,
-        events: vec![(
-            "udr.xml",
-            event(
-                UDR,
-                304,
-                2,
-                "2026-11-20T08:31:04.1250000Z",
-                &[(None, "0x80072ee7")]
-            )
-        )],
-        ..Scenario::default()
-    }),
+    with_registration_event(304, &[(None, "0x80072ee7")]),
 );
 
 case!(
