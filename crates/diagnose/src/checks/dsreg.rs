@@ -102,6 +102,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, out: &mut Vec<Finding>) {
     let tests = [
         ("AD Connectivity Test", &d.ad_connectivity_test),
         ("AD Configuration Test", &d.ad_configuration_test),
+        ("Kerberos Ticket Test", &d.kerberos_ticket_test),
         ("DRS Discovery Test", &d.drs_discovery_test),
         ("DRS Connectivity Test", &d.drs_connectivity_test),
         ("Token acquisition Test", &d.token_acquisition_test),

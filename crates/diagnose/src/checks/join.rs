@@ -137,6 +137,16 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, out: &mut Vec<Finding>) {
         }
     }
     let facts = ctx.dsreg.clone();
+    if let Some(why) = facts
+        .as_ref()
+        .and_then(|f| f.join_state.contradiction.clone())
+    {
+        let evidence = ["AzureAdJoined", "EnterpriseJoined", "DomainJoined"]
+            .iter()
+            .filter_map(|k| ctx.dsreg_evidence(k))
+            .collect();
+        out.push(finding("join.contradictory", &[("why", why)], evidence));
+    }
     if let Some(seen) = seen {
         let kind = seen.kind;
         let evidence = seen.evidence;

@@ -393,6 +393,25 @@ case!(
 );
 
 case!(
+    join_contradictory,
+    "join.contradictory",
+    device().replace(
+        "dsregcmd-status.txt",
+        "EnterpriseJoined : NO",
+        "EnterpriseJoined : YES",
+    ),
+    Device::new(Scenario {
+        join: Join::Domain,
+        ..Scenario::default()
+    })
+    .replace(
+        "dsregcmd-status.txt",
+        "EnterpriseJoined : NO",
+        "EnterpriseJoined : YES",
+    ),
+);
+
+case!(
     join_workplace_only,
     "join.workplace-only",
     Device::new(Scenario {
@@ -766,6 +785,35 @@ case!(
 );
 
 // Severity and wording where the issue found them wrong.
+
+#[test]
+fn a_failed_kerberos_ticket_test_with_time_skew_leads_to_the_clock() {
+    let d = device()
+        .replace(
+            "dsregcmd-status.txt",
+            "AadRecoveryEnabled : NO",
+            "AadRecoveryEnabled : NO\n      Kerberos Ticket Test : FAIL [0x80090324]",
+        )
+        .diagnose();
+    let f = finding(&d, "dsreg.test-failed");
+    assert_eq!(f.code, Some(40), "{f:#?}");
+    assert!(f.root_cause.contains("SEC_E_TIME_SKEW"), "{}", f.root_cause);
+}
+
+#[test]
+fn the_sso_server_error_code_is_not_a_registration_error() {
+    // A registration that failed on the client (no server answer), and a user whose PRT
+    // request failed: the SSO section's code is not the registration's.
+    let d = Device::example("scp-missing")
+        .replace(
+            "dsregcmd-status.txt",
+            "EnterprisePrt : NO",
+            "EnterprisePrt : NO\n         Server Error Code : invalid_grant\n  Server Error Description : AADSTS50126: Error validating credentials due to invalid username or password.",
+        )
+        .diagnose();
+    let f = finding(&d, "dsreg.registration-error");
+    assert!(!f.root_cause.contains("invalid_grant"), "{}", f.root_cause);
+}
 
 #[test]
 fn an_unsupported_build_is_the_failing_root_cause() {
