@@ -167,3 +167,13 @@ fn analyze_turns_events_into_findings_with_record_evidence() {
     assert_eq!(ev["artifact"], "events/user-device-registration-admin.xml");
     assert_eq!(ev["record"], 418);
 }
+
+#[test]
+fn an_undecoded_event_shows_its_rendered_message() {
+    // AADRT/Admin 1006 is not one mde-doctor decodes; its RenderingInfo message is the title.
+    Test::new()
+        .args(["events", "--all", &fixture("aadrt-rendered.xml")])
+        .run()
+        .status(0)
+        .stdout_contains("AADRT/Admin 1006  AAD runtime started.");
+}
