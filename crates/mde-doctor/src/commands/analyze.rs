@@ -13,9 +13,10 @@ pub(crate) fn run(
     bundle: &Path,
     format: ReportFormat,
     output: Option<&Path>,
+    options: &mde_diagnose::Options,
 ) -> Result<Status, CliError> {
     let snapshot = read_bundle(bundle, Limits::default()).map_err(CliError::Bundle)?;
-    let diagnosis = mde_diagnose::diagnose(&snapshot);
+    let diagnosis = mde_diagnose::diagnose_with(&snapshot, options);
     let text = match format {
         ReportFormat::Text => mde_report::render_text(&diagnosis),
         ReportFormat::Json => mde_report::render_json(&diagnosis),
