@@ -949,3 +949,53 @@ fn the_own_forest_decides_by_netbios_name_too() {
     .diagnose();
     assert!(has(&d, "tenant.consistent"), "{:#?}", ids(&d));
 }
+
+#[test]
+fn actions_fit_server_core_and_configmgr_devices() {
+    let core = Device::new(Scenario {
+        os: Os {
+            product: "Windows Server 2022 Standard",
+            edition: "ServerStandard",
+            build: 20348,
+            ubr: 2849,
+            installation: "Server Core",
+        },
+        probes: Probes {
+            skew_seconds: 903.4,
+            ..Probes::healthy()
+        },
+        ..Scenario::default()
+    })
+    .diagnose();
+    let f = finding(&core, "clock.skew");
+    assert!(
+        f.actions.iter().any(|a| a.contains("Server Core")),
+        "{:?}",
+        f.actions
+    );
+    let desktop = Device::example("clock-skew").diagnose();
+    let f = finding(&desktop, "clock.skew");
+    assert!(!f.actions.iter().any(|a| a.contains("Server Core")));
+    assert!(
+        !f.actions
+            .iter()
+            .any(|a| a.contains("Configuration Manager client"))
+    );
+    let managed = Device::new(Scenario {
+        configmgr_client: true,
+        probes: Probes {
+            skew_seconds: 903.4,
+            ..Probes::healthy()
+        },
+        ..Scenario::default()
+    })
+    .diagnose();
+    let f = finding(&managed, "clock.skew");
+    assert!(
+        f.actions
+            .iter()
+            .any(|a| a.contains("Configuration Manager client")),
+        "{:?}",
+        f.actions
+    );
+}
