@@ -72,12 +72,7 @@ pub(crate) fn details(
     };
     if let Some(e) = enrollment {
         let src = reg(SENSECM, "EnrollmentStatus").map(|(_, s)| s);
-        push(
-            "configuration",
-            "Enrollment status",
-            Some(format!("{} ({})", e.status, e.code)),
-            src,
-        );
+        push("configuration", "Enrollment status", Some(e.label()), src);
     }
     for (label, key, name) in [
         ("Security management tenant ID", SENSECM, "TenantId"),

@@ -64,6 +64,7 @@ pub fn diagnose_with(snapshot: &Snapshot, options: &Options) -> Diagnosis {
             status: c.status.clone(),
             category: c.category.key().to_string(),
             documented: c.documented(),
+            out_of_date: findings.iter().any(|f| f.id == "enrollment.stale"),
         });
     let enrollment_severity = enrollment
         .as_ref()

@@ -97,6 +97,23 @@ pub struct Enrollment {
     pub status: String,
     pub category: String,
     pub documented: bool,
+    /// The status no longer holds: the sensor it was recorded by is offboarded.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub out_of_date: bool,
+}
+
+impl Enrollment {
+    /// The status as people read it, with its code and whether it still holds.
+    pub fn label(&self) -> String {
+        if self.out_of_date {
+            format!(
+                "{} ({}), recorded before the sensor was offboarded: out of date",
+                self.status, self.code
+            )
+        } else {
+            format!("{} ({})", self.status, self.code)
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

@@ -84,7 +84,7 @@ pub fn render_text(d: &Diagnosis) -> String {
         clean(host)
     );
     if let Some(e) = &d.enrollment {
-        let _ = writeln!(s, "  enrollment status  {} ({})", clean(&e.status), e.code);
+        let _ = writeln!(s, "  enrollment status  {}", clean(&e.label()));
     }
     if let (Some(os), Some(build)) = (&d.device.os, &d.device.build) {
         let scope = match d.device.in_scope {

@@ -92,3 +92,16 @@ fn reports_speak_in_labels_and_lead_with_the_root_cause() {
         }
     }
 }
+
+#[test]
+fn an_old_success_after_offboarding_is_not_reported_as_working() {
+    let d = diagnosis("offboarded");
+    assert!(d.enrollment.as_ref().unwrap().out_of_date);
+    let text = strip_ansi(&mde_report::render_text(&d));
+    let html = mde_report::render_html(&d);
+    assert!(text.starts_with("PC-OFF  FAILING"), "{text}");
+    for page in [&text, &html] {
+        assert!(!page.contains("works"), "{page}");
+        assert!(page.contains("out of date"));
+    }
+}
