@@ -58,25 +58,49 @@ fn event_evidence(artifact: &str, e: &Event, d: &Decoded) -> Evidence {
 /// the time: an event logged after the state was collected would still count.
 fn stale(ctx: &Ctx<'_>, last: &str) -> Option<String> {
     let seen = super::join::observe(ctx)?;
+    // Times compare as text once in one shape: `2026-09-14T07:58:40`.
+    let shape = |t: &str| -> String { t.replace(' ', "T").chars().take(19).collect() };
+    let last = shape(last);
     let collected = ctx
         .snapshot
         .manifest
         .as_ref()
-        .and_then(|m| m.value.collected_at.clone());
-    // RFC 3339 UTC times compare as text.
-    if collected.as_deref().is_some_and(|c| last > c) {
+        .and_then(|m| m.value.collected_at.as_deref().map(shape));
+    if collected.is_some_and(|c| last > c) {
         return None;
     }
+    // When the device registered: its device certificate's start of validity.
+    let registered = ctx.dsreg.as_ref().and_then(|d| {
+        d.device
+            .device_certificate_validity
+            .as_ref()
+            .map(|v| shape(&v.from))
+    });
+    let domain_member = ctx
+        .dsreg
+        .as_ref()
+        .and_then(|d| d.join_state.domain_joined)
+        .unwrap_or(matches!(seen.kind, JoinKind::HybridJoined));
     match seen.kind {
-        JoinKind::EntraJoined | JoinKind::HybridJoined => Some(format!(
-            "The device is now {} ({}), so these failures, the last at {last}, are from before it registered and no longer matter.",
+        // Not a domain member: there is no SCP to read, whenever the events were logged.
+        JoinKind::NotJoined | JoinKind::EntraJoined if !domain_member => Some(format!(
+            "The device is {} and not domain joined ({}), so it has no service connection point to read: these events, the last at {last}, do not concern security management.",
             seen.kind.describe(),
             seen.basis
         )),
-        JoinKind::NotJoined => Some(format!(
-            "The device is not domain joined ({}), so it has no service connection point to read: these events do not concern security management.",
-            seen.basis
-        )),
+        // A domain member that registered since: failures logged before the registration.
+        JoinKind::EntraJoined | JoinKind::HybridJoined
+            if registered.as_deref().is_none_or(|r| last.as_str() < r) =>
+        {
+            Some(format!(
+                "The device is now {} ({}){}, so these failures, the last at {last}, are from before it registered and no longer matter.",
+                seen.kind.describe(),
+                seen.basis,
+                registered
+                    .map(|r| format!(", registered at {r}"))
+                    .unwrap_or_default()
+            ))
+        }
         _ => None,
     }
 }

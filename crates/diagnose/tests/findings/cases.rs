@@ -999,3 +999,31 @@ fn actions_fit_server_core_and_configmgr_devices() {
         f.actions
     );
 }
+
+#[test]
+fn scp_events_are_weighed_against_the_registration_time() {
+    // Hybrid joined since 2025-02-11 (its device certificate's validity starts then).
+    let at = |time: &str| {
+        Device::new(Scenario {
+            events: vec![("udr.xml", event(UDR, 307, 2, time, &[(None, "0x801C001D")]))],
+            ..Scenario::default()
+        })
+        .diagnose()
+    };
+    let before = at("2025-01-20T07:58:40.5510000Z");
+    assert_eq!(
+        finding(&before, "events.scp-not-found").severity,
+        Severity::Info
+    );
+    assert!(
+        finding(&before, "events.scp-not-found")
+            .root_cause
+            .contains("registered at 2025-02-11T08:12:44")
+    );
+    // Logged after the registration: the device lost its SCP since; that still counts.
+    let after = at("2026-11-19T07:58:40.5510000Z");
+    assert_eq!(
+        finding(&after, "events.scp-not-found").severity,
+        Severity::Warning
+    );
+}
