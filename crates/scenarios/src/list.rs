@@ -426,5 +426,21 @@ pub fn scenarios() -> Vec<Scenario> {
             expect: expect("dsreg.registration-error", Some(40)),
             ..Scenario::default()
         },
+        Scenario {
+            name: "ldap-unreachable",
+            description: "No domain controller answers LDAP (0x8007203a, ERROR_DS_SERVER_DOWN): the LDAP error (36)",
+            hostname: "PC-0036",
+            enrollment_status: Some(36),
+            join: Join::Domain,
+            pre_join: Some(PreJoin {
+                ad_configuration_test: "FAIL [0x8007203a]",
+                drs_discovery_test: "SKIPPED",
+                error_phase: "discover",
+                client_error_code: "0x8007203a",
+                ..PreJoin::default()
+            }),
+            expect: expect("dsreg.registration-error", Some(36)),
+            ..Scenario::default()
+        },
     ]
 }

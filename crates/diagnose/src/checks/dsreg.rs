@@ -163,7 +163,7 @@ fn code_for(hresult: u32) -> Option<u32> {
     match hresult {
         0x8007054b => Some(38),
         0x80070576 | 0x80090324 => Some(40),
-        0x8007203a => Some(38),
+        0x8007203a => Some(36),
         0x801c001d => Some(16),
         0x80072ee7 => Some(41),
         0x801c03f2 => Some(37),
