@@ -34,7 +34,7 @@ fn causes() -> &'static Causes {
 }
 
 /// `os.*` matches every id starting with `os.`; anything else matches itself.
-fn matches(pattern: &str, id: &str) -> bool {
+pub(crate) fn matches(pattern: &str, id: &str) -> bool {
     match pattern.strip_suffix('*') {
         Some(prefix) => id.starts_with(prefix),
         None => pattern == id,

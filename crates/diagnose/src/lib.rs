@@ -14,6 +14,7 @@ mod data;
 mod details;
 pub mod events;
 mod model;
+mod readings;
 mod texts;
 
 pub use model::{
@@ -50,6 +51,7 @@ pub fn diagnose_with(snapshot: &Snapshot, options: &Options) -> Diagnosis {
         },
         &mut findings,
     );
+    readings::pick(&mut findings);
     // The root cause first, what it explains under it, then the rest by severity.
     let root_cause = causes::link(&mut findings);
 
