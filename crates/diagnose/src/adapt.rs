@@ -19,17 +19,14 @@ struct Rule {
     add: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
-struct Rules {
-    rule: Vec<Rule>,
-}
-
 fn rules() -> &'static [Rule] {
     static DATA: OnceLock<Vec<Rule>> = OnceLock::new();
     DATA.get_or_init(|| {
-        toml::from_str::<Rules>(include_str!("../data/device-actions.toml"))
-            .map(|r| r.rule)
-            .unwrap_or_else(|e| panic!("data/device-actions.toml is invalid: {e}"))
+        crate::data::array(
+            "device-actions.toml",
+            include_str!("../data/device-actions.toml"),
+            "rule",
+        )
     })
 }
 

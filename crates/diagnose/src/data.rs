@@ -64,6 +64,20 @@ struct Endpoints {
     endpoint: Vec<Endpoint>,
 }
 
+/// The array `key` of a data file compiled into the crate (a broken file is a bug the data
+/// tests catch, so it panics with the file's name).
+pub(crate) fn array<T: serde::de::DeserializeOwned>(file: &str, text: &str, key: &str) -> Vec<T> {
+    let mut table: toml::Table =
+        toml::from_str(text).unwrap_or_else(|e| panic!("data/{file} is invalid: {e}"));
+    table
+        .remove(key)
+        .map(|v| {
+            v.try_into()
+                .unwrap_or_else(|e| panic!("data/{file}: [[{key}]]: {e}"))
+        })
+        .unwrap_or_default()
+}
+
 pub(crate) fn os_support() -> &'static OsSupport {
     static DATA: OnceLock<OsSupport> = OnceLock::new();
     DATA.get_or_init(|| {

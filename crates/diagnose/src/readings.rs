@@ -16,17 +16,14 @@ struct Pick {
     source: String,
 }
 
-#[derive(Debug, Deserialize)]
-struct Picks {
-    pick: Vec<Pick>,
-}
-
 fn picks() -> &'static [Pick] {
     static DATA: OnceLock<Vec<Pick>> = OnceLock::new();
     DATA.get_or_init(|| {
-        toml::from_str::<Picks>(include_str!("../data/readings.toml"))
-            .map(|p| p.pick)
-            .unwrap_or_else(|e| panic!("data/readings.toml is invalid: {e}"))
+        crate::data::array(
+            "readings.toml",
+            include_str!("../data/readings.toml"),
+            "pick",
+        )
     })
 }
 

@@ -26,17 +26,14 @@ struct RuleText {
     expression: String,
 }
 
-#[derive(Debug, Deserialize)]
-struct Rules {
-    rule: Vec<RuleText>,
-}
-
 fn rules() -> &'static [RuleText] {
     static DATA: OnceLock<Vec<RuleText>> = OnceLock::new();
     DATA.get_or_init(|| {
-        toml::from_str::<Rules>(include_str!("../../data/sync-rules.toml"))
-            .map(|r| r.rule)
-            .unwrap_or_else(|e| panic!("data/sync-rules.toml is invalid: {e}"))
+        crate::data::array(
+            "sync-rules.toml",
+            include_str!("../../data/sync-rules.toml"),
+            "rule",
+        )
     })
 }
 
