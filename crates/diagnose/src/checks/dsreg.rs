@@ -95,7 +95,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, out: &mut Vec<Finding>) {
         }
         if f.actions.is_empty() {
             f.actions
-                .push("Follow the hybrid join troubleshooting guide for this phase.".into());
+                .push(format!("Look the code up at https://www.microsoft.com/aadjerrors and follow the {} phase section of https://learn.microsoft.com/entra/identity/devices/troubleshoot-hybrid-join-windows-current; DSRegTool (Azure-Samples/DSRegTool, option 3 'Hybrid join') runs the same checks as SYSTEM.", d.error_phase.as_deref().unwrap_or("failing")));
         }
         out.push(f);
     }
@@ -152,7 +152,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, out: &mut Vec<Finding>) {
             f.code = code_for(h.code);
         } else {
             f.actions
-                .push("Follow the hybrid join troubleshooting guide for this test.".into());
+                .push(format!("Look the code up at https://www.microsoft.com/aadjerrors and follow the {name} section of https://learn.microsoft.com/entra/identity/devices/troubleshoot-hybrid-join-windows-current; DSRegTool (Azure-Samples/DSRegTool, option 3 'Hybrid join') repeats the test as SYSTEM."));
         }
         out.push(f);
     }
