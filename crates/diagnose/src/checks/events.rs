@@ -29,17 +29,20 @@ fn event_evidence(artifact: &str, e: &Event, d: &Decoded) -> Evidence {
         artifact,
         at,
         None,
-        format!(
-            "{} {} {}: {}",
-            e.time,
-            e.channel,
-            e.event_id,
-            d.params
+        format!("{} {} {}: {}", e.time, e.channel, e.event_id, {
+            let params = d
+                .params
                 .iter()
                 .map(|(k, v)| format!("{k}={v}"))
                 .collect::<Vec<_>>()
-                .join(" ")
-        ),
+                .join(" ");
+            // An event without data still has its rendered message (RenderedXml).
+            if params.is_empty() {
+                e.message.clone().unwrap_or_default()
+            } else {
+                params
+            }
+        }),
     );
     if e.record_id > 0 {
         ev.record = Some(e.record_id);

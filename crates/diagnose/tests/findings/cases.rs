@@ -1027,3 +1027,23 @@ fn scp_events_are_weighed_against_the_registration_time() {
         Severity::Warning
     );
 }
+
+#[test]
+fn an_aad_error_in_decimal_is_shown_in_hex_with_its_rendered_message() {
+    // AAD/Operational 1098 as wevtutil qe /f:RenderedXml prints it: no data, the error in
+    // decimal in the message (the shape of public posts' copies).
+    let xml = "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><Provider Name='Microsoft-Windows-AAD' Guid='{4de9bc9c-b27a-43c9-8994-0915f1a5e24f}'/><EventID>1098</EventID><Version>0</Version><Level>2</Level><Task>101</Task><Opcode>0</Opcode><Keywords>0x4000000000000000</Keywords><TimeCreated SystemTime='2026-11-20T08:40:11.2210000Z'/><EventRecordID>5512</EventRecordID><Correlation/><Execution ProcessID='1204' ThreadID='6020'/><Channel>Microsoft-Windows-AAD/Operational</Channel><Computer>PC-0001.contoso.com</Computer><Security UserID='S-1-5-18'/></System><EventData/><RenderingInfo Culture='en-US'><Message>Error: 3399811100 Token broker operation failed.</Message><Level>Error</Level></RenderingInfo></Event>\r\n";
+    let d = Device::new(Scenario {
+        events: vec![("aad-operational.xml", xml.to_string())],
+        ..Scenario::default()
+    })
+    .diagnose();
+    let f = finding(&d, "events.aad-error");
+    assert!(f.title.contains("0xcaa5001c"), "{}", f.title);
+    assert!(
+        f.evidence[0].excerpt.contains("Token broker operation failed"),
+        "{:?}",
+        f.evidence
+    );
+    assert_eq!(f.evidence[0].record, Some(5512));
+}
