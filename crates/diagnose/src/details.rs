@@ -86,7 +86,7 @@ pub(crate) fn details(
             push("configuration", label, Some(v), Some(s));
         }
     }
-    for scp in &snap.scps {
+    for scp in ctx.own_scps() {
         push(
             "configuration",
             "SCP tenant ID",
