@@ -165,11 +165,13 @@ pub(super) fn to_event(record_id: u64, timestamp: &str, data: &Value) -> Event {
         .map(text)
         .unwrap_or_else(|| timestamp.to_string());
     // The record id Windows shows is System/EventRecordID; the record header's number
-    // (`record_id`) is the fallback for a record without one.
+    // (`record_id`) is the fallback for a record without one (or with a zeroed System, as a
+    // record whose template could not be read has).
     let record_id = system
         .get("EventRecordID")
         .map(text)
         .and_then(|t| t.trim().parse().ok())
+        .filter(|&id: &u64| id > 0)
         .unwrap_or(record_id);
     Event {
         record_id,
@@ -216,5 +218,8 @@ mod tests {
             .unwrap()
             .remove("EventRecordID");
         assert_eq!(to_event(12, "", &no_id).record_id, 12);
+        let mut zeroed = json.clone();
+        zeroed["Event"]["System"]["EventRecordID"] = serde_json::json!(0);
+        assert_eq!(to_event(12, "", &zeroed).record_id, 12);
     }
 }

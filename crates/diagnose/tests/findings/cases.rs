@@ -1041,7 +1041,9 @@ fn an_aad_error_in_decimal_is_shown_in_hex_with_its_rendered_message() {
     let f = finding(&d, "events.aad-error");
     assert!(f.title.contains("0xcaa5001c"), "{}", f.title);
     assert!(
-        f.evidence[0].excerpt.contains("Token broker operation failed"),
+        f.evidence[0]
+            .excerpt
+            .contains("Token broker operation failed"),
         "{:?}",
         f.evidence
     );
