@@ -1049,3 +1049,29 @@ fn an_aad_error_in_decimal_is_shown_in_hex_with_its_rendered_message() {
     );
     assert_eq!(f.evidence[0].record, Some(5512));
 }
+
+#[test]
+fn the_join_state_is_inferred_from_the_join_certificate_in_the_registry() {
+    let joined = |domain: Option<&'static str>| {
+        Device::new(Scenario {
+            tcpip_domain: domain,
+            ..Scenario::default()
+        })
+        .without("dsregcmd-status.txt")
+        .reg(
+            "registry/joininfo.reg",
+            r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\CloudDomainJoin\JoinInfo\6F1B2A3C4D5E6F708192A3B4C5D6E7F809A1B2C3",
+            &[
+                &format!(r#""TenantId"="{TENANT}""#),
+                r#""UserEmail"="admin@contoso.com""#,
+            ],
+        )
+        .diagnose()
+    };
+    let d = joined(None);
+    assert_eq!(d.join_state.current.as_deref(), Some("entra_joined"));
+    assert_eq!(d.join_state.confidence.as_deref(), Some("inferred"));
+    assert!(!has(&d, "join.missing"), "{:#?}", ids(&d));
+    let d = joined(Some("contoso.com"));
+    assert_eq!(d.join_state.current.as_deref(), Some("hybrid_joined"));
+}
