@@ -17,6 +17,9 @@ struct Rule {
     replace: Option<String>,
     #[serde(default)]
     add: Option<String>,
+    /// Remove the action instead (it is for another OS).
+    #[serde(default)]
+    drop: bool,
 }
 
 fn rules() -> &'static [Rule] {
@@ -33,7 +36,10 @@ fn rules() -> &'static [Rule] {
 /// The device traits the rules know.
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct Traits {
+    /// The OS is known and has no dsregcmd.
     pub(crate) no_dsregcmd: bool,
+    /// The OS is known and has dsregcmd.
+    pub(crate) has_dsregcmd: bool,
     pub(crate) server_core: bool,
     pub(crate) configmgr: bool,
 }
@@ -42,6 +48,7 @@ impl Traits {
     fn has(self, name: &str) -> bool {
         match name {
             "no-dsregcmd" => self.no_dsregcmd,
+            "has-dsregcmd" => self.has_dsregcmd,
             "server-core" => self.server_core,
             "configmgr" => self.configmgr,
             _ => false,
@@ -52,6 +59,13 @@ impl Traits {
 /// Rewrites and extends the findings' actions for a device with these traits.
 pub(crate) fn adapt(traits: Traits, findings: &mut [Finding]) {
     for f in findings.iter_mut() {
+        f.actions.retain(|action| {
+            !rules().iter().any(|r| {
+                r.drop
+                    && traits.has(&r.when)
+                    && r.contains.as_deref().is_some_and(|c| action.contains(c))
+            })
+        });
         for action in f.actions.iter_mut() {
             if let Some(r) = rules().iter().find(|r| {
                 traits.has(&r.when)
@@ -84,12 +98,14 @@ mod tests {
     fn every_rule_names_a_known_trait_and_does_one_thing() {
         for r in rules() {
             assert!(
-                ["no-dsregcmd", "server-core", "configmgr"].contains(&r.when.as_str()),
+                ["no-dsregcmd", "has-dsregcmd", "server-core", "configmgr"]
+                    .contains(&r.when.as_str()),
                 "{}",
                 r.when
             );
-            assert!(r.replace.is_some() != r.add.is_some(), "{r:?}");
-            assert_eq!(r.replace.is_some(), r.contains.is_some(), "{r:?}");
+            let does = [r.replace.is_some(), r.add.is_some(), r.drop];
+            assert_eq!(does.iter().filter(|d| **d).count(), 1, "{r:?}");
+            assert_eq!(r.replace.is_some() || r.drop, r.contains.is_some(), "{r:?}");
         }
     }
 

@@ -46,6 +46,7 @@ pub fn diagnose_with(snapshot: &Snapshot, options: &Options) -> Diagnosis {
     adapt::adapt(
         adapt::Traits {
             no_dsregcmd: os.as_ref().is_some_and(|o| !o.has_dsregcmd),
+            has_dsregcmd: os.as_ref().is_some_and(|o| o.has_dsregcmd),
             server_core: os.as_ref().is_some_and(|o| o.core),
             configmgr,
         },

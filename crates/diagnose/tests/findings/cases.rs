@@ -1075,3 +1075,43 @@ fn the_join_state_is_inferred_from_the_join_certificate_in_the_registry() {
     let d = joined(Some("contoso.com"));
     assert_eq!(d.join_state.current.as_deref(), Some("hybrid_joined"));
 }
+
+#[test]
+fn sync_actions_are_for_the_devices_os() {
+    let server_2012r2 = Device::example("server-2012r2-filtered").diagnose();
+    let actions = &finding(&server_2012r2, "sync.filtered").actions;
+    assert!(
+        actions
+            .iter()
+            .any(|a| a.contains("For Windows Server 2012 R2"))
+    );
+    assert!(
+        !actions.iter().any(|a| a.contains("For Windows 10/11")),
+        "{actions:#?}"
+    );
+    let server_2019 = Device::new(Scenario {
+        os: Os {
+            product: "Windows Server 2019 Datacenter",
+            edition: "ServerDatacenter",
+            build: 17763,
+            ubr: 6532,
+            installation: "Server",
+        },
+        join: Join::Domain,
+        computer: Some(computer(
+            "Windows Server 2019 Datacenter",
+            "10.0 (17763)",
+            false,
+        )),
+        ..Scenario::default()
+    })
+    .diagnose();
+    let actions = &finding(&server_2019, "sync.filtered").actions;
+    assert!(actions.iter().any(|a| a.contains("For Windows 10/11")));
+    assert!(
+        !actions
+            .iter()
+            .any(|a| a.contains("For Windows Server 2012 R2")),
+        "{actions:#?}"
+    );
+}
