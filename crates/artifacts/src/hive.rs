@@ -92,6 +92,26 @@ pub fn read_hive(
             )));
         }
     }
+    // Logs in the old format (Windows 8 / Server 2012 and earlier: a dirty-page vector, not
+    // HvLE entries) cannot be replayed by the parser, which would still report them applied:
+    // say that the keys are the primary file's alone, which is not what Windows would load.
+    let mut header_problems = header_problems;
+    let (logs, old): (Vec<_>, Vec<_>) = logs.into_iter().partition(|l| !is_old_format_log(l));
+    if !old.is_empty() {
+        let dirty = bytes.len() >= 12 && bytes[4..8] != bytes[8..12];
+        header_problems.push(Diagnostic::new(
+            Location::Whole,
+            format!(
+                "{} transaction log(s) in the old format (a dirty-page vector, written by Windows 8 / Server 2012 and earlier) could not be replayed: the keys are read from the primary file alone{}",
+                old.len(),
+                if dirty {
+                    ", and the hive is dirty, so values may be older than the ones Windows would load"
+                } else {
+                    ""
+                }
+            ),
+        ));
+    }
     let mount = mount_point(hive_name);
     let hive_upper = hive_name.to_ascii_uppercase();
     let result = catch_unwind(AssertUnwindSafe(move || {
@@ -187,6 +207,17 @@ pub fn read_hive(
             Err(HiveError::Damaged(why))
         }
     }
+}
+
+/// A transaction log in the old format: its base block's file type is 1 or 2 (6 is the new
+/// format), or a `DIRT` dirty vector follows the base block (msuhanov's regf specification,
+/// "Format of transaction log files").
+fn is_old_format_log(log: &[u8]) -> bool {
+    if log.len() < 516 || &log[..4] != b"regf" {
+        return false;
+    }
+    let file_type = u32::from_le_bytes([log[28], log[29], log[30], log[31]]);
+    matches!(file_type, 1 | 2) || &log[512..516] == b"DIRT"
 }
 
 /// Checks what the base block promises: its checksum, and that the file holds all the hive
@@ -319,5 +350,57 @@ fn walk(
             format!("{display_path}\\{}", sub.key_name)
         };
         walk(parser, &mut sub, &child, mount, true, out, depth + 1, state);
+    }
+}
+
+#[cfg(test)]
+mod old_log_tests {
+    use super::*;
+
+    /// An old-format log: a base block of file type 1 and a `DIRT` vector marking one page.
+    fn old_log(primary: &[u8]) -> Vec<u8> {
+        let mut log = primary[..512].to_vec();
+        log[28..32].copy_from_slice(&1u32.to_le_bytes());
+        log.extend_from_slice(b"DIRT");
+        log.extend_from_slice(&[0x01, 0, 0, 0]);
+        log.extend(std::iter::repeat_n(0u8, 4096));
+        log
+    }
+
+    #[test]
+    fn an_old_format_log_is_not_reported_as_applied() {
+        let mut hive = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/hive/SOFTWARE"
+        ))
+        .unwrap();
+        // Dirty: the secondary sequence number lags behind; the checksum stays right.
+        let secondary = u32::from_le_bytes([hive[8], hive[9], hive[10], hive[11]]);
+        hive[8..12].copy_from_slice(&secondary.wrapping_sub(1).to_le_bytes());
+        let dword =
+            |b: &[u8], at: usize| u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]);
+        let checksum = (0..127).fold(0u32, |acc, i| acc ^ dword(&hive, i * 4));
+        hive[508..512].copy_from_slice(&checksum.to_le_bytes());
+        let log = old_log(&hive);
+        assert!(is_old_format_log(&log));
+        let file = read_hive(hive.clone(), vec![log], "SOFTWARE", Selection::All).unwrap();
+        let text: Vec<String> = file.diagnostics.iter().map(|d| d.to_string()).collect();
+        assert!(
+            text.iter()
+                .any(|t| t.contains("old format") && t.contains("dirty")),
+            "{text:#?}"
+        );
+        assert!(
+            !text.iter().any(|t| t.contains("Applied transaction log")),
+            "{text:#?}"
+        );
+        // The keys are still read.
+        assert!(file.key(r"HKLM\SOFTWARE\Microsoft\SenseCM").is_some());
+        // A new-format log header is not mistaken for an old one.
+        let mut new_log = hive[..512].to_vec();
+        new_log[28..32].copy_from_slice(&6u32.to_le_bytes());
+        new_log.extend_from_slice(b"HvLE");
+        new_log.extend(std::iter::repeat_n(0u8, 512));
+        assert!(!is_old_format_log(&new_log));
     }
 }

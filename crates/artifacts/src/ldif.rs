@@ -87,6 +87,15 @@ impl LdifRecord {
             .filter(move |a| a.base_name().eq_ignore_ascii_case(name))
     }
 
+    /// Whether the entry is a computer object (`objectClass: computer`).
+    pub fn is_computer(&self) -> bool {
+        self.values("objectClass").any(|a| {
+            a.value
+                .as_text()
+                .is_some_and(|t| t.eq_ignore_ascii_case("computer"))
+        })
+    }
+
     pub fn first_text(&self, name: &str) -> Option<&str> {
         self.attributes
             .iter()

@@ -6,7 +6,7 @@ use crate::bundle::{Manifest, Probes};
 use crate::detect::Kind;
 use crate::dsregcmd::DsregStatus;
 use crate::events::EventLog;
-use crate::ldif::Scp;
+use crate::ldif::{LdifRecord, Scp};
 use crate::location::{Diagnostic, Location};
 use crate::reg::{KeyPath, RegData, RegFile};
 
@@ -231,6 +231,10 @@ pub struct Snapshot {
     pub probes: Option<Sourced<Probes>>,
     /// Device-registration service connection points found in LDIF exports.
     pub scps: Vec<Sourced<Scp>>,
+    /// Computer objects found in LDIF exports (`objectClass: computer`): the device's own AD
+    /// object, which the sync rule decides on.
+    #[serde(skip)]
+    pub computers: Vec<Sourced<LdifRecord>>,
     /// Event logs (`.evtx`, XML exports); their record counts are in `artifacts`.
     #[serde(skip)]
     pub events: Vec<Sourced<EventLog>>,

@@ -223,3 +223,47 @@ fn broken_data_is_rejected_with_a_reason() {
     let err = Catalog::from_sources(codes, readings, &bad).unwrap_err();
     assert!(err.to_string().contains("hresults.toml"), "{err}");
 }
+
+/// The readings of the current documentation lead; older ones follow with their source
+/// (senseCM-enrollmentstatus-codes.tsv, domain.md §1).
+#[test]
+fn the_documentations_reading_leads_and_the_others_follow() {
+    let catalog = builtin();
+    // 25: the current table's Connectivity issue (open the endpoints) before the 2021
+    // AAD_CHALLENGE reading (line of sight to a DC).
+    let c25 = catalog.code(25).unwrap();
+    assert!(c25.actions[0].contains("firewall"), "{:?}", c25.actions);
+    assert!(c25.meaning.contains("2021"));
+    // 26-31 and 33: General error first; the federation reading only where a source has it.
+    for code in [26, 27, 28, 29, 30, 31, 33] {
+        let c = catalog.code(code).unwrap();
+        assert_eq!(c.status, "General error", "{code}");
+        assert!(
+            c.actions[0].contains("prerequisites"),
+            "{code}: {:?}",
+            c.actions
+        );
+        assert_eq!(c.meaning.contains("federated"), code != 33, "{code}");
+    }
+    // 32: the documentation's General error, with the analyzer's pending unenrollment and
+    // the federation reading listed, not taken over.
+    let c32 = catalog.code(32).unwrap();
+    assert_eq!(c32.status, "General error");
+    assert_eq!(c32.severity, crate::Severity::Error);
+    assert!(c32.meaning.contains("pending unenrollment") && c32.meaning.contains("federated"));
+    // 8: both readings, the product's current name with the old one in brackets.
+    let c8 = catalog.code(8).unwrap();
+    assert!(
+        c8.meaning.contains("General error") && c8.meaning.contains("[Microsoft Endpoint Manager]")
+    );
+    for code in [36, 37] {
+        assert!(
+            catalog
+                .code(code)
+                .unwrap()
+                .meaning
+                .contains("Microsoft Entra Connect [Azure AD Connect]"),
+            "{code}"
+        );
+    }
+}

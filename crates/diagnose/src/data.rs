@@ -16,6 +16,20 @@ pub(crate) struct OsEntry {
     pub(crate) needs_unified_agent: bool,
     #[serde(default)]
     pub(crate) core_unsupported: bool,
+    #[serde(default = "yes")]
+    pub(crate) has_dsregcmd: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The oldest supported build of each kind.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Floor {
+    pub(crate) client: u32,
+    pub(crate) server: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -30,6 +44,7 @@ pub(crate) struct Editions {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct OsSupport {
+    pub(crate) floor: Floor,
     pub(crate) os: Vec<OsEntry>,
     pub(crate) editions: Editions,
 }
@@ -47,6 +62,20 @@ pub(crate) struct Endpoint {
 #[derive(Debug, Deserialize)]
 struct Endpoints {
     endpoint: Vec<Endpoint>,
+}
+
+/// The array `key` of a data file compiled into the crate (a broken file is a bug the data
+/// tests catch, so it panics with the file's name).
+pub(crate) fn array<T: serde::de::DeserializeOwned>(file: &str, text: &str, key: &str) -> Vec<T> {
+    let mut table: toml::Table =
+        toml::from_str(text).unwrap_or_else(|e| panic!("data/{file} is invalid: {e}"));
+    table
+        .remove(key)
+        .map(|v| {
+            v.try_into()
+                .unwrap_or_else(|e| panic!("data/{file}: [[{key}]]: {e}"))
+        })
+        .unwrap_or_default()
 }
 
 pub(crate) fn os_support() -> &'static OsSupport {

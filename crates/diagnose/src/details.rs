@@ -72,12 +72,7 @@ pub(crate) fn details(
     };
     if let Some(e) = enrollment {
         let src = reg(SENSECM, "EnrollmentStatus").map(|(_, s)| s);
-        push(
-            "configuration",
-            "Enrollment status",
-            Some(format!("{} ({})", e.status, e.code)),
-            src,
-        );
+        push("configuration", "Enrollment status", Some(e.label()), src);
     }
     for (label, key, name) in [
         ("Security management tenant ID", SENSECM, "TenantId"),
@@ -91,7 +86,7 @@ pub(crate) fn details(
             push("configuration", label, Some(v), Some(s));
         }
     }
-    for scp in &snap.scps {
+    for scp in ctx.own_scps() {
         push(
             "configuration",
             "SCP tenant ID",
@@ -116,7 +111,7 @@ pub(crate) fn details(
         let yes_no = |b: Option<bool>| b.map(|b| if b { "YES" } else { "NO" }.to_string());
         push(
             "configuration",
-            "Azure AD joined",
+            "Microsoft Entra joined (AzureAdJoined)",
             yes_no(d.join_state.azure_ad_joined),
             src.clone(),
         );
@@ -128,7 +123,7 @@ pub(crate) fn details(
         );
         push(
             "configuration",
-            "Workplace joined",
+            "Microsoft Entra registered (WorkplaceJoined)",
             yes_no(d.join_state.workplace_joined),
             src.clone(),
         );
@@ -153,8 +148,21 @@ pub(crate) fn details(
     }
     push(
         "configuration",
+        "Join state",
+        join.current_label
+            .clone()
+            .map(|l| match join.confidence.as_deref() {
+                Some("inferred") => format!("{l} (inferred, no dsregcmd output)"),
+                _ => l,
+            }),
+        join.evidence
+            .first()
+            .map(|e| format!("{}, {}", e.artifact, e.location)),
+    );
+    push(
+        "configuration",
         "Join state after onboarding",
-        join.after_onboarding.clone(),
+        join.after_onboarding_label.clone(),
         None,
     );
     out

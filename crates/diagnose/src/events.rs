@@ -120,6 +120,7 @@ struct Patterns {
     url: Regex,
     aad: Regex,
     error: Regex,
+    decimal_error: Regex,
 }
 
 fn patterns() -> &'static Patterns {
@@ -132,6 +133,9 @@ fn patterns() -> &'static Patterns {
         aad: Regex::new(r"(?i)(AADSTS\d+[^\r\n]*|aad\s*runtime\s*api\s*error\s*[:=]\s*[^\r\n]+)")
             .expect("regex"),
         error: Regex::new(r"(?i)\berror(?:\s*code)?\s*[:=]\s*(0x[0-9a-f]{8})").expect("regex"),
+        // AAD/Operational 1098 and friends write the HRESULT in decimal: `Error: 3399811100`.
+        decimal_error: Regex::new(r"(?i)\berror(?:\s*code)?\s*[:=]\s*(-?\d{7,11})\b")
+            .expect("regex"),
     })
 }
 
@@ -178,6 +182,30 @@ pub fn decode(e: &Event) -> Option<Decoded> {
             name: known.map(|h| h.name.clone()),
             meaning: known.map(|h| h.meaning.clone()),
         });
+    }
+    // A decimal HRESULT is the same code: show it as Windows documents it (0xCAA5001C).
+    for c in p.decimal_error.captures_iter(&all_text) {
+        let value = match c[1].parse::<i64>() {
+            Ok(v) if v < 0 => i32::try_from(v).ok().map(|v| v as u32),
+            Ok(v) => u32::try_from(v).ok(),
+            Err(_) => None,
+        };
+        let Some(value) = value.filter(|v| v & 0x8000_0000 != 0) else {
+            continue;
+        };
+        let code = format!("{value:#010x}");
+        if codes.iter().any(|c| c.code == code) {
+            continue;
+        }
+        let known = catalog.hresult(value);
+        codes.insert(
+            0,
+            CodeInfo {
+                code,
+                name: known.map(|h| h.name.clone()),
+                meaning: known.map(|h| h.meaning.clone()),
+            },
+        );
     }
     let aad = if info.finding.as_deref() == Some("events.aad-error") {
         Some(AadError {
@@ -244,6 +272,29 @@ mod tests {
             Some("DSREG_AUTOJOIN_ADCONFIG_READ_FAILED")
         );
         assert_eq!(d.severity, Severity::Error);
+    }
+
+    #[test]
+    fn a_decimal_aad_error_is_shown_in_hex() {
+        // AAD/Operational 1098 as Event Viewer shows it (a public post's text).
+        let e = event(
+            "Microsoft-Windows-AAD/Operational",
+            1098,
+            &[],
+            Some("Error: 0xCAA5001C Token broker operation failed.\nError: 3399811100"),
+        );
+        let d = decode(&e).unwrap();
+        assert_eq!(d.codes[0].code, "0xcaa5001c");
+        let e = event(
+            "Microsoft-Windows-AAD/Operational",
+            1098,
+            &[],
+            Some("AAD Cloud AP plugin call Lookup name name from SID returned error: 3399811100"),
+        );
+        let d = decode(&e).unwrap();
+        assert_eq!(d.codes.len(), 1, "{:?}", d.codes);
+        assert_eq!(d.codes[0].code, "0xcaa5001c");
+        assert_eq!(d.aad.unwrap().error_code.as_deref(), Some("0xcaa5001c"));
     }
 
     #[test]

@@ -6,12 +6,15 @@
 //! (supported OS builds), `data/endpoints.toml` (required endpoints), and the enrollment code
 //! catalog of `mde-catalog`.
 
+mod adapt;
+mod causes;
 mod checks;
 mod context;
 mod data;
 mod details;
 pub mod events;
 mod model;
+mod readings;
 mod texts;
 
 pub use model::{
@@ -21,16 +24,37 @@ pub use model::{
 use mde_artifacts::Snapshot;
 
 use crate::context::Ctx;
+pub use crate::context::Options;
 
 /// Runs every check over the snapshot.
 pub fn diagnose(snapshot: &Snapshot) -> Diagnosis {
-    let mut ctx = Ctx::new(snapshot);
+    diagnose_with(snapshot, &Options::default())
+}
+
+/// Runs every check over the snapshot, with what the caller knows beyond it (an Entra
+/// Connect configuration export).
+pub fn diagnose_with(snapshot: &Snapshot, options: &Options) -> Diagnosis {
+    let mut ctx = Ctx::new(snapshot, options);
     let mut findings = Vec::new();
     for (_, check) in checks::CHECKS {
         check(&mut ctx, &mut findings);
     }
-    // Errors first, then warnings, then information; checks' order within each.
-    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    let os = checks::os_facts(&ctx);
+    let configmgr = findings
+        .iter()
+        .any(|f| f.id.starts_with("authority.configmgr"));
+    adapt::adapt(
+        adapt::Traits {
+            no_dsregcmd: os.as_ref().is_some_and(|o| !o.has_dsregcmd),
+            has_dsregcmd: os.as_ref().is_some_and(|o| o.has_dsregcmd),
+            server_core: os.as_ref().is_some_and(|o| o.core),
+            configmgr,
+        },
+        &mut findings,
+    );
+    readings::pick(&mut findings);
+    // The root cause first, what it explains under it, then the rest by severity.
+    let root_cause = causes::link(&mut findings);
 
     let catalog = mde_catalog::builtin();
     let enrollment = ctx
@@ -43,22 +67,14 @@ pub fn diagnose(snapshot: &Snapshot) -> Diagnosis {
             status: c.status.clone(),
             category: c.category.key().to_string(),
             documented: c.documented(),
+            out_of_date: findings.iter().any(|f| f.id == "enrollment.stale"),
         });
     let enrollment_severity = enrollment
         .as_ref()
         .and_then(|e| catalog.code(e.code))
         .map(|c| c.severity);
-    let os = checks::os_facts(&ctx);
     let device = Device {
-        hostname: snapshot
-            .manifest
-            .as_ref()
-            .and_then(|m| m.value.hostname.clone())
-            .or_else(|| {
-                ctx.dsreg
-                    .as_ref()
-                    .and_then(|d| d.join_state.device_name.clone())
-            }),
+        hostname: ctx.hostname(),
         os: os.as_ref().map(|o| o.name.clone()),
         build: os.as_ref().map(|o| o.build.clone()),
         edition: os.as_ref().and_then(|o| o.edition.clone()),
@@ -66,7 +82,8 @@ pub fn diagnose(snapshot: &Snapshot) -> Diagnosis {
         domain: ctx
             .dsreg
             .as_ref()
-            .and_then(|d| d.join_state.domain_name.clone()),
+            .and_then(|d| d.join_state.domain_name.clone())
+            .or_else(|| ctx.ad_domain().map(|(d, _)| d)),
     };
     let has_errors = findings.iter().any(|f| f.severity == Severity::Error);
     let verdict = match (has_errors, enrollment_severity) {
@@ -77,7 +94,10 @@ pub fn diagnose(snapshot: &Snapshot) -> Diagnosis {
         (false, Some(_)) => Verdict::Healthy,
         (false, None) => Verdict::Incomplete,
     };
-    let join_state = checks::join_states(&ctx);
+    let sync_filtered = findings
+        .iter()
+        .any(|f| f.id == "sync.filtered" || f.id == "sync.not-in-scope");
+    let join_state = checks::join_states(&ctx, sync_filtered);
     let details = details::details(&ctx, &device, enrollment.as_ref(), &join_state);
     Diagnosis {
         source: snapshot.source.clone(),
@@ -86,6 +106,7 @@ pub fn diagnose(snapshot: &Snapshot) -> Diagnosis {
         join_state,
         details,
         verdict,
+        root_cause,
         missing: ctx.missing,
         findings,
         artifacts: snapshot.artifacts.clone(),

@@ -60,6 +60,10 @@ pub struct Finding {
     pub docs: Vec<String>,
     pub links: Vec<Link>,
     pub evidence: Vec<Evidence>,
+    /// The id of the finding that explains this one (`data/causes.toml`): fixing that one
+    /// fixes this one too.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub caused_by: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -93,6 +97,23 @@ pub struct Enrollment {
     pub status: String,
     pub category: String,
     pub documented: bool,
+    /// The status no longer holds: the sensor it was recorded by is offboarded.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub out_of_date: bool,
+}
+
+impl Enrollment {
+    /// The status as people read it, with its code and whether it still holds.
+    pub fn label(&self) -> String {
+        if self.out_of_date {
+            format!(
+                "{} ({}), recorded before the sensor was offboarded: out of date",
+                self.status, self.code
+            )
+        } else {
+            format!("{} ({})", self.status, self.code)
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -102,6 +123,17 @@ pub struct JoinStates {
     pub after_onboarding: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// `current` for people: "Microsoft Entra hybrid joined".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_label: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after_onboarding_label: Option<String>,
+    /// `read` (dsregcmd says so) or `inferred` (from the registry or the AD object).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<String>,
+    /// What the prediction rests on.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<Evidence>,
 }
 
 /// One line of the report's device sections.
@@ -125,11 +157,16 @@ pub struct Diagnosis {
     pub enrollment: Option<Enrollment>,
     pub join_state: JoinStates,
     pub verdict: Verdict,
+    /// The id of the finding to fix first (the first of `findings`); the others it explains
+    /// name it in their `caused_by`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub root_cause: Option<String>,
     /// Evidence the checks wanted and the bundle did not have.
     pub missing: Vec<String>,
     /// The device sections of the report, in order.
     pub details: Vec<Detail>,
-    /// Errors first, then warnings, then information.
+    /// The root cause first, then what it causes, then the other errors, warnings and
+    /// information.
     pub findings: Vec<Finding>,
     /// Every entry of the bundle: what it was read as, or why it was not.
     pub artifacts: Vec<mde_artifacts::ArtifactInfo>,

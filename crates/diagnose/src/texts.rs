@@ -66,6 +66,7 @@ pub(crate) fn finding(id: &str, vars: &[(&str, String)], evidence: Vec<Evidence>
         docs: links.iter().map(|l| l.url.clone()).collect(),
         links,
         evidence,
+        caused_by: None,
     }
 }
 

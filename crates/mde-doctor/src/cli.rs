@@ -37,6 +37,14 @@ pub(crate) enum Command {
         /// and --format html: the folder for their pages).
         #[arg(long, short, value_name = "FILE")]
         output: Option<std::path::PathBuf>,
+        /// An Entra Connect configuration export (Get-ADSyncServerConfiguration): its
+        /// In from AD – Computer Join rule and connector scope decide whether the device's AD
+        /// object (ad/*.ldif) syncs, instead of the default rule.
+        #[arg(long, value_name = "DIR")]
+        aadconnect_config: Option<std::path::PathBuf>,
+        /// The Entra Connect version, for its default rule when no export is given.
+        #[arg(long, value_name = "VERSION")]
+        entra_connect_version: Option<String>,
     },
     /// Timeline of the events that explain registration and onboarding failures, from
     /// .evtx files and XML exports (wevtutil qe /f:xml, Event Viewer "Save as XML").

@@ -19,6 +19,9 @@ struct Report<'a> {
     errors: usize,
     warnings: usize,
     infos: usize,
+    /// The root cause ("Fix this first"), what it causes (folded), and the rest.
+    root: Option<FindingView<'a>>,
+    consequences: Vec<FindingView<'a>>,
     findings: Vec<FindingView<'a>>,
     evidence_headline: String,
     evidence: Vec<evidence::Row<'a>>,
@@ -31,7 +34,7 @@ struct FindingView<'a> {
     label: &'static str,
 }
 
-pub fn render_html(d: &Diagnosis) -> String {
+pub fn render_html<'a>(d: &'a Diagnosis) -> String {
     let (verdict, verdict_class) = match d.verdict {
         Verdict::Healthy => ("Healthy: security management manages this device", "ok"),
         Verdict::Failing => (
@@ -40,18 +43,30 @@ pub fn render_html(d: &Diagnosis) -> String {
         ),
         Verdict::Incomplete => ("Incomplete: not enough evidence to decide", "warning"),
     };
+    let view = |f: &'a Finding| FindingView {
+        f,
+        class: f.severity.key(),
+        label: match f.severity {
+            Severity::Error => "Error",
+            Severity::Warning => "Warning",
+            Severity::Info => "Info",
+        },
+    };
+    let root_id = d.root_cause.as_deref();
+    // The root cause is the first finding (mde_diagnose orders them so).
+    let root = root_id.and(d.findings.first()).map(view);
+    let consequences = d
+        .findings
+        .iter()
+        .filter(|f| root_id.is_some() && f.caused_by.as_deref() == root_id)
+        .map(view)
+        .collect();
     let findings = d
         .findings
         .iter()
-        .map(|f| FindingView {
-            f,
-            class: f.severity.key(),
-            label: match f.severity {
-                Severity::Error => "Error",
-                Severity::Warning => "Warning",
-                Severity::Info => "Info",
-            },
-        })
+        .skip(usize::from(root_id.is_some()))
+        .filter(|f| root_id.is_none() || f.caused_by.as_deref() != root_id)
+        .map(view)
         .collect();
     let report = Report {
         d,
@@ -75,6 +90,8 @@ pub fn render_html(d: &Diagnosis) -> String {
         errors: d.count(Severity::Error),
         warnings: d.count(Severity::Warning),
         infos: d.count(Severity::Info),
+        root,
+        consequences,
         findings,
         evidence_headline: evidence::headline(d),
         evidence: evidence::rows(d),

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use anstyle::{AnsiColor, Color, Style};
-use mde_diagnose::{Diagnosis, Severity, Verdict};
+use mde_diagnose::{Diagnosis, Finding, Severity, Verdict};
 
 use crate::evidence;
 
@@ -27,6 +27,50 @@ fn clean(s: &str) -> String {
         .collect()
 }
 
+fn severity_style(severity: Severity) -> Style {
+    match severity {
+        Severity::Error => RED,
+        Severity::Warning => YELLOW,
+        Severity::Info => CYAN,
+    }
+}
+
+/// One finding: title, root cause (`explain`), actions, evidence, and the first document of
+/// an error.
+fn write_finding(s: &mut String, f: &Finding, style: Style, explain: bool) {
+    let code = f.code.map(|c| format!(" [code {c}]")).unwrap_or_default();
+    let caused = f
+        .caused_by
+        .as_deref()
+        .map(|c| format!(" (caused by {c})"))
+        .unwrap_or_default();
+    let _ = writeln!(
+        s,
+        "{style}●{style:#} {BOLD}{}{BOLD:#}{code}  {DIM}{}{caused}{DIM:#}",
+        clean(&f.title),
+        f.id
+    );
+    if explain {
+        let _ = writeln!(s, "    {}", clean(&f.root_cause));
+    }
+    for (i, a) in f.actions.iter().enumerate() {
+        let _ = writeln!(s, "    {}. {}", i + 1, clean(a));
+    }
+    for e in &f.evidence {
+        let place = if e.location.is_empty() {
+            clean(&e.artifact)
+        } else {
+            format!("{}: {}", clean(&e.artifact), clean(&e.location))
+        };
+        let _ = writeln!(s, "    {DIM}↳ {place}  {}{DIM:#}", clean(&e.excerpt));
+    }
+    if f.severity == Severity::Error
+        && let Some(url) = f.docs.first()
+    {
+        let _ = writeln!(s, "    {DIM}docs: {url}{DIM:#}");
+    }
+}
+
 /// Renders with ANSI styles; the caller's stream strips them where colour is not wanted.
 pub fn render_text(d: &Diagnosis) -> String {
     let mut s = String::new();
@@ -42,7 +86,7 @@ pub fn render_text(d: &Diagnosis) -> String {
         clean(host)
     );
     if let Some(e) = &d.enrollment {
-        let _ = writeln!(s, "  enrollment status  {} ({})", clean(&e.status), e.code);
+        let _ = writeln!(s, "  enrollment status  {}", clean(&e.label()));
     }
     if let (Some(os), Some(build)) = (&d.device.os, &d.device.build) {
         let scope = match d.device.in_scope {
@@ -57,11 +101,25 @@ pub fn render_text(d: &Diagnosis) -> String {
             clean(build)
         );
     }
-    if let Some(current) = &d.join_state.current {
-        let after = d.join_state.after_onboarding.as_deref().unwrap_or("?");
+    if let Some(current) = d
+        .join_state
+        .current_label
+        .as_deref()
+        .or(d.join_state.current.as_deref())
+    {
+        let after = d
+            .join_state
+            .after_onboarding_label
+            .as_deref()
+            .or(d.join_state.after_onboarding.as_deref())
+            .unwrap_or("?");
+        let how = match d.join_state.confidence.as_deref() {
+            Some("inferred") => " (inferred: no dsregcmd output)",
+            _ => "",
+        };
         let _ = writeln!(
             s,
-            "  join state         {current} → {after} after onboarding"
+            "  join state         {current} → {after} after onboarding{how}"
         );
     }
     let _ = writeln!(
@@ -71,47 +129,57 @@ pub fn render_text(d: &Diagnosis) -> String {
         d.count(Severity::Warning),
         d.count(Severity::Info)
     );
+    let root_id = d.root_cause.as_deref();
+    // The root cause is the first finding (mde_diagnose orders them so).
+    if let Some(root) = root_id.and(d.findings.first()) {
+        let style = severity_style(root.severity);
+        let _ = writeln!(s, "\n{style}Fix this first{style:#}");
+        write_finding(&mut s, root, style, true);
+        let consequences: Vec<_> = d
+            .findings
+            .iter()
+            .filter(|f| f.caused_by.as_deref() == root_id)
+            .collect();
+        if !consequences.is_empty() {
+            let _ = writeln!(
+                s,
+                "    {DIM}Caused by this ({}), fixed with it:{DIM:#}",
+                consequences.len()
+            );
+            for f in consequences {
+                let code = f.code.map(|c| format!(" [code {c}]")).unwrap_or_default();
+                let _ = writeln!(s, "    {DIM}└ {}{code}  {}{DIM:#}", clean(&f.title), f.id);
+            }
+        }
+    }
+    let rest: Vec<_> = d
+        .findings
+        .iter()
+        .skip(usize::from(root_id.is_some()))
+        .filter(|f| root_id.is_none() || f.caused_by.as_deref() != root_id)
+        .collect();
     for (severity, label, style) in [
         (Severity::Error, "Errors", RED),
         (Severity::Warning, "Warnings", YELLOW),
         (Severity::Info, "Information", CYAN),
     ] {
-        let group: Vec<_> = d
-            .findings
-            .iter()
-            .filter(|f| f.severity == severity)
-            .collect();
+        let group: Vec<_> = rest.iter().filter(|f| f.severity == severity).collect();
         if group.is_empty() {
             continue;
         }
+        let label = if root_id.is_some() && severity != Severity::Info {
+            format!("Other {}", label.to_lowercase())
+        } else {
+            label.to_string()
+        };
         let _ = writeln!(s, "\n{style}{label}{style:#}");
         for f in group {
-            let code = f.code.map(|c| format!(" [code {c}]")).unwrap_or_default();
-            let _ = writeln!(
-                s,
-                "{style}●{style:#} {BOLD}{}{BOLD:#}{code}  {DIM}{}{DIM:#}",
-                clean(&f.title),
-                f.id
+            write_finding(
+                &mut s,
+                f,
+                style,
+                severity != Severity::Info || f.evidence.is_empty(),
             );
-            if severity != Severity::Info || f.evidence.is_empty() {
-                let _ = writeln!(s, "    {}", clean(&f.root_cause));
-            }
-            for (i, a) in f.actions.iter().enumerate() {
-                let _ = writeln!(s, "    {}. {}", i + 1, clean(a));
-            }
-            for e in &f.evidence {
-                let place = if e.location.is_empty() {
-                    clean(&e.artifact)
-                } else {
-                    format!("{}: {}", clean(&e.artifact), clean(&e.location))
-                };
-                let _ = writeln!(s, "    {DIM}↳ {place}  {}{DIM:#}", clean(&e.excerpt));
-            }
-            if severity == Severity::Error
-                && let Some(url) = f.docs.first()
-            {
-                let _ = writeln!(s, "    {DIM}docs: {url}{DIM:#}");
-            }
         }
     }
     if !d.missing.is_empty() {

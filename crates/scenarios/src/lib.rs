@@ -54,6 +54,8 @@ pub struct Endpoint {
     pub tcp: &'static str,
     pub tls: &'static str,
     pub error: Option<&'static str>,
+    /// The HTTP status when the connection opened (407: the proxy wants authentication).
+    pub http_status: Option<u16>,
 }
 
 #[derive(Debug, Clone)]
@@ -75,6 +77,16 @@ pub enum Scp {
     EnterpriseDrs {
         fqdn: &'static str,
     },
+}
+
+/// The device's own AD computer object in `ad/computer.ldif`, as ldifde exports it.
+#[derive(Debug, Clone)]
+pub struct Computer {
+    pub operating_system: &'static str,
+    /// `6.3 (9600)`, `10.0 (22631)`.
+    pub version: &'static str,
+    /// A userCertificate value (a DER certificate, base64) or none.
+    pub certificate: Option<String>,
 }
 
 /// What the diagnosis must find.
@@ -106,6 +118,17 @@ pub struct Scenario {
     pub configmgr_client: bool,
     /// Event log exports (`events/NAME`, wevtutil `/f:xml` text).
     pub events: Vec<(&'static str, String)>,
+    /// Whether the OS has dsregcmd (Windows Server 2012 R2 has not: no dsregcmd-status.txt).
+    pub dsregcmd: bool,
+    /// The domain in `Tcpip\Parameters` (`Domain`), as every domain member has it.
+    pub tcpip_domain: Option<&'static str>,
+    /// The SENSE service key of the unified agent (`Services\Sense`).
+    pub sense_service: bool,
+    pub computer: Option<Computer>,
+    /// SCP objects of other forests in the bundle (`ad/scp-FOREST.ldif`).
+    pub other_forest_scps: Vec<(&'static str, Scp)>,
+    /// Further files as a device or another tool leaves them (path in the bundle, bytes).
+    pub extra_files: Vec<(&'static str, Vec<u8>)>,
     pub expect: Expect,
 }
 
@@ -136,6 +159,12 @@ impl Default for Scenario {
             managed_defender_product_type: None,
             configmgr_client: false,
             events: Vec::new(),
+            dsregcmd: true,
+            tcpip_domain: None,
+            sense_service: false,
+            computer: None,
+            other_forest_scps: Vec::new(),
+            extra_files: Vec::new(),
             expect: Expect {
                 finding: "enrollment.status",
                 code: Some(1),
@@ -190,6 +219,20 @@ impl Endpoint {
             tcp: "ok",
             tls: "ok",
             error: None,
+            http_status: Some(200),
+        }
+    }
+
+    /// An endpoint behind a proxy that asks for authentication: the connection opens, the
+    /// request gets 407.
+    pub fn proxy_auth(url: &'static str) -> Endpoint {
+        Endpoint {
+            url,
+            dns: "ok",
+            tcp: "ok",
+            tls: "ok",
+            error: Some("HTTP 407 Proxy Authentication Required (proxy.contoso.com:8080)"),
+            http_status: Some(407),
         }
     }
 }

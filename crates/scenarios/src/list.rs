@@ -1,6 +1,8 @@
 //! The scenarios: one healthy device and one per failure the documentation names.
 
-use crate::{Endpoint, Expect, Join, OTHER_TENANT, Os, PreJoin, Probes, Scenario, Scp, event_xml};
+use crate::{
+    Computer, Endpoint, Expect, Join, OTHER_TENANT, Os, PreJoin, Probes, Scenario, Scp, event_xml,
+};
 
 const UDR: (&str, &str) = (
     "Microsoft-Windows-User Device Registration",
@@ -27,6 +29,7 @@ fn unreachable(url: &'static str, stage: &'static str, error: &'static str) -> E
         tcp,
         tls,
         error: Some(error),
+        http_status: None,
     }
 }
 
@@ -278,6 +281,165 @@ pub fn scenarios() -> Vec<Scenario> {
                 ),
             )],
             expect: expect("dsreg.device-not-synced", Some(37)),
+            ..Scenario::default()
+        },
+        Scenario {
+            name: "old-windows-10",
+            description: "Windows 10 1909 (build 18363): older than any supported build",
+            hostname: "PC-1909",
+            os: Os {
+                product: "Windows 10 Enterprise",
+                edition: "Enterprise",
+                build: 18363,
+                ubr: 2274,
+                installation: "Client",
+            },
+            enrollment_status: Some(2),
+            expect: expect("os.unsupported-build", None),
+            ..Scenario::default()
+        },
+        Scenario {
+            name: "proxy-auth",
+            description: "The proxy asks SYSTEM for authentication (HTTP 407) on the enrollment endpoints (13)",
+            hostname: "PC-0407",
+            enrollment_status: Some(13),
+            join: Join::Entra,
+            scp: None,
+            probes: Probes {
+                endpoints: vec![
+                    Endpoint::proxy_auth("https://enrollment.dm.microsoft.com"),
+                    Endpoint::proxy_auth("https://checkin.dm.microsoft.com"),
+                    Endpoint::reachable("https://login.microsoftonline.com"),
+                ],
+                ..Probes::healthy()
+            },
+            expect: expect("net.endpoint-unreachable", Some(13)),
+            ..Scenario::default()
+        },
+        Scenario {
+            name: "stale-events",
+            description: "Entra joined, not domain joined, enrolled; old 307/304 events from before it joined",
+            hostname: "PC-0307",
+            join: Join::Entra,
+            scp: None,
+            events: vec![(
+                "user-device-registration-admin.xml",
+                [
+                    event_xml(UDR.0, UDR.1, 307, 2, "2026-09-14T07:58:40.5510000Z", 1204, &[(None, "0x801C001D")]),
+                    event_xml(
+                        UDR.0,
+                        UDR.1,
+                        304,
+                        2,
+                        "2026-09-14T07:58:40.5620000Z",
+                        1205,
+                        &[(None, "Unknown HResult Error code: 0x801c001d"), (None, ""), (None, "managed"), (None, "sync"), (None, " undefined")],
+                    ),
+                ]
+                .concat(),
+            )],
+            expect: Expect { finding: "enrollment.status", code: Some(1), verdict: "healthy" },
+            ..Scenario::default()
+        },
+        Scenario {
+            name: "server-2012r2-filtered",
+            description: "Windows Server 2012 R2 with the unified agent: the default sync rule filters its AD object (37)",
+            hostname: "SRV-2012R2",
+            os: Os {
+                product: "Windows Server 2012 R2 Datacenter",
+                edition: "ServerDatacenter",
+                build: 9600,
+                ubr: 21620,
+                installation: "Server",
+            },
+            enrollment_status: Some(37),
+            join: Join::Domain,
+            dsregcmd: false,
+            tcpip_domain: Some("contoso.com"),
+            sense_service: true,
+            computer: Some(Computer {
+                operating_system: "Windows Server 2012 R2 Datacenter",
+                version: "6.3 (9600)",
+                certificate: None,
+            }),
+            expect: expect("sync.filtered", Some(37)),
+            ..Scenario::default()
+        },
+        Scenario {
+            name: "public-dns",
+            description: "A domain member asks a public resolver for its domain and finds no DC (38)",
+            hostname: "PC-8888",
+            enrollment_status: Some(38),
+            join: Join::Domain,
+            probes: Probes {
+                dns_servers: vec!["8.8.8.8", "1.1.1.1"],
+                domain_controllers: vec![],
+                ..Probes::healthy()
+            },
+            expect: expect("net.dns-public", Some(38)),
+            ..Scenario::default()
+        },
+        Scenario {
+            name: "offboarded",
+            description: "Offboarded from Defender for Endpoint while SenseCM still shows the old success (1)",
+            hostname: "PC-OFF",
+            enrollment_status: Some(1),
+            onboarding_state: 0,
+            expect: expect("onboarding.not-onboarded", None),
+            ..Scenario::default()
+        },
+        Scenario {
+            name: "configmgr-coexists",
+            description: "The ConfigMgr client is installed, but security management enrolled the device (1)",
+            hostname: "PC-0043",
+            configmgr_client: true,
+            expect: Expect { finding: "authority.configmgr-coexists", code: None, verdict: "healthy" },
+            ..Scenario::default()
+        },
+        Scenario {
+            name: "other-forest-scp",
+            description: "The bundle holds the SCPs of two forests; the device's own forest names another tenant (15)",
+            hostname: "PC-2FOREST",
+            enrollment_status: Some(15),
+            join: Join::Domain,
+            scp: Some(Scp::Entra { tenant: OTHER_TENANT, name: "fabrikam.com" }),
+            other_forest_scps: vec![("tailspin.com", Scp::Entra { tenant: crate::TENANT, name: "contoso.com" })],
+            tcpip_domain: Some("contoso.com"),
+            expect: expect("tenant.scp-mismatch", Some(15)),
+            ..Scenario::default()
+        },
+        Scenario {
+            name: "time-skew-hresult",
+            description: "Registration fails with SEC_E_TIME_SKEW (0x80090324): a clock problem (40)",
+            hostname: "PC-0324",
+            enrollment_status: Some(40),
+            join: Join::Domain,
+            pre_join: Some(PreJoin {
+                ad_configuration_test: "PASS",
+                drs_discovery_test: "PASS",
+                error_phase: "join",
+                client_error_code: "0x80090324",
+                registration_type: "sync",
+                ..PreJoin::default()
+            }),
+            probes: Probes { endpoints: vec![], ..Probes::healthy() },
+            expect: expect("dsreg.registration-error", Some(40)),
+            ..Scenario::default()
+        },
+        Scenario {
+            name: "ldap-unreachable",
+            description: "No domain controller answers LDAP (0x8007203a, ERROR_DS_SERVER_DOWN): the LDAP error (36)",
+            hostname: "PC-0036",
+            enrollment_status: Some(36),
+            join: Join::Domain,
+            pre_join: Some(PreJoin {
+                ad_configuration_test: "FAIL [0x8007203a]",
+                drs_discovery_test: "SKIPPED",
+                error_phase: "discover",
+                client_error_code: "0x8007203a",
+                ..PreJoin::default()
+            }),
+            expect: expect("dsreg.registration-error", Some(36)),
             ..Scenario::default()
         },
     ]

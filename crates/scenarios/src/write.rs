@@ -139,13 +139,64 @@ pub fn write_bundle(s: &Scenario, dir: &Path) -> std::io::Result<()> {
         )?;
     }
 
-    put("dsregcmd-status.txt", dsregcmd_text(s).as_bytes())?;
+    if let Some(domain) = s.tcpip_domain {
+        put(
+            "registry/tcpip.reg",
+            &to_reg_utf16(&[key(
+                r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Services\Tcpip\Parameters",
+                vec![
+                    ("Domain", sz(domain)),
+                    ("Hostname", sz(s.hostname)),
+                    ("NV Domain", sz(domain)),
+                ],
+            )]),
+        )?;
+    }
+    if s.sense_service {
+        put(
+            "registry/sense-service.reg",
+            &to_reg_utf16(&[key(
+                r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Services\Sense",
+                vec![
+                    ("DisplayName", sz("Windows Defender Advanced Threat Protection Service")),
+                    (
+                        "ImagePath",
+                        RegData::ExpandSz(
+                            r#""%ProgramFiles%\Windows Defender Advanced Threat Protection\MsSense.exe""#
+                                .into(),
+                        ),
+                    ),
+                    ("Start", RegData::Dword(2)),
+                ],
+            )]),
+        )?;
+    }
+    if s.dsregcmd {
+        put("dsregcmd-status.txt", dsregcmd_text(s).as_bytes())?;
+    }
     put("probes.json", probes_json(s).as_bytes())?;
     for (name, xml) in &s.events {
         put(&format!("events/{name}"), xml.as_bytes())?;
     }
     if let Some(scp) = &s.scp {
-        put("ad/scp.ldif", scp_ldif(scp).as_bytes())?;
+        put("ad/scp.ldif", scp_ldif(scp, "DC=contoso,DC=com").as_bytes())?;
+    }
+    for (forest, scp) in &s.other_forest_scps {
+        let dn = forest
+            .split('.')
+            .map(|p| format!("DC={p}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        put(
+            &format!("ad/scp-{forest}.ldif"),
+            scp_ldif(scp, &dn).as_bytes(),
+        )?;
+    }
+    if let Some(c) = &s.computer {
+        put("ad/computer.ldif", computer_ldif(s.hostname, c).as_bytes())?;
+    }
+    for (path, bytes) in &s.extra_files {
+        put(path, bytes)?;
     }
     Ok(())
 }
@@ -319,9 +370,9 @@ fn probes_json(s: &Scenario) -> String {
             let ok = e.error.is_none();
             json!({
                 "url": e.url, "dns": e.dns, "tcp": e.tcp, "tls": e.tls,
-                "http_status": if ok { Some(200) } else { None },
+                "http_status": e.http_status,
                 "error": e.error,
-                "elapsed_ms": if ok { 84 } else { 21_000 },
+                "elapsed_ms": if ok || e.http_status.is_some() { 84 } else { 21_000 },
                 "via_proxy": null,
             })
         })
@@ -345,15 +396,77 @@ fn probes_json(s: &Scenario) -> String {
     format!("{}\n", serde_json::to_string_pretty(&value).expect("JSON"))
 }
 
-fn scp_ldif(scp: &Scp) -> String {
+/// objectGUID 0b814a2b-18eb-4f6a-9449-3387cf40b27a (little-endian, as AD stores it): the GUID
+/// the hybrid-join certificates of crates/syncrule/tests/fixtures/certs name.
+const COMPUTER_GUID_BASE64: &str = "K0qBC+sYak+USTOHz0Cyeg==";
+
+/// The computer object as `ldifde -f computer.ldf -r "(cn=NAME)" -l "…"` writes it (the
+/// attributes the sync rule reads; binary values base64, long lines folded at 80).
+fn computer_ldif(hostname: &str, c: &crate::Computer) -> String {
+    let mut lines = vec![
+        String::new(),
+        format!("dn: CN={hostname},OU=Servers,DC=contoso,DC=com"),
+        "changetype: add".into(),
+        "objectClass: top".into(),
+        "objectClass: person".into(),
+        "objectClass: organizationalPerson".into(),
+        "objectClass: user".into(),
+        "objectClass: computer".into(),
+        format!("cn: {hostname}"),
+        format!("sAMAccountName: {hostname}$"),
+        format!("dNSHostName: {}.contoso.com", hostname.to_lowercase()),
+        format!("operatingSystem: {}", c.operating_system),
+        format!("operatingSystemVersion: {}", c.version),
+        "userAccountControl: 4096".into(),
+        format!("objectGUID:: {COMPUTER_GUID_BASE64}"),
+    ];
+    if let Some(cert) = &c.certificate {
+        lines.push(format!("userCertificate:: {cert}"));
+    }
+    let mut out = String::new();
+    for line in lines {
+        // ldifde folds at 80 columns: the rest continues after one space.
+        let mut rest = line.as_str();
+        let mut first = true;
+        while rest.len() > 80 {
+            let (head, tail) = rest.split_at(if first { 80 } else { 79 });
+            if !first {
+                out.push(' ');
+            }
+            out.push_str(head);
+            out.push_str("\r\n");
+            rest = tail;
+            first = false;
+        }
+        if !first {
+            out.push(' ');
+        }
+        out.push_str(rest);
+        out.push_str("\r\n");
+    }
+    out.push_str("\r\n");
+    out
+}
+
+fn scp_ldif(scp: &Scp, forest_dn: &str) -> String {
     let keywords = match scp {
         Scp::Entra { tenant, name } => {
             format!("keywords: azureADName:{name}\r\nkeywords: azureADId:{tenant}\r\n")
         }
         Scp::EnterpriseDrs { fqdn } => format!("keywords: enterpriseDrsName:{fqdn}\r\n"),
     };
+    let dn = format!(
+        "CN=62a0ff2e-97b9-4513-943f-0d221bd30080,CN=Device Registration Configuration,CN=Services,CN=Configuration,{forest_dn}"
+    );
+    // Folded where ldifde folded it in the export these are modelled on.
+    let (head, tail) = dn.split_at(dn.len().min(85));
+    let dn = if tail.is_empty() {
+        head.to_string()
+    } else {
+        format!("{head}\r\n {tail}")
+    };
     format!(
-        "\r\ndn: CN=62a0ff2e-97b9-4513-943f-0d221bd30080,CN=Device Registration Configuration,CN=Servi\r\n ces,CN=Configuration,DC=contoso,DC=com\r\nchangetype: add\r\nobjectClass: top\r\nobjectClass: serviceConnectionPoint\r\ncn: 62a0ff2e-97b9-4513-943f-0d221bd30080\r\n{keywords}name: 62a0ff2e-97b9-4513-943f-0d221bd30080\r\nobjectGUID:: 8sPUwDHCKU2G3bBBkb7zXQ==\r\n\r\n"
+        "\r\ndn: {dn}\r\nchangetype: add\r\nobjectClass: top\r\nobjectClass: serviceConnectionPoint\r\ncn: 62a0ff2e-97b9-4513-943f-0d221bd30080\r\n{keywords}name: 62a0ff2e-97b9-4513-943f-0d221bd30080\r\nobjectGUID:: 8sPUwDHCKU2G3bBBkb7zXQ==\r\n\r\n"
     )
 }
 

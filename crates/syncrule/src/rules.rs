@@ -45,6 +45,38 @@ fn tag(text: &str, name: &str) -> Option<String> {
     re.captures(text).map(|c| unescape(c[1].trim()))
 }
 
+/// Every `.xml` file below `dir`, in path order: exports keep their rules in
+/// `SynchronizationRules/`, but newer ones and copies made by hand put them in per-connector
+/// folders (`Connectors/<name>/SynchronizationRules/…`). Symbolic links are not followed and
+/// the walk stops 8 levels down, so a hostile tree cannot loop.
+pub fn xml_files(dir: &std::path::Path) -> std::io::Result<Vec<std::path::PathBuf>> {
+    fn walk(
+        dir: &std::path::Path,
+        depth: usize,
+        out: &mut Vec<std::path::PathBuf>,
+    ) -> std::io::Result<()> {
+        for entry in std::fs::read_dir(dir)? {
+            let entry = entry?;
+            let kind = entry.file_type()?;
+            let path = entry.path();
+            if kind.is_dir() && depth < 8 {
+                walk(&path, depth + 1, out)?;
+            } else if kind.is_file()
+                && path
+                    .extension()
+                    .is_some_and(|x| x.eq_ignore_ascii_case("xml"))
+            {
+                out.push(path);
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    walk(dir, 0, &mut out)?;
+    out.sort();
+    Ok(out)
+}
+
 /// Reads one sync rule XML.
 pub fn parse_rule(xml: &str) -> Result<Rule, String> {
     if !xml.contains("<synchronizationRule") {
@@ -107,5 +139,27 @@ mod tests {
             Some("IIF(IsNullOrEmpty([userCertificate]),True,NULL)")
         );
         assert_eq!(r.mappings[1].expression, None);
+    }
+}
+
+#[cfg(test)]
+mod xml_files_tests {
+    #[test]
+    fn rules_in_connector_folders_are_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let nested = dir
+            .path()
+            .join("Connectors/contoso.com/SynchronizationRules");
+        std::fs::create_dir_all(&nested).unwrap();
+        std::fs::write(nested.join("SynchronizationRule_{1}.xml"), "<x/>").unwrap();
+        std::fs::write(dir.path().join("Connectors/contoso.com/notes.txt"), "").unwrap();
+        std::fs::write(dir.path().join("top.XML"), "<x/>").unwrap();
+        let files = super::xml_files(dir.path()).unwrap();
+        assert_eq!(files.len(), 2, "{files:?}");
+        assert!(
+            files[0].ends_with(
+                "Connectors/contoso.com/SynchronizationRules/SynchronizationRule_{1}.xml"
+            )
+        );
     }
 }

@@ -52,15 +52,14 @@ fn tags(text: &str, name: &str) -> Vec<String> {
 
 impl Config {
     pub fn load(dir: &Path) -> Result<Config, String> {
+        // Per-connector folders hold connectors and rules too (`crate::rules::xml_files`).
         let read_dir = |sub: &str| -> Result<Vec<String>, String> {
-            let d = dir.join(sub);
-            let mut files: Vec<_> = std::fs::read_dir(&d)
-                .map_err(|e| format!("{}: {e}", d.display()))?
-                .filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("xml")))
-                .collect();
-            files.sort();
+            let d = if sub.is_empty() {
+                dir.to_path_buf()
+            } else {
+                dir.join(sub)
+            };
+            let files = crate::rules::xml_files(&d).map_err(|e| format!("{}: {e}", d.display()))?;
             Ok(files
                 .iter()
                 .filter_map(|p| std::fs::read_to_string(p).ok())
@@ -87,7 +86,7 @@ impl Config {
                 });
             }
         }
-        let rules: Vec<Rule> = read_dir("SynchronizationRules")?
+        let rules: Vec<Rule> = read_dir("")?
             .iter()
             .filter_map(|x| parse_rule(x).ok())
             .collect();

@@ -88,6 +88,7 @@ fn snapshot(source: String, gathered: Gathered) -> Snapshot {
         dsregcmd: None,
         probes: None,
         scps: Vec::new(),
+        computers: Vec::new(),
         events: Vec::new(),
     };
     for s in skipped {
@@ -336,6 +337,11 @@ fn read_scps<R: std::io::BufRead>(
             snap.scps.push(Sourced {
                 artifact: path.to_string(),
                 value: scp,
+            });
+        } else if record.is_computer() {
+            snap.computers.push(Sourced {
+                artifact: path.to_string(),
+                value: record,
             });
         }
     }

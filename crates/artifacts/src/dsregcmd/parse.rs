@@ -48,11 +48,7 @@ pub fn parse_dsregcmd(bytes: &[u8]) -> Result<DsregStatus, DsregError> {
             }
         }
     }
-    let layout = if tight > spaced {
-        Layout::Legacy
-    } else {
-        Layout::Modern
-    };
+    let tight_fields = tight > spaced;
 
     let mut sections: Vec<Section> = Vec::new();
     let mut notes = Vec::new();
@@ -82,7 +78,7 @@ pub fn parse_dsregcmd(bytes: &[u8]) -> Result<DsregStatus, DsregError> {
         }
         let wrapped = previous_field_len.is_some_and(|len| len >= MIN_WRAPPED_WIDTH)
             && indent(raw) <= margin + 1
-            && (layout == Layout::Modern || split_field(line).is_none());
+            && (!tight_fields || split_field(line).is_none());
         if wrapped && let Some(field) = sections.last_mut().and_then(|s| s.fields.last_mut()) {
             // The console broke the line at its width; a blank at the break belongs to
             // the value.
@@ -99,6 +95,16 @@ pub fn parse_dsregcmd(bytes: &[u8]) -> Result<DsregStatus, DsregError> {
                 ),
             ));
             previous_field_len = Some(raw.len());
+            continue;
+        }
+        // `PS C:\Users\admin> dsregcmd /status` or `C:\>dsregcmd /status`: the prompt of a
+        // pasted console session, not a field.
+        if is_prompt(line) {
+            notes.push(Note {
+                text: line.to_string(),
+                at,
+            });
+            previous_field_len = None;
             continue;
         }
         match split_field(line) {
@@ -133,6 +139,22 @@ pub fn parse_dsregcmd(bytes: &[u8]) -> Result<DsregStatus, DsregError> {
     if sections.iter().all(|s| s.fields.is_empty()) {
         return Err(DsregError::Empty);
     }
+    // Before 1809 dsregcmd printed `Key: value` and kept the device's and the tenant's
+    // fields under Device State; either sign is the old layout.
+    let has = |name: &str| sections.iter().any(|s| s.name.eq_ignore_ascii_case(name));
+    let state_holds_details = sections.iter().any(|s| {
+        s.name.eq_ignore_ascii_case("Device State")
+            && s.fields
+                .iter()
+                .any(|f| f.name == "tenant_id" || f.name == "device_id")
+    });
+    let layout = if tight_fields
+        || (state_holds_details && !has("Device Details") && !has("Tenant Details"))
+    {
+        Layout::Legacy
+    } else {
+        Layout::Modern
+    };
     Ok(DsregStatus {
         encoding: decoded.encoding,
         layout,
@@ -147,6 +169,17 @@ fn is_rule(line: &str) -> bool {
         && line.starts_with('+')
         && line.trim_end().ends_with('+')
         && line[1..line.len() - 1].bytes().all(|b| b == b'-')
+}
+
+/// A PowerShell (`PS C:\…>`) or cmd (`C:\…>`) prompt line.
+fn is_prompt(line: &str) -> bool {
+    let rest = line.strip_prefix("PS ").unwrap_or(line);
+    let b = rest.as_bytes();
+    b.len() >= 3
+        && b[0].is_ascii_alphabetic()
+        && b[1] == b':'
+        && b[2] == b'\\'
+        && rest.contains('>')
 }
 
 fn indent(line: &str) -> usize {
@@ -210,6 +243,31 @@ mod tests {
         let s = parse_dsregcmd(text.as_bytes()).unwrap();
         assert_eq!(s.sections[0].name, "Device State");
         assert_eq!(s.sections[0].fields.len(), 2);
+    }
+
+    #[test]
+    fn prompts_are_not_fields() {
+        let text = "PS C:\\Users\\admin> dsregcmd /status\n\n+------+\n| Device State |\n+------+\n\n             AzureAdJoined : YES\n              DomainJoined : NO\n\nC:\\Windows\\system32>\n";
+        let s = parse_dsregcmd(text.as_bytes()).unwrap();
+        assert_eq!(s.sections.len(), 1, "{:?}", s.sections);
+        assert_eq!(s.sections[0].fields.len(), 2);
+        assert_eq!(s.notes.len(), 2);
+        assert!(s.field(&["PS C"], &[]).is_none());
+    }
+
+    #[test]
+    fn the_pre_1809_layout_is_told_by_its_sections_too() {
+        // 1703/1709 printed `Key : value` already, but everything under Device State.
+        let text = "+------+\n| Device State |\n+------+\n\n     AzureAdJoined : YES\n  EnterpriseJoined : NO\n          DeviceId : 5820fbe9-60c8-43b0-bb11-44aee233e4e7\n          TenantId : aaaabbbb-0000-cccc-1111-dddd2222eeee\n      DomainJoined : YES\n";
+        assert_eq!(
+            parse_dsregcmd(text.as_bytes()).unwrap().layout,
+            Layout::Legacy
+        );
+        let modern = "+------+\n| Device State |\n+------+\n\n     AzureAdJoined : YES\n      DomainJoined : YES\n+------+\n| Device Details |\n+------+\n\n          DeviceId : 5820fbe9-60c8-43b0-bb11-44aee233e4e7\n";
+        assert_eq!(
+            parse_dsregcmd(modern.as_bytes()).unwrap().layout,
+            Layout::Modern
+        );
     }
 
     #[test]

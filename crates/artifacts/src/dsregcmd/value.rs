@@ -113,7 +113,8 @@ impl TestResult {
     }
 }
 
-/// `[ 2021-12-07 15:28:54.000 UTC -- 2031-12-07 15:58:54.000 UTC ]`
+/// `[ 2021-12-07 15:28:54.000 UTC -- 2031-12-07 15:58:54.000 UTC ]`; copies retyped into
+/// tickets and posts have a single hyphen between the dates (`… UTC - 2031-…`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Validity {
     pub from: String,
@@ -123,7 +124,8 @@ pub struct Validity {
 impl Validity {
     pub fn parse(text: &str) -> Option<Validity> {
         let inner = text.trim().strip_prefix('[')?.strip_suffix(']')?;
-        let (from, to) = inner.split_once("--")?;
+        // The dates contain hyphens themselves: a single one counts only with blanks around it.
+        let (from, to) = inner.split_once("--").or_else(|| inner.split_once(" - "))?;
         Some(Validity {
             from: from.trim().to_string(),
             to: to.trim().to_string(),
@@ -173,5 +175,10 @@ mod tests {
         let v = Validity::parse("[ 2021-12-07 15:28:54.000 UTC -- 2031-12-07 15:58:54.000 UTC ]")
             .unwrap();
         assert_eq!(v.to, "2031-12-07 15:58:54.000 UTC");
+        let v = Validity::parse("[ 2021-12-07 15:28:54.000 UTC - 2031-12-07 15:58:54.000 UTC ]")
+            .unwrap();
+        assert_eq!(v.from, "2021-12-07 15:28:54.000 UTC");
+        assert_eq!(v.to, "2031-12-07 15:58:54.000 UTC");
+        assert_eq!(Validity::parse("[ 2021-12-07 15:28:54.000 UTC ]"), None);
     }
 }

@@ -369,7 +369,7 @@ fn attr<'a>(v: &'a Value, name: &str) -> Option<&'a Value> {
     v.get("#attributes")?.get(name)
 }
 
-fn to_event(record_id: u64, timestamp: &str, data: &Value) -> Event {
+pub(super) fn to_event(record_id: u64, timestamp: &str, data: &Value) -> Event {
     let event = data.get("Event").unwrap_or(data);
     let system = event.get("System").cloned().unwrap_or(Value::Null);
     let number =
@@ -385,6 +385,15 @@ fn to_event(record_id: u64, timestamp: &str, data: &Value) -> Event {
         .and_then(|t| attr(t, "SystemTime"))
         .map(text)
         .unwrap_or_else(|| timestamp.to_string());
+    // The record id Windows shows is System/EventRecordID; the record header's number
+    // (`record_id`) is the fallback for a record without one (or with a zeroed System, as a
+    // record whose template could not be read has).
+    let record_id = system
+        .get("EventRecordID")
+        .map(text)
+        .and_then(|t| t.trim().parse().ok())
+        .filter(|&id: &u64| id > 0)
+        .unwrap_or(record_id);
     Event {
         record_id,
         time,
@@ -514,5 +523,30 @@ mod tests {
                 assert_eq!(filtered.diagnostics, all.diagnostics, "{name} / {label}");
             }
         }
+    }
+
+    #[test]
+    fn the_record_id_is_the_one_windows_shows() {
+        // The JSON the evtx crate gives for a record whose header number differs from its
+        // System/EventRecordID (a log whose records were renumbered by a copy).
+        let json: Value = serde_json::from_str(
+            r##"{"Event":{"#attributes":{"xmlns":"http://schemas.microsoft.com/win/2004/08/events/event"},
+            "System":{"Provider":{"#attributes":{"Name":"Microsoft-Windows-AAD"}},"EventID":1098,"Level":2,
+            "TimeCreated":{"#attributes":{"SystemTime":"2026-11-20T09:02:16.880000Z"}},"EventRecordID":4711,
+            "Channel":"Microsoft-Windows-AAD/Operational","Computer":"PC-0001.contoso.com"},
+            "EventData":{"Data":[{"#text":"Error: 3399811100"}]}}}"##,
+        )
+        .unwrap();
+        let e = to_event(12, "2026-11-20 09:02:16.880000 UTC", &json);
+        assert_eq!(e.record_id, 4711);
+        let mut no_id = json.clone();
+        no_id["Event"]["System"]
+            .as_object_mut()
+            .unwrap()
+            .remove("EventRecordID");
+        assert_eq!(to_event(12, "", &no_id).record_id, 12);
+        let mut zeroed = json.clone();
+        zeroed["Event"]["System"]["EventRecordID"] = serde_json::json!(0);
+        assert_eq!(to_event(12, "", &zeroed).record_id, 12);
     }
 }

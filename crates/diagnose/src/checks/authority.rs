@@ -1,6 +1,6 @@
 //! Another management authority: Configuration Manager or an MDM.
 
-use crate::context::{Ctx, DEFENDER, ENROLLMENTS, SMS_CLIENT};
+use crate::context::{Ctx, DEFENDER, ENROLLMENTS, SENSECM, SMS_CLIENT};
 use crate::model::Finding;
 use crate::texts::finding;
 
@@ -20,12 +20,27 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, out: &mut Vec<Finding>) {
         cm_evidence.push(ctx.reg_evidence(SMS_CLIENT, v));
     }
     if !cm_evidence.is_empty() {
+        // SenseCM's own status has the last word: 1 says security management manages the
+        // device despite the ConfigMgr client, 43 that both do (domain.md §1.5).
+        let status = ctx
+            .reg_with_evidence(SENSECM, "EnrollmentStatus")
+            .and_then(|(v, e)| v.data.as_u64().map(|c| (c, e)));
+        let (id, code) = match &status {
+            Some((1, _)) => ("authority.configmgr-coexists", None),
+            Some((43, _)) => ("authority.configmgr-coexists", Some(43)),
+            _ => ("authority.configmgr", Some(4)),
+        };
+        if let Some((_, e)) = status
+            && id != "authority.configmgr"
+        {
+            cm_evidence.push(e);
+        }
         let mut f = finding(
-            "authority.configmgr",
+            id,
             &[("evidence_text", capitalize(&cm_text.join(" and ")))],
             cm_evidence,
         );
-        f.code = Some(4);
+        f.code = code;
         out.push(f);
     }
     // MDM enrollments: Enrollments\<GUID>\EnrollmentType 6 is "MDM enrolled" (MDE Client

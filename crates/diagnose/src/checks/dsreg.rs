@@ -95,13 +95,14 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, out: &mut Vec<Finding>) {
         }
         if f.actions.is_empty() {
             f.actions
-                .push("Follow the hybrid join troubleshooting guide for this phase.".into());
+                .push(format!("Look the code up at https://www.microsoft.com/aadjerrors and follow the {} phase section of https://learn.microsoft.com/entra/identity/devices/troubleshoot-hybrid-join-windows-current; DSRegTool (Azure-Samples/DSRegTool, option 3 'Hybrid join') runs the same checks as SYSTEM.", d.error_phase.as_deref().unwrap_or("failing")));
         }
         out.push(f);
     }
     let tests = [
         ("AD Connectivity Test", &d.ad_connectivity_test),
         ("AD Configuration Test", &d.ad_configuration_test),
+        ("Kerberos Ticket Test", &d.kerberos_ticket_test),
         ("DRS Discovery Test", &d.drs_discovery_test),
         ("DRS Connectivity Test", &d.drs_connectivity_test),
         ("Token acquisition Test", &d.token_acquisition_test),
@@ -151,7 +152,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, out: &mut Vec<Finding>) {
             f.code = code_for(h.code);
         } else {
             f.actions
-                .push("Follow the hybrid join troubleshooting guide for this test.".into());
+                .push(format!("Look the code up at https://www.microsoft.com/aadjerrors and follow the {name} section of https://learn.microsoft.com/entra/identity/devices/troubleshoot-hybrid-join-windows-current; DSRegTool (Azure-Samples/DSRegTool, option 3 'Hybrid join') repeats the test as SYSTEM."));
         }
         out.push(f);
     }
@@ -161,7 +162,8 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, out: &mut Vec<Finding>) {
 fn code_for(hresult: u32) -> Option<u32> {
     match hresult {
         0x8007054b => Some(38),
-        0x80070576 => Some(40),
+        0x80070576 | 0x80090324 => Some(40),
+        0x8007203a => Some(36),
         0x801c001d => Some(16),
         0x80072ee7 => Some(41),
         0x801c03f2 => Some(37),

@@ -1,6 +1,6 @@
 //! The EnrollmentStatus value, read through the catalog.
 
-use crate::context::{Ctx, SENSECM};
+use crate::context::{ATP_STATUS, Ctx, SENSECM};
 use crate::model::{Finding, Severity};
 use crate::texts::{finding, resolve_links};
 
@@ -28,6 +28,24 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, out: &mut Vec<Finding>) {
         out.push(f);
         return;
     };
+    // A success recorded before the sensor was offboarded says nothing about today.
+    if entry.severity == mde_catalog::Severity::Ok
+        && let Some((state, se)) = ctx.reg_with_evidence(ATP_STATUS, "OnboardingState")
+        && state.data.as_u64() != Some(1)
+    {
+        let mut f = finding(
+            "enrollment.stale",
+            &[
+                ("code", code.to_string()),
+                ("status", entry.status.clone()),
+                ("state", state.data.display()),
+            ],
+            vec![evidence, se],
+        );
+        f.code = Some(entry.code);
+        out.push(f);
+        return;
+    }
     let severity = match entry.severity {
         mde_catalog::Severity::Ok | mde_catalog::Severity::Info => Severity::Info,
         mde_catalog::Severity::Warning => Severity::Warning,

@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 
 use mde_artifacts::Location;
+use mde_artifacts::dsregcmd::JoinKind;
 use mde_artifacts::events::Event;
 
 use crate::context::{Ctx, SENSECM, evidence};
@@ -28,17 +29,20 @@ fn event_evidence(artifact: &str, e: &Event, d: &Decoded) -> Evidence {
         artifact,
         at,
         None,
-        format!(
-            "{} {} {}: {}",
-            e.time,
-            e.channel,
-            e.event_id,
-            d.params
+        format!("{} {} {}: {}", e.time, e.channel, e.event_id, {
+            let params = d
+                .params
                 .iter()
                 .map(|(k, v)| format!("{k}={v}"))
                 .collect::<Vec<_>>()
-                .join(" ")
-        ),
+                .join(" ");
+            // An event without data still has its rendered message (RenderedXml).
+            if params.is_empty() {
+                e.message.clone().unwrap_or_default()
+            } else {
+                params
+            }
+        }),
     );
     if e.record_id > 0 {
         ev.record = Some(e.record_id);
@@ -49,6 +53,59 @@ fn event_evidence(artifact: &str, e: &Event, d: &Decoded) -> Evidence {
         };
     }
     ev
+}
+
+/// Why registration failures logged up to `last` no longer count, if they do not: the device
+/// is now Microsoft Entra joined or hybrid joined (registration succeeded since), or it is
+/// not a domain member at all (there is no SCP to read). The join state is weighed against
+/// the time: an event logged after the state was collected would still count.
+fn stale(ctx: &Ctx<'_>, last: &str) -> Option<String> {
+    let seen = super::join::observe(ctx)?;
+    // Times compare as text once in one shape: `2026-09-14T07:58:40`.
+    let shape = |t: &str| -> String { t.replace(' ', "T").chars().take(19).collect() };
+    let last = shape(last);
+    let collected = ctx
+        .snapshot
+        .manifest
+        .as_ref()
+        .and_then(|m| m.value.collected_at.as_deref().map(shape));
+    if collected.is_some_and(|c| last > c) {
+        return None;
+    }
+    // When the device registered: its device certificate's start of validity.
+    let registered = ctx.dsreg.as_ref().and_then(|d| {
+        d.device
+            .device_certificate_validity
+            .as_ref()
+            .map(|v| shape(&v.from))
+    });
+    let domain_member = ctx
+        .dsreg
+        .as_ref()
+        .and_then(|d| d.join_state.domain_joined)
+        .unwrap_or(matches!(seen.kind, JoinKind::HybridJoined));
+    match seen.kind {
+        // Not a domain member: there is no SCP to read, whenever the events were logged.
+        JoinKind::NotJoined | JoinKind::EntraJoined if !domain_member => Some(format!(
+            "The device is {} and not domain joined ({}), so it has no service connection point to read: these events, the last at {last}, do not concern security management.",
+            seen.kind.describe(),
+            seen.basis
+        )),
+        // A domain member that registered since: failures logged before the registration.
+        JoinKind::EntraJoined | JoinKind::HybridJoined
+            if registered.as_deref().is_none_or(|r| last.as_str() < r) =>
+        {
+            Some(format!(
+                "The device is now {} ({}){}, so these failures, the last at {last}, are from before it registered and no longer matter.",
+                seen.kind.describe(),
+                seen.basis,
+                registered
+                    .map(|r| format!(", registered at {r}"))
+                    .unwrap_or_default()
+            ))
+        }
+        _ => None,
+    }
 }
 
 pub(crate) fn check(ctx: &mut Ctx<'_>, out: &mut Vec<Finding>) {
@@ -104,12 +161,16 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, out: &mut Vec<Finding>) {
                     ids.iter().map(u32::to_string).collect::<Vec<_>>().join("/"),
                 ),
                 ("count", scp_not_found.len().to_string()),
-                ("last", last),
+                ("last", last.clone()),
             ],
             ev,
         );
         if matches!(status, Some(16 | 17)) {
             f.code = Some(16);
+        } else if let Some(why) = stale(ctx, &last) {
+            // Events of a past the device has left: history, not a finding.
+            f.severity = Severity::Info;
+            f.root_cause = format!("{} {why}", f.root_cause);
         } else {
             f.severity = Severity::Warning;
         }
@@ -167,6 +228,12 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, out: &mut Vec<Finding>) {
             ev,
         );
         f.severity = decoded.severity;
+        if finding_id == "events.registration-failed"
+            && let Some(why) = stale(ctx, &latest.time)
+        {
+            f.severity = Severity::Info;
+            f.root_cause = format!("{} {why}", f.root_cause);
+        }
         if let Some(h) = known.and_then(|k| {
             u32::from_str_radix(k.code.trim_start_matches("0x"), 16)
                 .ok()

@@ -11,6 +11,7 @@ mod network;
 mod onboarding;
 mod os;
 mod scp;
+mod sync;
 mod tenant;
 
 use crate::context::Ctx;
@@ -24,9 +25,10 @@ pub(crate) const CHECKS: &[(&str, Check)] = &[
     ("enrollment", enrollment::check),
     ("onboarding", onboarding::check),
     ("os", os::check),
-    ("join", join::check),
     ("tenant", tenant::check),
     ("scp", scp::check),
+    ("sync", sync::check),
+    ("join", join::check),
     ("dsreg", dsreg::check),
     ("authority", authority::check),
     ("network", network::check),

@@ -24,14 +24,9 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, out: &mut Vec<Finding>) {
 
     let mut failed = 0;
     for e in &p.endpoints {
-        let stage = [("dns", &e.dns), ("tcp", &e.tcp), ("tls", &e.tls)]
-            .into_iter()
-            .find(|(_, s)| {
-                s.as_deref()
-                    .is_some_and(|s| s.eq_ignore_ascii_case("failed"))
-            })
-            .map(|(n, _)| n);
-        let Some(stage) = stage else { continue };
+        let Some(stage) = failed_stage(e) else {
+            continue;
+        };
         failed += 1;
         let host = host_of(&e.url);
         let known = endpoints()
@@ -52,17 +47,27 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, out: &mut Vec<Finding>) {
             &[
                 ("host", host.clone()),
                 ("url", e.url.clone()),
-                ("stage", stage.to_uppercase()),
+                (
+                    "stage",
+                    if stage.len() == 3 {
+                        stage.to_uppercase()
+                    } else {
+                        stage.to_string()
+                    },
+                ),
                 ("error", error),
                 ("service", service),
                 ("code", code.to_string()),
             ],
             vec![ev(format!(
-                "{}: dns {} tcp {} tls {}{}",
+                "{}: dns {} tcp {} tls {}{}{}",
                 e.url,
                 e.dns.as_deref().unwrap_or("-"),
                 e.tcp.as_deref().unwrap_or("-"),
                 e.tls.as_deref().unwrap_or("-"),
+                e.http_status
+                    .map(|h| format!(" http {h}"))
+                    .unwrap_or_default(),
                 e.error
                     .as_ref()
                     .map(|x| format!(" ({x})"))
@@ -115,21 +120,37 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, out: &mut Vec<Finding>) {
             .as_ref()
             .map(|d| d.servers.clone())
             .unwrap_or_default();
-        if domain.domain_controllers.is_empty() {
+        let public: Vec<&String> = servers.iter().filter(|s| is_public(s)).collect();
+        let error_text = domain
+            .error
+            .as_ref()
+            .map(|e| format!(" ({e})"))
+            .unwrap_or_default();
+        if domain.domain_controllers.is_empty()
+            && !servers.is_empty()
+            && public.len() == servers.len()
+        {
+            // A public resolver cannot know the domain's SRV records: that, not the network
+            // path, is why no DC is found (code 38, ERROR_NO_SUCH_DOMAIN).
+            let mut f = finding(
+                "net.dns-public",
+                &[
+                    ("servers", servers.join(", ")),
+                    ("domain", name.clone()),
+                    ("error", error_text.clone()),
+                ],
+                vec![ev(format!(
+                    "dns.servers = [{}]; domain {name}: no domain controller found",
+                    servers.join(", ")
+                ))],
+            );
+            f.code = Some(38);
+            out.push(f);
+        } else if domain.domain_controllers.is_empty() {
             if domain.error.is_some() {
                 let mut f = finding(
                     "net.no-dc",
-                    &[
-                        ("domain", name.clone()),
-                        (
-                            "error",
-                            domain
-                                .error
-                                .clone()
-                                .map(|e| format!(" ({e})"))
-                                .unwrap_or_default(),
-                        ),
-                    ],
+                    &[("domain", name.clone()), ("error", error_text.clone())],
                     vec![ev(format!(
                         "domain {name}: no domain controller; DNS servers {}",
                         servers.join(", ")
@@ -185,6 +206,47 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, out: &mut Vec<Finding>) {
                 e,
             ));
         }
+    }
+}
+
+/// The stage an endpoint test failed at, if it did: a failed DNS/TCP/TLS stage, a proxy that
+/// asks for authentication (HTTP 407: the SYSTEM account cannot answer it, so enrollment
+/// fails although the connection opened), or an error the probe recorded after the stages.
+fn failed_stage(e: &mde_artifacts::bundle::Endpoint) -> Option<&'static str> {
+    let failed = |s: &Option<String>| {
+        s.as_deref()
+            .is_some_and(|s| s.eq_ignore_ascii_case("failed"))
+    };
+    if let Some((name, _)) = [("dns", &e.dns), ("tcp", &e.tcp), ("tls", &e.tls)]
+        .into_iter()
+        .find(|(_, s)| failed(s))
+    {
+        return Some(name);
+    }
+    if e.http_status == Some(407) {
+        return Some("proxy authentication (HTTP 407)");
+    }
+    if e.error.as_deref().is_some_and(|x| !x.trim().is_empty()) {
+        return Some("http");
+    }
+    None
+}
+
+/// Whether a DNS server address is on the internet (not private, loopback or link-local):
+/// such a resolver cannot answer for an Active Directory domain.
+fn is_public(server: &str) -> bool {
+    match server.trim().parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(a)) => {
+            !(a.is_private() || a.is_loopback() || a.is_link_local() || a.is_unspecified())
+        }
+        Ok(std::net::IpAddr::V6(a)) => {
+            let first = a.segments()[0];
+            !(a.is_loopback()
+                || a.is_unspecified()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80)
+        }
+        Err(_) => false,
     }
 }
 

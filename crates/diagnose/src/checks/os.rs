@@ -1,7 +1,9 @@
 //! Is the operating system in scope: edition, build, update, Server Core, multi-session,
 //! 32-bit, domain controller (`Windows NT\CurrentVersion`, SYSTEM ProductOptions).
 
-use crate::context::{CURRENT_VERSION, Ctx, ENVIRONMENT, PRODUCT_OPTIONS};
+use crate::context::{
+    ATP_STATUS, CURRENT_VERSION, Ctx, ENVIRONMENT, PRODUCT_OPTIONS, SENSE_SERVICE,
+};
 use crate::data::os_support;
 use crate::model::{Evidence, Finding};
 use crate::texts::finding;
@@ -12,6 +14,10 @@ pub(crate) struct OsFacts {
     pub(crate) build: String,
     pub(crate) edition: Option<String>,
     pub(crate) in_scope: bool,
+    /// Server Core (no desktop: no Settings app, no browser on the device).
+    pub(crate) core: bool,
+    /// Whether the OS has dsregcmd (Server 2012 R2 has not).
+    pub(crate) has_dsregcmd: bool,
 }
 
 pub(crate) fn facts(ctx: &Ctx<'_>) -> Option<OsFacts> {
@@ -96,7 +102,17 @@ fn evaluate(ctx: &Ctx<'_>, out: &mut Vec<Finding>) -> Option<OsFacts> {
     }
     match entry {
         None => {
-            out.push(finding("os.not-listed", &vars, evidence.clone()));
+            let floor = if server {
+                data.floor.server
+            } else {
+                data.floor.client
+            };
+            if build < floor {
+                vars.push(("floor", floor.to_string()));
+                out.push(finding("os.unsupported-build", &vars, evidence.clone()));
+            } else {
+                out.push(finding("os.not-listed", &vars, evidence.clone()));
+            }
             in_scope = false;
         }
         Some(e) => {
@@ -113,7 +129,23 @@ fn evaluate(ctx: &Ctx<'_>, out: &mut Vec<Finding>) -> Option<OsFacts> {
                 in_scope = false;
             }
             if e.needs_unified_agent {
-                out.push(finding("os.needs-unified-agent", &vars, evidence.clone()));
+                // The unified agent runs the SENSE service and writes the onboarding state
+                // under Windows Advanced Threat Protection\Status; the legacy MMA-based sensor
+                // does neither (domain.md §3.1: MDECA reads the Sense version for
+                // down-level servers with the unified agent) [inferred].
+                let unified = ctx
+                    .reg_with_evidence(ATP_STATUS, "OnboardingState")
+                    .filter(|(v, _)| v.data.as_u64() == Some(1))
+                    .map(|(_, e)| e)
+                    .or_else(|| {
+                        let key = ctx.snapshot.registry.key(SENSE_SERVICE)?;
+                        let v = key.values.first()?;
+                        Some(ctx.reg_evidence(SENSE_SERVICE, v))
+                    });
+                match unified {
+                    Some(e) => out.push(finding("os.unified-agent", &vars, vec![e])),
+                    None => out.push(finding("os.needs-unified-agent", &vars, evidence.clone())),
+                }
             }
         }
     }
@@ -143,5 +175,7 @@ fn evaluate(ctx: &Ctx<'_>, out: &mut Vec<Finding>) -> Option<OsFacts> {
         build: build_text,
         edition,
         in_scope,
+        core,
+        has_dsregcmd: entry.is_none_or(|e| e.has_dsregcmd) && build >= 10240,
     })
 }

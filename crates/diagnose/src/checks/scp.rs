@@ -8,7 +8,7 @@ use crate::texts::finding;
 
 pub(crate) fn check(ctx: &mut Ctx<'_>, out: &mut Vec<Finding>) {
     // An SCP object that points at Enterprise DRS, or whose keywords are broken.
-    for scp in &ctx.snapshot.scps {
+    for scp in ctx.own_scps() {
         let source = format!("SCP object in {}", scp.artifact);
         let keyword_evidence: Vec<_> = scp
             .value

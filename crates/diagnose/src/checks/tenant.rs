@@ -11,7 +11,7 @@ pub(crate) fn scp_tenant(ctx: &Ctx<'_>) -> Option<(String, String, Evidence)> {
     if let Some((v, e)) = ctx.reg_with_evidence(CDJ_AAD, "TenantId") {
         return Some((v.data.display(), "client-side SCP in CDJ\\AAD".into(), e));
     }
-    for scp in &ctx.snapshot.scps {
+    for scp in ctx.own_scps() {
         if let Some(id) = &scp.value.azure_ad_id {
             let at = scp
                 .value

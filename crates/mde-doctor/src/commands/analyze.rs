@@ -13,9 +13,10 @@ pub(crate) fn run(
     bundle: &Path,
     format: ReportFormat,
     output: Option<&Path>,
+    options: &mde_diagnose::Options,
 ) -> Result<Status, CliError> {
     let snapshot = read_bundle(bundle, Limits::default()).map_err(CliError::Bundle)?;
-    let diagnosis = mde_diagnose::diagnose(&snapshot);
+    let diagnosis = mde_diagnose::diagnose_with(&snapshot, options);
     if !diagnosis.any_evidence_used() {
         return Err(CliError::Unusable {
             path: bundle.to_path_buf(),

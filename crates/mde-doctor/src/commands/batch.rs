@@ -27,6 +27,7 @@ pub(crate) fn run(
     bundles: &[PathBuf],
     format: ReportFormat,
     output: Option<&Path>,
+    options: &mde_diagnose::Options,
 ) -> Result<Status, CliError> {
     let html_dir = match (format, output) {
         (ReportFormat::Html, Some(dir)) => {
@@ -72,7 +73,7 @@ pub(crate) fn run(
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(path) = bundles.get(i) else { break };
-                    let outcome = one(path, format, html_dir);
+                    let outcome = one(path, format, html_dir, options);
                     if send.send((i, outcome)).is_err() {
                         break;
                     }
@@ -111,13 +112,18 @@ pub(crate) fn run(
 }
 
 /// Reads, diagnoses and renders one bundle.
-fn one(path: &Path, format: ReportFormat, html_dir: Option<&Path>) -> Outcome {
+fn one(
+    path: &Path,
+    format: ReportFormat,
+    html_dir: Option<&Path>,
+    options: &mde_diagnose::Options,
+) -> Outcome {
     let shown = path.display().to_string();
     let snapshot = match read_bundle(path, Limits::default()) {
         Ok(s) => s,
         Err(e) => return unusable(&shown, &e.to_string(), format),
     };
-    let diagnosis = mde_diagnose::diagnose(&snapshot);
+    let diagnosis = mde_diagnose::diagnose_with(&snapshot, options);
     if !diagnosis.any_evidence_used() {
         let reason = if snapshot.artifacts.is_empty() {
             "the bundle holds no files".to_string()
@@ -183,10 +189,12 @@ fn summary_line(shown: &str, d: &Diagnosis) -> String {
         .as_ref()
         .map(|e| format!("{} {}", e.code, e.status))
         .unwrap_or_else(|| "-".into());
+    // The root cause when there is one, else the first error or warning.
     let first = d
-        .findings
-        .iter()
-        .find(|f| f.severity >= Severity::Warning)
+        .root_cause
+        .as_deref()
+        .and_then(|id| d.findings.iter().find(|f| f.id == id))
+        .or_else(|| d.findings.iter().find(|f| f.severity >= Severity::Warning))
         .map(|f| format!("{}: {}", f.id, f.title))
         .unwrap_or_default();
     format!(

@@ -191,7 +191,17 @@ fn timeline(rows: &[Row<'_>], total: usize, problems: &[String]) -> String {
             .channel
             .strip_prefix("Microsoft-Windows-")
             .unwrap_or(&e.channel);
-        let title = row.decoded.as_ref().map(|d| d.title.as_str()).unwrap_or("");
+        // An event mde-doctor does not decode still has its rendered message (RenderedXml).
+        let message = e
+            .message
+            .as_deref()
+            .and_then(|m| m.lines().map(str::trim).find(|l| !l.is_empty()))
+            .unwrap_or("");
+        let title = row
+            .decoded
+            .as_ref()
+            .map(|d| d.title.as_str())
+            .unwrap_or(message);
         let _ = writeln!(
             s,
             "{time}Z {style}{tag}{style:#} {HEADING}{channel} {}{HEADING:#}  {title}",

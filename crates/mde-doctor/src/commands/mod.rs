@@ -46,10 +46,15 @@ pub(crate) fn run(cli: Cli) -> Result<Status, CliError> {
             bundles,
             format,
             output,
-        } => match bundles.as_slice() {
-            [one] => analyze::run(one, format, output.as_deref()),
-            many => batch::run(many, format, output.as_deref()),
-        },
+            aadconnect_config,
+            entra_connect_version,
+        } => {
+            let options = diagnose_options(aadconnect_config.as_deref(), entra_connect_version)?;
+            match bundles.as_slice() {
+                [one] => analyze::run(one, format, output.as_deref(), &options),
+                many => batch::run(many, format, output.as_deref(), &options),
+            }
+        }
         Command::Explain { code, format } => explain::run(&code, format),
         Command::Codes {
             format,
@@ -84,4 +89,25 @@ pub(crate) fn finish(failures: Vec<String>, total: usize) -> Result<Status, CliE
     } else {
         Err(CliError::Files { failures, total })
     }
+}
+
+/// What `analyze` knows beyond the bundle: an Entra Connect configuration export.
+fn diagnose_options(
+    aadconnect_config: Option<&std::path::Path>,
+    entra_connect_version: Option<String>,
+) -> Result<mde_diagnose::Options, CliError> {
+    let aadconnect = aadconnect_config
+        .map(|dir| {
+            mde_syncrule::simulate::Config::load(dir).map_err(|e| CliError::Input {
+                message: format!("--aadconnect-config {}: {e}", dir.display()),
+                hints: vec![
+                    "Give the folder Get-ADSyncServerConfiguration wrote (with Connectors and SynchronizationRules).".into(),
+                ],
+            })
+        })
+        .transpose()?;
+    Ok(mde_diagnose::Options {
+        aadconnect,
+        entra_connect_version,
+    })
 }

@@ -485,18 +485,10 @@ fn rule_expression(path: &std::path::Path, target: &str) -> Result<(String, Stri
 
 /// Every expression of every rule of a configuration export.
 fn check_config(dir: &std::path::Path) -> Result<Status, CliError> {
-    let rules_dir = if dir.join("SynchronizationRules").is_dir() {
-        dir.join("SynchronizationRules")
-    } else {
-        dir.to_path_buf()
-    };
-    let mut entries: Vec<_> = std::fs::read_dir(&rules_dir)
-        .map_err(|e| input(format!("{}: {e}", rules_dir.display())))?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("xml")))
-        .collect();
-    entries.sort();
+    // Every rule XML anywhere in the export, per-connector folders included.
+    let rules_dir = dir.to_path_buf();
+    let entries = mde_syncrule::rules::xml_files(dir)
+        .map_err(|e| input(format!("{}: {e}", dir.display())))?;
     let (mut rules, mut expressions, mut failures) = (0, 0, Vec::new());
     for path in entries {
         let Ok(xml) = std::fs::read_to_string(&path) else {

@@ -55,6 +55,20 @@ fn every_example_bundle_gives_its_expected_root_cause() {
             !hit["evidence"].as_array().unwrap().is_empty(),
             "{name}: {want} without evidence"
         );
+        // Root cause first: the expected finding leads, and the others it explains say so.
+        if verdict != "healthy" {
+            assert_eq!(
+                findings[0]["id"], want,
+                "{name}: the report leads with {}",
+                findings[0]["id"]
+            );
+            assert_eq!(d["root_cause"], want, "{name}");
+            for f in &findings[1..] {
+                if let Some(cause) = f["caused_by"].as_str() {
+                    assert!(findings.iter().any(|c| c["id"] == cause), "{name}: {cause}");
+                }
+            }
+        }
         if verdict == "healthy" {
             let noisy: Vec<&Value> = findings
                 .iter()
@@ -233,13 +247,24 @@ fn a_partial_bundle_runs_every_check_it_can() {
 }
 
 #[test]
-fn text_report_groups_by_severity() {
+fn text_report_leads_with_the_root_cause() {
+    let run = Test::new()
+        .args(["analyze", examples().join("scp-missing").to_str().unwrap()])
+        .run();
+    let out = run.status(1).stdout_contains("FAILING").stdout();
+    let fix = out.find("Fix this first").expect("a root cause section");
+    let scp = out.find("No service connection point").unwrap();
+    let folded = out.find("Caused by this (4), fixed with it:").unwrap();
+    assert!(fix < scp && scp < folded, "{out}");
+    // The consequences are folded (one line each), not repeated as error cards.
+    assert!(!out.contains("\nErrors"), "{out}");
+    assert!(out.contains("└ Enrollment status 16"), "{out}");
     Test::new()
         .args(["analyze", examples().join("connectivity").to_str().unwrap()])
         .run()
         .status(1)
-        .stdout_contains("FAILING")
-        .stdout_contains("Errors")
+        .stdout_contains("Fix this first")
+        .stdout_contains("Other errors")
         .stdout_contains("enrollment.dm.microsoft.com is unreachable (TCP failed)")
         .stdout_contains("probes.json");
 }
@@ -254,4 +279,87 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
             std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
         }
     }
+}
+
+/// A configuration export as Get-ADSyncServerConfiguration writes it, cut to what simulation
+/// reads: the AD connector's partition with its container filter, and the inbound computer
+/// rule with the Windows Server 2012 R2 cloudFiltered of the security management docs.
+fn aadconnect_export(dir: &std::path::Path, inclusion: &str) {
+    let connectors = dir.join("Connectors");
+    let rules = dir.join("SynchronizationRules");
+    std::fs::create_dir_all(&connectors).unwrap();
+    std::fs::create_dir_all(&rules).unwrap();
+    std::fs::write(
+        connectors.join("Connector_{ae4db4cc-b16b-4eb2-acf5-837ca84e4d7d}.xml"),
+        format!(
+            "<ma-data><name>contoso.com</name><private-configuration><adma-configuration><forest-name>contoso.com</forest-name></adma-configuration></private-configuration><ma-partition-data><partition><name>DC=contoso,DC=com</name><selected>1</selected><filter><object-classes><object-class>computer</object-class><object-class>user</object-class></object-classes><containers><inclusions><inclusion>{inclusion}</inclusion></inclusions><exclusions /></containers></filter></partition></ma-partition-data></ma-data>"
+        ),
+    )
+    .unwrap();
+    let expr = "IIF(IsNullOrEmpty([userCertificate]) || ((InStr(UCase([operatingSystem]),&quot;WINDOWS&quot;) &gt; 0) &amp;&amp; (Left([operatingSystemVersion],2) = &quot;6.&quot;) &amp;&amp; (Left([operatingSystemVersion],3) &lt;&gt; &quot;6.3&quot;)),True,NULL)";
+    std::fs::write(
+        rules.join("SynchronizationRule_{b1c4d1e7-6c6b-4f54-9bd0-1f3c2e0f3a11}.xml"),
+        format!(
+            "<synchronizationRule><name>In from AD - Computer Join</name><direction>Inbound</direction><sourceObjectType>computer</sourceObjectType><targetObjectType>device</targetObjectType><attribute-mappings><mapping><dest>cloudFiltered</dest><expression>{expr}</expression></mapping></attribute-mappings></synchronizationRule>"
+        ),
+    )
+    .unwrap();
+}
+
+#[test]
+fn the_config_exports_rule_and_scope_decide_for_the_devices_ad_object() {
+    let bundle = examples().join("server-2012r2-filtered");
+    let dir = tempfile::tempdir().unwrap();
+    aadconnect_export(dir.path(), "OU=Workstations,DC=contoso,DC=com");
+    let d = Test::new()
+        .args([
+            "analyze",
+            "--format",
+            "json",
+            "--aadconnect-config",
+            dir.path().to_str().unwrap(),
+            bundle.to_str().unwrap(),
+        ])
+        .run()
+        .status(1)
+        .json();
+    assert_eq!(d["root_cause"], "sync.not-in-scope", "{d:#}");
+    let dir = tempfile::tempdir().unwrap();
+    aadconnect_export(dir.path(), "OU=Servers,DC=contoso,DC=com");
+    let d = Test::new()
+        .args([
+            "analyze",
+            "--format",
+            "json",
+            "--aadconnect-config",
+            dir.path().to_str().unwrap(),
+            bundle.to_str().unwrap(),
+        ])
+        .run()
+        .json();
+    // In scope now; the object has no userCertificate, so the export's own rule decides
+    // (and filters it), and the finding names the export as the rule's source.
+    let f = d["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "sync.filtered" || f["id"] == "sync.synced")
+        .unwrap();
+    assert!(
+        f["root_cause"]
+            .as_str()
+            .unwrap()
+            .contains("the Entra Connect configuration export"),
+        "{f:#}"
+    );
+    Test::new()
+        .args([
+            "analyze",
+            "--aadconnect-config",
+            "/nonexistent",
+            bundle.to_str().unwrap(),
+        ])
+        .run()
+        .status(2)
+        .stderr_contains("--aadconnect-config");
 }

@@ -199,3 +199,13 @@ fn since_keeps_the_events_of_its_first_second() {
     // The same instant written with an offset.
     assert_eq!(times("2017-07-12T09:18:24+02:00"), at_second);
 }
+
+#[test]
+fn an_undecoded_event_shows_its_rendered_message() {
+    // AADRT/Admin 1006 is not one mde-doctor decodes; its RenderingInfo message is the title.
+    Test::new()
+        .args(["events", "--all", &fixture("aadrt-rendered.xml")])
+        .run()
+        .status(0)
+        .stdout_contains("AADRT/Admin 1006  AAD runtime started.");
+}
