@@ -6,7 +6,7 @@ use evtx::{EvtxParser, ParserSettings};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::header_map::{HeaderMap, Slot, map_template};
+use super::header_map::{HeaderMap, Slot, map_template, skim_record, skimmed_number, skimmed_text};
 use super::{Event, EventHeader, EventLog, EventLogError, Keep, flatten, keep_all};
 use crate::location::{Diagnostic, Location};
 
@@ -81,29 +81,22 @@ pub fn read_evtx_filtered(bytes: Vec<u8>, keep: Keep<'_>) -> Result<EventLog, Ev
     let mut parser = EvtxParser::from_buffer(bytes)
         .map_err(|e| EventLogError::NotAnEventLog(e.to_string()))?
         .with_configuration((*settings).clone());
-    // Chunks in record order (a log that wrapped around starts in the middle of the file).
-    let chunks: Vec<evtx::err::Result<evtx::EvtxChunkData>> = parser.chunks().collect();
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(chunks.len())
-        .max(1);
-    let chunks: Vec<std::sync::Mutex<Option<_>>> = chunks
-        .into_iter()
-        .map(|c| std::sync::Mutex::new(Some(c)))
-        .collect();
+    // Chunks in record order (a log that wrapped around starts in the middle of the file),
+    // handed out one at a time so that only the chunks being read are in memory twice.
+    let chunks = std::sync::Mutex::new(parser.chunks().enumerate());
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut parts: Vec<(usize, ChunkPart)> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
             .map(|_| {
                 scope.spawn(|| {
                     let mut done = Vec::new();
                     loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(slot) = chunks.get(i) else { break };
-                        let chunk = slot.lock().ok().and_then(|mut c| c.take());
-                        if let Some(chunk) = chunk {
-                            done.push((i, read_chunk(chunk, &settings, keep)));
-                        }
+                        let next = match chunks.lock() {
+                            Ok(mut chunks) => chunks.next(),
+                            Err(_) => None,
+                        };
+                        let Some((i, chunk)) = next else { break };
+                        done.push((i, read_chunk(chunk, &settings, keep)));
                     }
                     done
                 })
@@ -164,6 +157,14 @@ fn read_chunk(
             return part;
         }
     };
+    let mut maps: std::collections::HashMap<u32, Option<HeaderMap>> =
+        std::collections::HashMap::new();
+    // Most chunks hold nothing a scan for known events wants: counted from their bytes, never
+    // parsed.
+    if let Some(count) = skim_chunk(&data, &mut maps, keep) {
+        part.total = count;
+        return part;
+    }
     let number = data.number.unwrap_or(0);
     let mut chunk = match data.parse(settings.clone()) {
         Ok(chunk) => chunk,
@@ -176,8 +177,6 @@ fn read_chunk(
             return part;
         }
     };
-    let mut maps: std::collections::HashMap<u32, Option<HeaderMap>> =
-        std::collections::HashMap::new();
     for record in chunk.iter() {
         let record = match record {
             Ok(r) => r,
@@ -245,6 +244,88 @@ fn prejudge(
         event_id: u32::try_from(event_id).ok()?,
         level: u8::try_from(level).ok()?,
     }))
+}
+
+/// The number of records of a chunk when every one of them is judged from its bytes and
+/// none is wanted; `None` when the chunk must be parsed (a record is wanted, or anything in
+/// it is not as a clean chunk has it: the evtx crate then reads it and reports its damage).
+fn skim_chunk(
+    chunk: &evtx::EvtxChunkData,
+    maps: &mut std::collections::HashMap<u32, Option<HeaderMap>>,
+    keep: Keep<'_>,
+) -> Option<usize> {
+    const RECORDS_START: usize = 0x200;
+    let data = chunk.data.as_slice();
+    let header = &chunk.header;
+    let live_end = (header.free_space_offset as usize).min(data.len());
+    let expected = header
+        .last_event_record_id
+        .checked_sub(header.first_event_record_id)?
+        .checked_add(1)?;
+    let mut pos = RECORDS_START;
+    let mut count = 0u64;
+    while pos < live_end {
+        if data.get(pos..pos + 4)? != [0x2a, 0x2a, 0, 0] {
+            return None;
+        }
+        let size = data
+            .get(pos + 4..pos + 8)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)?;
+        let end = pos.checked_add(size)?;
+        if size < 28 || end > live_end {
+            return None;
+        }
+        let copy = &data[end - 4..end];
+        if u32::from_le_bytes([copy[0], copy[1], copy[2], copy[3]]) as usize != size {
+            return None;
+        }
+        let id = u64::from_le_bytes(data[pos + 8..pos + 16].try_into().ok()?);
+        if id != header.first_event_record_id + count {
+            return None;
+        }
+        let skimmed = skim_record(data, pos + 24, end - 4)?;
+        let map = maps
+            .entry(skimmed.template_def_offset)
+            .or_insert_with(|| map_template(data, skimmed.template_def_offset))
+            .as_ref()?;
+        let value = |slot: &Option<Slot>| -> Option<Result<String, (u8, &[u8])>> {
+            match slot.as_ref()? {
+                Slot::Literal(t) => Some(Ok(t.clone())),
+                Slot::Substitution(i) => Some(Err(*skimmed.values.get(*i as usize)?)),
+            }
+        };
+        let text = |slot: &Option<Slot>| -> Option<String> {
+            match value(slot)? {
+                Ok(t) => Some(t),
+                Err(v) => skimmed_text(v),
+            }
+        };
+        let number = |slot: &Option<Slot>| -> Option<u64> {
+            match value(slot)? {
+                Ok(t) => t.trim().parse().ok(),
+                Err(v) => skimmed_number(v),
+            }
+        };
+        let channel = text(&map.channel)?;
+        let provider = text(&map.provider)?;
+        let event_id = number(&map.event_id)?;
+        let level = number(&map.level)?;
+        let wanted = keep(&EventHeader {
+            channel: &channel,
+            provider: &provider,
+            event_id: u32::try_from(event_id).ok()?,
+            level: u8::try_from(level).ok()?,
+        });
+        if wanted {
+            return None;
+        }
+        count += 1;
+        pos = end;
+        if id == header.last_event_record_id {
+            break;
+        }
+    }
+    (count == expected).then_some(count as usize)
 }
 
 fn value_text(v: &evtx::binxml::value_variant::BinXmlValue<'_>) -> Option<String> {
@@ -488,6 +569,28 @@ mod tests {
         assert!(
             judged * 10 >= records * 9,
             "only {judged} of {records} judged from templates"
+        );
+    }
+
+    /// Chunks holding nothing wanted are counted from their bytes, not parsed.
+    #[test]
+    fn most_chunks_are_skimmed() {
+        let (mut skimmed, mut chunks) = (0, 0);
+        for (_, bytes) in samples() {
+            let Ok(mut parser) = EvtxParser::from_buffer(bytes) else {
+                continue;
+            };
+            for chunk in parser.chunks().flatten() {
+                chunks += 1;
+                let mut maps = std::collections::HashMap::new();
+                if skim_chunk(&chunk, &mut maps, &|_| false).is_some() {
+                    skimmed += 1;
+                }
+            }
+        }
+        assert!(
+            skimmed * 10 >= chunks * 8,
+            "{skimmed} of {chunks} chunks skimmed"
         );
     }
 

@@ -173,3 +173,81 @@ impl Walker<'_> {
         }
     }
 }
+
+/// The System header of one record, read from its bytes: the template it instantiates and
+/// its substitution values (MS-EVEN6 §2.2.3.1 TemplateInstance).
+pub(crate) struct Skimmed<'a> {
+    pub(crate) template_def_offset: u32,
+    /// Each substitution value: its type and bytes.
+    pub(crate) values: Vec<(u8, &'a [u8])>,
+}
+
+/// Reads the template instance a record's binary XML starts with; `None` for any other shape.
+pub(crate) fn skim_record(data: &[u8], binxml: usize, end: usize) -> Option<Skimmed<'_>> {
+    let mut pos = binxml;
+    if *data.get(pos)? == 0x0f {
+        pos += 4;
+    }
+    if *data.get(pos)? != 0x0c {
+        return None;
+    }
+    let def = u32_at(data, pos + 6)?;
+    pos += 10;
+    if def as usize == pos {
+        // The definition is inline: next offset (4), GUID (16), size (4), its data.
+        let size = u32_at(data, pos + 20)? as usize;
+        pos = pos.checked_add(24 + size)?;
+    }
+    let count = u32_at(data, pos)? as usize;
+    pos += 4;
+    if count > 4096 {
+        return None;
+    }
+    let descriptors = pos;
+    pos = pos.checked_add(count * 4)?;
+    let mut values = Vec::with_capacity(count);
+    for i in 0..count {
+        let size = u16_at(data, descriptors + i * 4)? as usize;
+        let kind = *data.get(descriptors + i * 4 + 2)?;
+        let bytes = data.get(pos..pos.checked_add(size)?)?;
+        pos += size;
+        values.push((kind, bytes));
+    }
+    (pos <= end).then_some(Skimmed {
+        template_def_offset: def,
+        values,
+    })
+}
+
+/// A substitution value as text, for strings (UTF-16LE, maybe NUL-terminated) and nulls.
+pub(crate) fn skimmed_text(value: (u8, &[u8])) -> Option<String> {
+    match value {
+        (0x00, _) => Some(String::new()),
+        (0x01, bytes) if bytes.len() % 2 == 0 => {
+            let text = utf16_at(bytes, 0, bytes.len() / 2)?;
+            Some(text.trim_end_matches('\0').to_string())
+        }
+        _ => None,
+    }
+}
+
+/// A substitution value as a number, for the integer types an event id or level takes.
+pub(crate) fn skimmed_number(value: (u8, &[u8])) -> Option<u64> {
+    let (kind, b) = value;
+    let le = |n: usize| -> Option<u64> {
+        let bytes = b.get(..n)?;
+        (b.len() == n).then(|| {
+            bytes
+                .iter()
+                .rev()
+                .fold(0u64, |acc, byte| (acc << 8) | u64::from(*byte))
+        })
+    };
+    match kind {
+        0x04 => le(1),        // UInt8
+        0x06 => le(2),        // UInt16
+        0x08 | 0x14 => le(4), // UInt32, HexInt32
+        0x0a | 0x15 => le(8), // UInt64, HexInt64
+        _ => None,
+    }
+}
