@@ -74,5 +74,6 @@ pub fn render_html(d: &Diagnosis) -> String {
         findings,
         version: env!("CARGO_PKG_VERSION"),
     };
-    report.render().expect("the report template renders")
+    let page = report.render().expect("the report template renders");
+    crate::sanitize::html_visible(&page).into_owned()
 }

@@ -18,11 +18,9 @@ const GREEN: Style = Style::new()
     .fg_color(Some(Color::Ansi(AnsiColor::Green)));
 const CYAN: Style = Style::new().fg_color(Some(Color::Ansi(AnsiColor::Cyan)));
 
-/// Device text must not steer the terminal: control characters become `?`.
-fn clean(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() && c != '\n' { '?' } else { c })
-        .collect()
+/// Device text must not steer the terminal or start a line: see [`crate::sanitize`].
+fn clean(s: &str) -> std::borrow::Cow<'_, str> {
+    crate::sanitize::visible(s)
 }
 
 /// Renders with ANSI styles; the caller's stream strips them where colour is not wanted.
@@ -99,7 +97,7 @@ pub fn render_text(d: &Diagnosis) -> String {
             }
             for e in &f.evidence {
                 let place = if e.location.is_empty() {
-                    clean(&e.artifact)
+                    clean(&e.artifact).into_owned()
                 } else {
                     format!("{}: {}", clean(&e.artifact), clean(&e.location))
                 };
