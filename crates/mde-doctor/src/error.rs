@@ -5,6 +5,7 @@
 use std::io;
 
 use mde_catalog::{LookupError, QueryError};
+use mde_report::sanitize::vis;
 
 #[derive(Debug)]
 pub(crate) enum CliError {
@@ -24,30 +25,38 @@ pub(crate) enum CliError {
 }
 
 impl CliError {
+    /// The message for stderr. Messages quote file names, zip entries and expressions from
+    /// the input, so each part goes through the sanitiser: no part starts a line or steers
+    /// the terminal.
     pub(crate) fn message(&self) -> String {
         match self {
-            CliError::Input { message, .. } => message.clone(),
+            CliError::Input { message, .. } => vis(message).to_string(),
             CliError::Files { failures, total } if failures.len() == 1 && *total == 1 => {
-                failures[0].clone()
+                vis(&failures[0]).to_string()
             }
             CliError::Files { failures, total } => format!(
                 "{} of {total} files could not be read:\n  {}",
                 failures.len(),
-                failures.join("\n  ")
+                failures
+                    .iter()
+                    .map(|f| vis(f).to_string())
+                    .collect::<Vec<_>>()
+                    .join("\n  ")
             ),
-            CliError::Bundle(e) => e.to_string(),
+            CliError::Bundle(e) => vis(e).to_string(),
             CliError::Write { path, source } => {
-                format!("cannot write {}: {source}", path.display())
+                format!("cannot write {}: {source}", vis(path.display()))
             }
             CliError::Io(e) => format!("cannot write output: {e}"),
         }
     }
 
-    pub(crate) fn hints(&self) -> &[String] {
+    /// Further lines of advice, sanitised like [`CliError::message`].
+    pub(crate) fn hints(&self) -> Vec<String> {
         match self {
-            CliError::Input { hints, .. } => hints,
-            CliError::Files { .. } | CliError::Io(_) | CliError::Write { .. } => &[],
-            CliError::Bundle(_) => &[],
+            CliError::Input { hints, .. } => hints.iter().map(|h| vis(h).to_string()).collect(),
+            CliError::Files { .. } | CliError::Io(_) | CliError::Write { .. } => Vec::new(),
+            CliError::Bundle(_) => Vec::new(),
         }
     }
 

@@ -120,8 +120,15 @@ pub fn json_visible(json: &str) -> Cow<'_, str> {
 /// is.
 pub fn bidi_warnings(value: &serde_json::Value) -> Vec<String> {
     let mut out = Vec::new();
+    bidi_warnings_at("", value, &mut out);
+    out
+}
+
+/// [`bidi_warnings`] for a value found at `pointer` of a larger document (for writers that
+/// stream a document field by field).
+pub fn bidi_warnings_at(pointer: &str, value: &serde_json::Value, out: &mut Vec<String>) {
     // Iterative: the document may be as deep as its input allowed.
-    let mut stack = vec![(String::new(), value)];
+    let mut stack = vec![(pointer.to_string(), value)];
     while let Some((pointer, v)) = stack.pop() {
         match v {
             serde_json::Value::String(s) if has_bidi(s) => out.push(format!(
@@ -149,7 +156,49 @@ pub fn bidi_warnings(value: &serde_json::Value) -> Vec<String> {
             _ => {}
         }
     }
-    out
+}
+
+/// A writer that passes JSON through [`json_visible`] as it streams, for output written
+/// piece by piece (`serde_json::to_writer` on a locked stdout). Bytes of a character split
+/// between two writes wait for the rest; bytes that are not UTF-8 pass unchanged.
+pub struct JsonVisible<W: std::io::Write> {
+    inner: W,
+    pending: Vec<u8>,
+}
+
+impl<W: std::io::Write> JsonVisible<W> {
+    pub fn new(inner: W) -> JsonVisible<W> {
+        JsonVisible {
+            inner,
+            pending: Vec::new(),
+        }
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for JsonVisible<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.pending.extend_from_slice(buf);
+        let complete = match std::str::from_utf8(&self.pending) {
+            Ok(_) => self.pending.len(),
+            // An incomplete character at the end waits for the next write.
+            Err(e) if e.error_len().is_none() => e.valid_up_to(),
+            Err(_) => {
+                self.inner.write_all(&self.pending)?;
+                self.pending.clear();
+                return Ok(buf.len());
+            }
+        };
+        let text = std::str::from_utf8(&self.pending[..complete]).unwrap_or_default();
+        self.inner.write_all(json_visible(text).as_bytes())?;
+        self.pending.drain(..complete);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.write_all(&self.pending)?;
+        self.pending.clear();
+        self.inner.flush()
+    }
 }
 
 #[cfg(test)]
@@ -193,6 +242,12 @@ mod tests {
             serde_json::from_str::<serde_json::Value>(&shown).unwrap(),
             value
         );
+        let mut streamed = JsonVisible::new(Vec::new());
+        for piece in text.as_bytes().chunks(3) {
+            std::io::Write::write_all(&mut streamed, piece).unwrap();
+        }
+        std::io::Write::flush(&mut streamed).unwrap();
+        assert_eq!(String::from_utf8(streamed.inner).unwrap(), shown);
         let warnings = bidi_warnings(&value);
         assert_eq!(warnings.len(), 2, "{warnings:?}");
         assert!(warnings[0].starts_with("/host:"), "{warnings:?}");

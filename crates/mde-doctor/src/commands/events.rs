@@ -15,6 +15,7 @@ use super::Status;
 use crate::cli::{Format, LevelFilter};
 use crate::error::CliError;
 use crate::output::{self, DIM, ERROR, HEADING, INFO, WARNING};
+use mde_report::sanitize::{JsonVisible, vis};
 
 /// Largest event log read (an .evtx is at most a few GB; typical ones are 1–100 MB).
 const MAX_FILE: u64 = 2 << 30;
@@ -86,11 +87,13 @@ pub(crate) fn run(
         Format::Json => {
             // One event at a time: `--all` on a large log must not build it all in memory.
             let stdout = std::io::stdout();
-            let mut out = std::io::BufWriter::new(stdout.lock());
+            let mut out = JsonVisible::new(std::io::BufWriter::new(stdout.lock()));
             out.write_all(b"[")?;
             for (i, row) in rows.iter().enumerate() {
                 out.write_all(if i == 0 { b"\n  " } else { b",\n  " })?;
-                serde_json::to_writer(&mut out, &row_json(row)).map_err(std::io::Error::from)?;
+                let mut json = row_json(row);
+                mde_report::with_warnings(&mut json);
+                serde_json::to_writer(&mut out, &json).map_err(std::io::Error::from)?;
             }
             out.write_all(b"\n]\n")?;
             out.flush()?;
@@ -195,15 +198,18 @@ fn timeline(rows: &[Row<'_>], total: usize, problems: &[String]) -> String {
         let title = row.decoded.as_ref().map(|d| d.title.as_str()).unwrap_or("");
         let _ = writeln!(
             s,
-            "{time}Z {style}{tag}{style:#} {HEADING}{channel} {}{HEADING:#}  {title}",
-            e.event_id
+            "{}Z {style}{tag}{style:#} {HEADING}{} {}{HEADING:#}  {}",
+            vis(time),
+            vis(channel),
+            e.event_id,
+            vis(title)
         );
         if let Some(d) = &row.decoded {
             let params: Vec<String> = d
                 .params
                 .iter()
                 .filter(|(_, v)| !v.trim().is_empty())
-                .map(|(k, v)| format!("{k}={}", v.trim().replace(['\r', '\n'], " ")))
+                .map(|(k, v)| format!("{}={}", vis(k), vis(v.trim())))
                 .collect();
             if !params.is_empty() {
                 let _ = writeln!(s, "    {}", params.join("  "));
@@ -215,11 +221,12 @@ fn timeline(rows: &[Row<'_>], total: usize, problems: &[String]) -> String {
                     .unwrap_or("(not in the hybrid-join table)");
                 let _ = writeln!(
                     s,
-                    "    {} {name}{}",
-                    c.code,
+                    "    {} {}{}",
+                    vis(&c.code),
+                    vis(name),
                     c.meaning
                         .as_ref()
-                        .map(|m| format!(": {m}"))
+                        .map(|m| format!(": {}", vis(m)))
                         .unwrap_or_default()
                 );
             }
@@ -231,7 +238,7 @@ fn timeline(rows: &[Row<'_>], total: usize, problems: &[String]) -> String {
                     ("AAD error", &a.aad_error),
                 ] {
                     if let Some(v) = v {
-                        let _ = writeln!(s, "    {label}: {v}");
+                        let _ = writeln!(s, "    {label}: {}", vis(v));
                     }
                 }
             }
@@ -240,15 +247,15 @@ fn timeline(rows: &[Row<'_>], total: usize, problems: &[String]) -> String {
                 .data
                 .iter()
                 .take(6)
-                .map(|(k, v)| format!("{k}={v}"))
+                .map(|(k, v)| format!("{}={}", vis(k), vis(v)))
                 .collect();
             let _ = writeln!(s, "    {DIM}{}{DIM:#}", data.join("  "));
         }
-        let _ = writeln!(s, "    {DIM}{}{DIM:#}", place(row));
+        let _ = writeln!(s, "    {DIM}{}{DIM:#}", vis(place(row)));
     }
     let _ = writeln!(s, "{DIM}{} of {total} events shown{DIM:#}", rows.len());
     for p in problems.iter().take(20) {
-        let _ = writeln!(s, "{WARNING}problem{WARNING:#} {p}");
+        let _ = writeln!(s, "{WARNING}problem{WARNING:#} {}", vis(p));
     }
     s
 }

@@ -15,6 +15,7 @@ use super::Status;
 use crate::cli::Format;
 use crate::error::CliError;
 use crate::output::{self, DIM, ERROR, HEADING, WARNING};
+use mde_report::sanitize::vis;
 
 /// What one file turned out to be.
 enum Inspected {
@@ -43,10 +44,17 @@ pub(crate) fn run(
     }
     let text = match format {
         Format::Json => {
-            let all: Vec<Value> = results.iter().map(|(p, i)| to_json(p, i)).collect();
+            let all: Vec<Value> = results
+                .iter()
+                .map(|(p, i)| {
+                    let mut json = to_json(p, i);
+                    mde_report::with_warnings(&mut json);
+                    json
+                })
+                .collect();
             let mut s = serde_json::to_string_pretty(&all).expect("JSON of parsed artifacts");
             s.push('\n');
-            s
+            mde_report::sanitize::json_visible(&s).into_owned()
         }
         Format::Text => results
             .iter()
@@ -185,7 +193,7 @@ fn listed_note(kind: Kind) -> &'static str {
 
 fn problems_text(s: &mut String, problems: &[Diagnostic]) {
     for p in problems {
-        let _ = writeln!(s, "  {WARNING}problem{WARNING:#} {p}");
+        let _ = writeln!(s, "  {WARNING}problem{WARNING:#} {}", vis(p));
     }
 }
 
@@ -204,12 +212,13 @@ fn to_text(file: &str, found: &Inspected) -> String {
             let values: usize = reg.keys.iter().map(|k| k.values.len()).sum();
             let _ = writeln!(
                 s,
-                "{HEADING}{file}{HEADING:#}: {what}, {} key(s), {values} value(s)",
+                "{HEADING}{}{HEADING:#}: {what}, {} key(s), {values} value(s)",
+                vis(file),
                 reg.keys.len()
             );
             for key in &reg.keys {
                 let deleted = if key.deleted { " (delete)" } else { "" };
-                let _ = writeln!(s, "  [{}]{deleted}  {DIM}{}{DIM:#}", key.path, key.at);
+                let _ = writeln!(s, "  [{}]{deleted}  {DIM}{}{DIM:#}", vis(&key.path), key.at);
                 for v in &key.values {
                     let name = if v.name.is_empty() {
                         "@"
@@ -222,8 +231,10 @@ fn to_text(file: &str, found: &Inspected) -> String {
                     }
                     let _ = writeln!(
                         s,
-                        "    {name:<28} {:<14} {data}  {DIM}{}{DIM:#}",
+                        "    {:<28} {:<14} {}  {DIM}{}{DIM:#}",
+                        vis(name),
                         v.data.type_name(),
+                        vis(data),
                         v.at
                     );
                 }
@@ -234,7 +245,8 @@ fn to_text(file: &str, found: &Inspected) -> String {
             let f = d.facts();
             let _ = writeln!(
                 s,
-                "{HEADING}{file}{HEADING:#}: dsregcmd /status ({:?} layout, {})",
+                "{HEADING}{}{HEADING:#}: dsregcmd /status ({:?} layout, {})",
+                vis(file),
                 d.layout,
                 d.encoding.name()
             );
@@ -247,12 +259,13 @@ fn to_text(file: &str, found: &Inspected) -> String {
             if let Some(t) = &f.tenant.tenant_id {
                 let _ = writeln!(
                     s,
-                    "  tenant:     {t} ({})",
-                    f.tenant.tenant_name.as_deref().unwrap_or("no name")
+                    "  tenant:     {} ({})",
+                    vis(t),
+                    vis(f.tenant.tenant_name.as_deref().unwrap_or("no name"))
                 );
             }
             if let Some(id) = &f.device.device_id {
-                let _ = writeln!(s, "  device id:  {id}");
+                let _ = writeln!(s, "  device id:  {}", vis(id));
             }
             if let Some(phase) = &f.diagnostics.error_phase {
                 let code = f
@@ -262,7 +275,8 @@ fn to_text(file: &str, found: &Inspected) -> String {
                     .unwrap_or_default();
                 let _ = writeln!(
                     s,
-                    "  {ERROR}registration error{ERROR:#}: phase {phase}, client error {code}"
+                    "  {ERROR}registration error{ERROR:#}: phase {}, client error {code}",
+                    vis(phase)
                 );
             }
             for section in &d.sections {
@@ -273,14 +287,17 @@ fn to_text(file: &str, found: &Inspected) -> String {
                 };
                 let _ = writeln!(
                     s,
-                    "  {HEADING}{title}{HEADING:#}  {DIM}{}{DIM:#}",
+                    "  {HEADING}{}{HEADING:#}  {DIM}{}{DIM:#}",
+                    vis(title),
                     section.at
                 );
                 for field in &section.fields {
                     let _ = writeln!(
                         s,
                         "    {:<28} {}  {DIM}{}{DIM:#}",
-                        field.key, field.value, field.at
+                        vis(&field.key),
+                        vis(&field.value),
+                        field.at
                     );
                 }
             }
@@ -289,16 +306,17 @@ fn to_text(file: &str, found: &Inspected) -> String {
         Inspected::Bundle(b) => {
             let _ = writeln!(
                 s,
-                "{HEADING}{file}{HEADING:#}: evidence bundle, {} files",
+                "{HEADING}{}{HEADING:#}: evidence bundle, {} files",
+                vis(file),
                 b.artifacts.len()
             );
             if let Some(m) = &b.manifest {
                 let _ = writeln!(
                     s,
                     "  host {} collected {} by {}",
-                    m.value.hostname.as_deref().unwrap_or("?"),
-                    m.value.collected_at.as_deref().unwrap_or("?"),
-                    m.value.collector.as_deref().unwrap_or("?")
+                    vis(m.value.hostname.as_deref().unwrap_or("?")),
+                    vis(m.value.collected_at.as_deref().unwrap_or("?")),
+                    vis(m.value.collector.as_deref().unwrap_or("?"))
                 );
             }
             for a in &b.artifacts {
@@ -314,12 +332,13 @@ fn to_text(file: &str, found: &Inspected) -> String {
                 };
                 let _ = writeln!(
                     s,
-                    "  {:<48} {:<10} {style}{status}{style:#}",
-                    a.path,
-                    a.kind.name()
+                    "  {:<48} {:<10} {style}{}{style:#}",
+                    vis(&a.path),
+                    a.kind.name(),
+                    vis(status)
                 );
                 for d in &a.diagnostics {
-                    let _ = writeln!(s, "      {DIM}{d}{DIM:#}");
+                    let _ = writeln!(s, "      {DIM}{}{DIM:#}", vis(d));
                 }
             }
             let values: usize = b.registry.keys.iter().map(|k| k.values.len()).sum();
@@ -336,28 +355,36 @@ fn to_text(file: &str, found: &Inspected) -> String {
                     .kind
                     .map(|k| k.describe())
                     .unwrap_or("not shown");
-                let _ = writeln!(s, "  dsregcmd ({}): {join}", d.artifact);
+                let _ = writeln!(s, "  dsregcmd ({}): {join}", vis(&d.artifact));
             }
             if let Some(p) = &b.probes {
                 let _ = writeln!(
                     s,
                     "  probes ({}): {} endpoint test(s)",
-                    p.artifact,
+                    vis(&p.artifact),
                     p.value.endpoints.len()
                 );
             }
         }
         Inspected::Manifest(m) => {
-            let _ = writeln!(s, "{HEADING}{file}{HEADING:#}: bundle manifest");
-            let _ = writeln!(s, "  hostname {}", m.hostname.as_deref().unwrap_or("?"));
+            let _ = writeln!(s, "{HEADING}{}{HEADING:#}: bundle manifest", vis(file));
+            let _ = writeln!(
+                s,
+                "  hostname {}",
+                vis(m.hostname.as_deref().unwrap_or("?"))
+            );
             let _ = writeln!(
                 s,
                 "  collected_at {}",
-                m.collected_at.as_deref().unwrap_or("?")
+                vis(m.collected_at.as_deref().unwrap_or("?"))
             );
         }
         Inspected::Probes(p) => {
-            let _ = writeln!(s, "{HEADING}{file}{HEADING:#}: network and clock probes");
+            let _ = writeln!(
+                s,
+                "{HEADING}{}{HEADING:#}: network and clock probes",
+                vis(file)
+            );
             if let Some(skew) = p.clock.as_ref().and_then(|c| c.skew_seconds) {
                 let _ = writeln!(s, "  clock skew {skew:.1} s");
             }
@@ -365,18 +392,19 @@ fn to_text(file: &str, found: &Inspected) -> String {
                 let _ = writeln!(
                     s,
                     "  {:<48} dns {} tcp {} tls {} {}",
-                    e.url,
-                    e.dns.as_deref().unwrap_or("-"),
-                    e.tcp.as_deref().unwrap_or("-"),
-                    e.tls.as_deref().unwrap_or("-"),
-                    e.error.as_deref().unwrap_or("")
+                    vis(&e.url),
+                    vis(e.dns.as_deref().unwrap_or("-")),
+                    vis(e.tcp.as_deref().unwrap_or("-")),
+                    vis(e.tls.as_deref().unwrap_or("-")),
+                    vis(e.error.as_deref().unwrap_or(""))
                 );
             }
         }
         Inspected::Listed(kind, size) => {
             let _ = writeln!(
                 s,
-                "{HEADING}{file}{HEADING:#}: {} ({size} bytes) — {}",
+                "{HEADING}{}{HEADING:#}: {} ({size} bytes) — {}",
+                vis(file),
                 kind.name(),
                 listed_note(*kind)
             );

@@ -9,6 +9,7 @@ use serde_json::json;
 use super::Status;
 use crate::cli::{EvalFormat, ExprSource, SyncruleCommand};
 use crate::error::CliError;
+use mde_report::sanitize::{JsonVisible, bidi_warnings_at, vis};
 
 fn input(message: String) -> CliError {
     CliError::Input {
@@ -90,13 +91,14 @@ pub(crate) fn run(cmd: SyncruleCommand) -> Result<Status, CliError> {
             }
             crate::output::write_stdout(
                 format!(
-                    "{origin}: OK — reads {}\n",
+                    "{}: OK — reads {}\n",
+                    vis(&origin),
                     if attributes.is_empty() {
                         "no attribute".into()
                     } else {
                         attributes
                             .iter()
-                            .map(|a| format!("[{a}]"))
+                            .map(|a| format!("[{}]", vis(a)))
                             .collect::<Vec<_>>()
                             .join(", ")
                     }
@@ -138,7 +140,7 @@ pub(crate) fn run(cmd: SyncruleCommand) -> Result<Status, CliError> {
             }
             let now = mde_syncrule::now_ticks();
             let stdout = std::io::stdout();
-            let mut out = std::io::BufWriter::new(stdout.lock());
+            let mut out = JsonVisible::new(std::io::BufWriter::new(stdout.lock()));
             let emit = |object: &Object, out: &mut dyn Write| -> std::io::Result<()> {
                 let mut ctx = Ctx::new(object, &map, now);
                 if explain {
@@ -154,12 +156,23 @@ pub(crate) fn run(cmd: SyncruleCommand) -> Result<Status, CliError> {
                             .map_err(std::io::Error::from)?;
                         match &result {
                             Ok(v) => {
+                                let value = v.to_json();
                                 out.write_all(b",\"value\":")?;
-                                serde_json::to_writer(&mut *out, &v.to_json())
+                                serde_json::to_writer(&mut *out, &value)
                                     .map_err(std::io::Error::from)?;
                                 out.write_all(b",\"type\":")?;
                                 serde_json::to_writer(&mut *out, &v.type_name())
                                     .map_err(std::io::Error::from)?;
+                                let mut warnings = Vec::new();
+                                if let Some(dn) = &object.dn {
+                                    bidi_warnings_at("/dn", &json!(dn), &mut warnings);
+                                }
+                                bidi_warnings_at("/value", &value, &mut warnings);
+                                if !warnings.is_empty() {
+                                    out.write_all(b",\"warnings\":")?;
+                                    serde_json::to_writer(&mut *out, &warnings)
+                                        .map_err(std::io::Error::from)?;
+                                }
                             }
                             Err(e) => {
                                 out.write_all(b",\"error\":")?;
@@ -180,17 +193,26 @@ pub(crate) fn run(cmd: SyncruleCommand) -> Result<Status, CliError> {
                             .iter()
                             .map(|s| json!({"depth": s.depth, "expr": s.text, "value": s.value}))
                             .collect();
+                        mde_report::with_warnings(&mut line);
                         serde_json::to_writer(&mut *out, &line).map_err(std::io::Error::from)?;
                         out.write_all(b"\n")
                     }
                     EvalFormat::Table => {
                         let dn = object.dn.as_deref().unwrap_or("(no object)");
                         match &result {
-                            Ok(v) => writeln!(out, "{dn}\t{}\t{}", show(v), v.type_name())?,
-                            Err(e) => writeln!(out, "{dn}\terror: {e}")?,
+                            Ok(v) => {
+                                writeln!(out, "{}\t{}\t{}", vis(dn), vis(show(v)), v.type_name())?
+                            }
+                            Err(e) => writeln!(out, "{}\terror: {}", vis(dn), vis(e))?,
                         }
                         for s in steps.iter().rev() {
-                            writeln!(out, "    {}{} = {}", "  ".repeat(s.depth), s.text, s.value)?;
+                            writeln!(
+                                out,
+                                "    {}{} = {}",
+                                "  ".repeat(s.depth),
+                                vis(&s.text),
+                                vis(&s.value)
+                            )?;
                         }
                         Ok(())
                     }
@@ -267,15 +289,15 @@ fn simulate(
     let params = BTreeMap::new();
     let now = mde_syncrule::now_ticks();
     let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut out = JsonVisible::new(std::io::BufWriter::new(stdout.lock()));
     let (mut total, mut reach, mut changed) = (0usize, 0usize, 0usize);
     let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
     let row = |o: &Outcome| {
         format!(
             "{}\t{}\t{}",
-            o.dn.as_deref().unwrap_or("?"),
+            vis(o.dn.as_deref().unwrap_or("?")),
             if o.reaches_entra_id { "SYNC" } else { "-" },
-            o.why
+            vis(&o.why)
         )
     };
     let mut problems = Problems::new(objects);
@@ -313,20 +335,22 @@ fn simulate(
             changed += 1;
             match format {
                 EvalFormat::Jsonl => {
-                    serde_json::to_writer(
-                        &mut out,
-                        &json!({"dn": after.dn, "before": before, "after": after}),
-                    )
-                    .map_err(std::io::Error::from)?;
+                    let mut line = json!({"dn": after.dn, "before": before, "after": after});
+                    mde_report::with_warnings(&mut line);
+                    serde_json::to_writer(&mut out, &line).map_err(std::io::Error::from)?;
                     out.write_all(b"\n")?;
                 }
-                EvalFormat::Table => writeln!(out, "{}  [before: {}]", row(&after), before.why)?,
+                EvalFormat::Table => {
+                    writeln!(out, "{}  [before: {}]", row(&after), vis(&before.why))?
+                }
             }
             continue;
         }
         match format {
             EvalFormat::Jsonl => {
-                serde_json::to_writer(&mut out, &after).map_err(std::io::Error::from)?;
+                let mut line = serde_json::to_value(&after).map_err(std::io::Error::from)?;
+                mde_report::with_warnings(&mut line);
+                serde_json::to_writer(&mut out, &line).map_err(std::io::Error::from)?;
                 out.write_all(b"\n")?;
             }
             EvalFormat::Table => writeln!(out, "{}", row(&after))?,
@@ -348,7 +372,7 @@ fn simulate(
         EvalFormat::Table => {
             writeln!(out, "\n{summary}")?;
             for (why, n) in &reasons {
-                writeln!(out, "  {n:>8}  {why}")?;
+                writeln!(out, "  {n:>8}  {}", vis(why))?;
             }
         }
     }
@@ -388,7 +412,7 @@ impl<'a> Problems<'a> {
     fn report(&mut self, problem: &str) {
         self.count += 1;
         if self.count <= Self::SHOWN {
-            eprintln!("warning: {}: {problem}", self.path.display());
+            eprintln!("warning: {}: {}", vis(self.path.display()), vis(problem));
         }
     }
 
