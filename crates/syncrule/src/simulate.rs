@@ -59,6 +59,8 @@ impl Config {
                 .filter_map(Result::ok)
                 .map(|e| e.path())
                 .filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("xml")))
+                // Regular files only: a FIFO or device named `*.xml` would block or never end.
+                .filter(|p| p.is_file())
                 .collect();
             files.sort();
             Ok(files

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use mde_artifacts::Location;
+use mde_artifacts::{Location, ReadOptions, read_file};
 use std::io::Write as _;
 
 use mde_artifacts::events::{Event, EventHeader, Keep, read_event_log_filtered};
@@ -17,8 +17,9 @@ use crate::error::CliError;
 use crate::output::{self, DIM, ERROR, HEADING, INFO, WARNING};
 use mde_report::sanitize::{JsonVisible, vis};
 
-/// Largest event log read (an .evtx is at most a few GB; typical ones are 1–100 MB).
-const MAX_FILE: u64 = 2 << 30;
+/// Largest event log read by default (an .evtx is at most a few GB; typical ones are
+/// 1–100 MB); `--max-file-size` raises it.
+pub(crate) const MAX_FILE: u64 = 2 << 30;
 
 struct Row<'a> {
     file: String,
@@ -26,14 +27,26 @@ struct Row<'a> {
     decoded: Option<Decoded>,
 }
 
+/// Which events to show (the command line's filters).
+pub(crate) struct Filters<'a> {
+    pub(crate) since: Option<&'a str>,
+    pub(crate) channel: Option<&'a str>,
+    pub(crate) level: Option<LevelFilter>,
+    pub(crate) all: bool,
+}
+
 pub(crate) fn run(
     files: &[std::path::PathBuf],
-    since: Option<&str>,
-    channel: Option<&str>,
-    level: Option<LevelFilter>,
-    all: bool,
+    filters: Filters<'_>,
     format: Format,
+    options: ReadOptions,
 ) -> Result<Status, CliError> {
+    let Filters {
+        since,
+        channel,
+        level,
+        all,
+    } = filters;
     let since = since.map(normalize_since).transpose()?;
     let channel = channel.map(str::to_ascii_lowercase);
     // Decide from the header what to keep, so a large log costs little beyond parsing.
@@ -47,7 +60,7 @@ pub(crate) fn run(
     let mut logs = Vec::new();
     let mut failures = Vec::new();
     for path in files {
-        match read(path, &keep) {
+        match read(path, &keep, options) {
             Ok(log) => logs.push((path.display().to_string(), log)),
             Err(e) => failures.push(format!("{}: {e}", path.display())),
         }
@@ -87,7 +100,7 @@ pub(crate) fn run(
         Format::Json => {
             // One event at a time: `--all` on a large log must not build it all in memory.
             let stdout = std::io::stdout();
-            let mut out = JsonVisible::new(std::io::BufWriter::new(stdout.lock()));
+            let mut out = std::io::BufWriter::new(JsonVisible::new(stdout.lock()));
             out.write_all(b"[")?;
             for (i, row) in rows.iter().enumerate() {
                 out.write_all(if i == 0 { b"\n  " } else { b",\n  " })?;
@@ -106,15 +119,13 @@ pub(crate) fn run(
     super::finish(failures, files.len())
 }
 
-fn read(path: &Path, keep: Keep<'_>) -> Result<mde_artifacts::events::EventLog, String> {
-    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
-    if meta.len() > MAX_FILE {
-        return Err(format!(
-            "{} bytes is more than the 2 GiB mde-doctor reads from one log",
-            meta.len()
-        ));
-    }
-    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+fn read(
+    path: &Path,
+    keep: Keep<'_>,
+    options: ReadOptions,
+) -> Result<mde_artifacts::events::EventLog, String> {
+    // Regular files only (a device or FIFO is refused unopened), at most `max_file` bytes.
+    let bytes = read_file(path, options).map_err(|e| super::without_path(e, path))?;
     read_event_log_filtered(bytes, keep).map_err(|e| e.to_string())
 }
 

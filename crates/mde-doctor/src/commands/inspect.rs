@@ -6,16 +6,21 @@ use std::path::Path;
 use mde_artifacts::bundle::{Limits, Manifest, Probes, parse_json};
 use mde_artifacts::dsregcmd::{DsregStatus, parse_dsregcmd};
 use mde_artifacts::hive::{Selection, embedded_name, read_hive};
+use mde_artifacts::read::{check_text, read_head};
 use mde_artifacts::reg::{RegFile, RegFormat, parse_reg};
 use mde_artifacts::snapshot::ArtifactStatus;
-use mde_artifacts::{Diagnostic, Kind, Snapshot, detect, read_bundle};
+use mde_artifacts::{
+    Diagnostic, Kind, ReadOptions, Snapshot, check_path, detect, read_bundle, read_file,
+};
 use serde_json::{Value, json};
 
-use super::Status;
+use super::{Status, without_path};
 use crate::cli::Format;
 use crate::error::CliError;
 use crate::output::{self, DIM, ERROR, HEADING, WARNING};
-use mde_report::sanitize::vis;
+use mde_report::sanitize::{JsonVisible, bidi_warnings_at, vis};
+use serde::Serialize;
+use std::io::Write as _;
 
 /// What one file turned out to be.
 enum Inspected {
@@ -32,60 +37,86 @@ pub(crate) fn run(
     files: &[std::path::PathBuf],
     format: Format,
     all: bool,
+    options: ReadOptions,
 ) -> Result<Status, CliError> {
-    let limits = Limits::default();
-    let mut results = Vec::new();
     let mut failures = Vec::new();
-    for path in files {
-        match inspect(path, all, limits) {
-            Ok(found) => results.push((path.display().to_string(), found)),
-            Err(message) => failures.push(format!("{}: {message}", path.display())),
+    // One file at a time, written as soon as it is read and dropped before the next: memory
+    // is bounded by the largest file, not by all of them.
+    let stdout = std::io::stdout();
+    match format {
+        Format::Json => {
+            let mut out = std::io::BufWriter::new(JsonVisible::new(stdout.lock()));
+            out.write_all(b"[")?;
+            let mut first = true;
+            for path in files {
+                match inspect(path, all, options) {
+                    Ok(found) => {
+                        out.write_all(if first { b"\n" } else { b",\n" })?;
+                        first = false;
+                        write_json(&mut out, &path.display().to_string(), &found)?;
+                    }
+                    Err(message) => failures.push(format!("{}: {message}", path.display())),
+                }
+            }
+            out.write_all(if first { b"]\n" } else { b"\n]\n" })?;
+            out.flush()?;
+        }
+        Format::Text => {
+            let mut first = true;
+            for path in files {
+                match inspect(path, all, options) {
+                    Ok(found) => {
+                        let text = to_text(&path.display().to_string(), &found);
+                        if !first {
+                            output::write_stdout(b"\n")?;
+                        }
+                        first = false;
+                        output::write_stdout(text.as_bytes())?;
+                    }
+                    Err(message) => failures.push(format!("{}: {message}", path.display())),
+                }
+            }
         }
     }
-    let text = match format {
-        Format::Json => {
-            let all: Vec<Value> = results
-                .iter()
-                .map(|(p, i)| {
-                    let mut json = to_json(p, i);
-                    mde_report::with_warnings(&mut json);
-                    json
-                })
-                .collect();
-            let mut s = serde_json::to_string_pretty(&all).expect("JSON of parsed artifacts");
-            s.push('\n');
-            mde_report::sanitize::json_visible(&s).into_owned()
-        }
-        Format::Text => results
-            .iter()
-            .map(|(p, i)| to_text(p, i))
-            .collect::<Vec<_>>()
-            .join("\n"),
-    };
-    output::write_stdout(text.as_bytes())?;
     super::finish(failures, files.len())
 }
 
-fn inspect(path: &Path, all: bool, limits: Limits) -> Result<Inspected, String> {
-    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+fn inspect(path: &Path, all: bool, options: ReadOptions) -> Result<Inspected, String> {
+    let limits = Limits {
+        max_file: options.max_file,
+        ..Limits::default()
+    };
+    // A device, FIFO or socket is refused here, before anything opens it.
+    let meta = check_path(path).map_err(|e| without_path(e, path))?;
     if meta.is_dir() {
         return read_bundle(path, limits)
             .map(|s| Inspected::Bundle(Box::new(s)))
             .map_err(|e| e.to_string());
     }
-    if meta.len() > limits.max_file {
-        return Err(format!(
-            "{} bytes is more than the {} MiB mde-doctor reads from one artifact",
-            meta.len(),
-            limits.max_file >> 20
-        ));
-    }
-    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    match detect(&name, &bytes) {
+    let is_text = |kind| {
+        matches!(
+            kind,
+            Kind::Reg | Kind::Dsregcmd | Kind::Manifest | Kind::Probes
+        )
+    };
+    // A text artifact over its limit is refused from its first bytes, before the rest is
+    // read into memory.
+    if meta.len() > options.max_text {
+        let head = read_head(path, 64 << 10).map_err(|e| without_path(e, path))?;
+        if is_text(detect(&name, &head)) {
+            check_text(path, meta.len() as usize, options).map_err(|e| without_path(e, path))?;
+        }
+    }
+    let bytes = read_file(path, options).map_err(|e| without_path(e, path))?;
+    let kind = detect(&name, &bytes);
+    if is_text(kind) {
+        check_text(path, bytes.len(), options).map_err(|e| without_path(e, path))?;
+    }
+    match kind {
         Kind::Reg => parse_reg(&bytes)
             .map(Inspected::Reg)
             .map_err(|e| e.to_string()),
@@ -130,56 +161,139 @@ fn inspect(path: &Path, all: bool, limits: Limits) -> Result<Inspected, String> 
     }
 }
 
-fn to_json(file: &str, found: &Inspected) -> Value {
-    match found {
-        Inspected::Reg(reg) => json!({
-            "file": file,
-            "kind": if reg.format == RegFormat::Hive { "hive" } else { "reg" },
-            "format": reg.format,
-            "encoding": reg.encoding,
-            "keys": reg.keys,
-            "problems": reg.diagnostics,
-        }),
+/// A registry file as JSON, serialized straight from the parsed file (no `Value` tree: a
+/// large export must not take several times its parsed size again).
+#[derive(Serialize)]
+struct RegJson<'a> {
+    file: &'a str,
+    kind: &'static str,
+    format: RegFormat,
+    encoding: Option<mde_artifacts::text::Encoding>,
+    keys: &'a [mde_artifacts::reg::RegKey],
+    problems: &'a [Diagnostic],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    warnings: Vec<String>,
+}
+
+/// `dsregcmd /status` as JSON: the typed facts (small) as values, the sections borrowed.
+#[derive(Serialize)]
+struct DsregJson<'a> {
+    file: &'a str,
+    kind: &'static str,
+    encoding: Value,
+    layout: Value,
+    join_state: Value,
+    device: Value,
+    tenant: Value,
+    sso: Value,
+    diagnostics: Value,
+    sections: &'a [mde_artifacts::dsregcmd::Section],
+    notes: &'a [mde_artifacts::dsregcmd::Note],
+    problems: &'a [Diagnostic],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    warnings: Vec<String>,
+}
+
+/// Bidi warnings over a list, one element at a time (each turned into a small JSON value,
+/// never the whole list).
+fn warnings_over<T: Serialize>(pointer: &str, items: &[T], out: &mut Vec<String>) {
+    for (i, item) in items.iter().enumerate() {
+        if let Ok(v) = serde_json::to_value(item) {
+            bidi_warnings_at(&format!("{pointer}/{i}"), &v, out);
+        }
+    }
+}
+
+fn to_value<T: Serialize>(v: T) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
+/// Writes a JSON value built in memory (artifacts whose size is bounded), with warnings.
+fn small_json(out: &mut impl std::io::Write, mut json: Value) -> serde_json::Result<()> {
+    mde_report::with_warnings(&mut json);
+    serde_json::to_writer_pretty(out, &json)
+}
+
+fn write_json(out: &mut impl std::io::Write, file: &str, found: &Inspected) -> std::io::Result<()> {
+    let mut warnings = Vec::new();
+    let result = match found {
+        Inspected::Reg(reg) => {
+            warnings_over("/keys", &reg.keys, &mut warnings);
+            let json = RegJson {
+                file,
+                kind: if reg.format == RegFormat::Hive {
+                    "hive"
+                } else {
+                    "reg"
+                },
+                format: reg.format,
+                encoding: reg.encoding,
+                keys: &reg.keys,
+                problems: &reg.diagnostics,
+                warnings,
+            };
+            serde_json::to_writer_pretty(&mut *out, &json)
+        }
         Inspected::Dsregcmd(d) => {
             let facts = d.facts();
+            for (i, section) in d.sections.iter().enumerate() {
+                warnings_over(
+                    &format!("/sections/{i}/fields"),
+                    &section.fields,
+                    &mut warnings,
+                );
+            }
+            let json = DsregJson {
+                file,
+                kind: "dsregcmd",
+                encoding: to_value(d.encoding),
+                layout: to_value(d.layout),
+                join_state: to_value(&facts.join_state),
+                device: to_value(&facts.device),
+                tenant: to_value(&facts.tenant),
+                sso: to_value(&facts.sso),
+                diagnostics: to_value(&facts.diagnostics),
+                sections: &d.sections,
+                notes: &d.notes,
+                problems: &d.diagnostics,
+                warnings,
+            };
+            serde_json::to_writer_pretty(&mut *out, &json)
+        }
+        Inspected::Bundle(s) => small_json(out, bundle_json(file, s)),
+        Inspected::Manifest(m) => small_json(
+            out,
+            json!({"file": file, "kind": "manifest", "manifest": m}),
+        ),
+        Inspected::Probes(p) => {
+            small_json(out, json!({"file": file, "kind": "probes", "probes": p}))
+        }
+        Inspected::Listed(kind, size) => small_json(
+            out,
             json!({
                 "file": file,
-                "kind": "dsregcmd",
-                "encoding": d.encoding,
-                "layout": d.layout,
-                "join_state": facts.join_state,
-                "device": facts.device,
-                "tenant": facts.tenant,
-                "sso": facts.sso,
-                "diagnostics": facts.diagnostics,
-                "sections": d.sections,
-                "notes": d.notes,
-                "problems": d.diagnostics,
-            })
+                "kind": kind.name(),
+                "size": size,
+                "note": listed_note(*kind),
+            }),
+        ),
+    };
+    result.map_err(std::io::Error::from)
+}
+
+fn bundle_json(file: &str, s: &Snapshot) -> Value {
+    let mut v = serde_json::to_value(s).expect("snapshot JSON");
+    if let Value::Object(map) = &mut v {
+        map.insert("file".into(), json!(file));
+        map.insert("kind".into(), json!("bundle"));
+        if let Some(d) = &s.dsregcmd {
+            map.insert(
+                "dsregcmd_facts".into(),
+                serde_json::to_value(d.value.facts()).expect("facts"),
+            );
         }
-        Inspected::Bundle(s) => {
-            let mut v = serde_json::to_value(s).expect("snapshot JSON");
-            if let Value::Object(map) = &mut v {
-                map.insert("file".into(), json!(file));
-                map.insert("kind".into(), json!("bundle"));
-                if let Some(d) = &s.dsregcmd {
-                    map.insert(
-                        "dsregcmd_facts".into(),
-                        serde_json::to_value(d.value.facts()).expect("facts"),
-                    );
-                }
-            }
-            v
-        }
-        Inspected::Manifest(m) => json!({"file": file, "kind": "manifest", "manifest": m}),
-        Inspected::Probes(p) => json!({"file": file, "kind": "probes", "probes": p}),
-        Inspected::Listed(kind, size) => json!({
-            "file": file,
-            "kind": kind.name(),
-            "size": size,
-            "note": listed_note(*kind),
-        }),
     }
+    v
 }
 
 fn listed_note(kind: Kind) -> &'static str {

@@ -36,7 +36,11 @@ pub(crate) fn run(cli: Cli) -> Result<Status, CliError> {
             bundle,
             format,
             output,
-        } => analyze::run(&bundle, format, output.as_deref()),
+        } => {
+            // A device, FIFO or socket named as the bundle is refused before it is opened.
+            regular(&bundle)?;
+            analyze::run(&bundle, format, output.as_deref())
+        }
         Command::Explain { code, format } => explain::run(&code, format),
         Command::Codes {
             format,
@@ -52,16 +56,44 @@ pub(crate) fn run(cli: Cli) -> Result<Status, CliError> {
             level,
             all,
             format,
+            limits,
         } => events::run(
             &files,
-            since.as_deref(),
-            channel.as_deref(),
-            level,
-            all,
+            events::Filters {
+                since: since.as_deref(),
+                channel: channel.as_deref(),
+                level,
+                all,
+            },
             format,
+            limits.options_or(events::MAX_FILE),
         ),
-        Command::Inspect { files, format, all } => inspect::run(&files, format, all),
+        Command::Inspect {
+            files,
+            format,
+            all,
+            limits,
+        } => inspect::run(&files, format, all, limits.options()),
     }
+}
+
+/// Refuses a path that names a device, FIFO or socket (exit status 2), without opening it.
+/// A missing path passes: the command's own reader says what is missing.
+pub(crate) fn regular(path: &std::path::Path) -> Result<(), CliError> {
+    match mde_artifacts::check_path(path) {
+        Err(e @ mde_artifacts::ReadError::NotRegular { .. }) => Err(CliError::Input {
+            message: e.to_string(),
+            hints: Vec::new(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// A read error's message without its leading path (the caller names the file once).
+pub(crate) fn without_path(e: mde_artifacts::ReadError, path: &std::path::Path) -> String {
+    let text = e.to_string();
+    let prefix = format!("{}: ", path.display());
+    text.strip_prefix(&prefix).unwrap_or(&text).to_string()
 }
 
 /// Success, or the files that could not be read (the others were processed).

@@ -32,6 +32,7 @@ fn expression(
             });
     }
     if let Some(path) = file {
+        super::regular(path)?;
         let text =
             std::fs::read_to_string(path).map_err(|e| input(format!("{}: {e}", path.display())))?;
         return Ok((path.display().to_string(), text));
@@ -140,7 +141,7 @@ pub(crate) fn run(cmd: SyncruleCommand) -> Result<Status, CliError> {
             }
             let now = mde_syncrule::now_ticks();
             let stdout = std::io::stdout();
-            let mut out = JsonVisible::new(std::io::BufWriter::new(stdout.lock()));
+            let mut out = std::io::BufWriter::new(JsonVisible::new(stdout.lock()));
             let emit = |object: &Object, out: &mut dyn Write| -> std::io::Result<()> {
                 let mut ctx = Ctx::new(object, &map, now);
                 if explain {
@@ -289,7 +290,7 @@ fn simulate(
     let params = BTreeMap::new();
     let now = mde_syncrule::now_ticks();
     let stdout = std::io::stdout();
-    let mut out = JsonVisible::new(std::io::BufWriter::new(stdout.lock()));
+    let mut out = std::io::BufWriter::new(JsonVisible::new(stdout.lock()));
     let (mut total, mut reach, mut changed) = (0usize, 0usize, 0usize);
     let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
     let row = |o: &Outcome| {
@@ -385,6 +386,16 @@ fn open_objects(path: &std::path::Path) -> Result<Box<dyn std::io::Read>, CliErr
     if path.as_os_str() == "-" {
         return Ok(Box::new(std::io::stdin().lock()));
     }
+    // A FIFO (`<(ldapsearch …)`) or device is refused: pipe it to `--objects -` instead.
+    super::regular(path).map_err(|e| match e {
+        CliError::Input { message, mut hints } => {
+            hints.push(
+                "to read from a pipe, give `--objects -` and pipe into standard input".into(),
+            );
+            CliError::Input { message, hints }
+        }
+        other => other,
+    })?;
     match std::fs::File::open(path) {
         Ok(file) if file.metadata().is_ok_and(|m| m.is_dir()) => Err(input(format!(
             "{}: is a directory, not an export of objects",
@@ -429,6 +440,7 @@ impl<'a> Problems<'a> {
 }
 
 fn rule_expression(path: &std::path::Path, target: &str) -> Result<(String, String), CliError> {
+    super::regular(path)?;
     let xml =
         std::fs::read_to_string(path).map_err(|e| input(format!("{}: {e}", path.display())))?;
     let rule = mde_syncrule::rules::parse_rule(&xml)
@@ -477,6 +489,8 @@ fn check_config(dir: &std::path::Path) -> Result<Status, CliError> {
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("xml")))
+        // Regular files only: a FIFO or device named `*.xml` would block or never end.
+        .filter(|p| p.is_file())
         .collect();
     entries.sort();
     let (mut rules, mut expressions, mut failures) = (0, 0, Vec::new());
