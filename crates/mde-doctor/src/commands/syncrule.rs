@@ -9,7 +9,7 @@ use serde_json::json;
 use super::Status;
 use crate::cli::{EvalFormat, ExprSource, SyncruleCommand};
 use crate::error::CliError;
-use mde_report::sanitize::{JsonVisible, bidi_warnings_at, vis};
+use mde_report::sanitize::{JsonVisible, bidi_warnings_at, has_bidi, vis};
 
 fn input(message: String) -> CliError {
     CliError::Input {
@@ -155,6 +155,12 @@ pub(crate) fn run(cmd: SyncruleCommand) -> Result<Status, CliError> {
                         out.write_all(b"{\"dn\":")?;
                         serde_json::to_writer(&mut *out, &object.dn)
                             .map_err(std::io::Error::from)?;
+                        let mut warnings = Vec::new();
+                        if let Some(dn) = &object.dn
+                            && has_bidi(dn)
+                        {
+                            bidi_warnings_at("/dn", &json!(dn), &mut warnings);
+                        }
                         match &result {
                             Ok(v) => {
                                 let value = v.to_json();
@@ -164,22 +170,20 @@ pub(crate) fn run(cmd: SyncruleCommand) -> Result<Status, CliError> {
                                 out.write_all(b",\"type\":")?;
                                 serde_json::to_writer(&mut *out, &v.type_name())
                                     .map_err(std::io::Error::from)?;
-                                let mut warnings = Vec::new();
-                                if let Some(dn) = &object.dn {
-                                    bidi_warnings_at("/dn", &json!(dn), &mut warnings);
-                                }
                                 bidi_warnings_at("/value", &value, &mut warnings);
-                                if !warnings.is_empty() {
-                                    out.write_all(b",\"warnings\":")?;
-                                    serde_json::to_writer(&mut *out, &warnings)
-                                        .map_err(std::io::Error::from)?;
-                                }
                             }
                             Err(e) => {
+                                let message = e.to_string();
                                 out.write_all(b",\"error\":")?;
-                                serde_json::to_writer(&mut *out, &e.to_string())
+                                serde_json::to_writer(&mut *out, &message)
                                     .map_err(std::io::Error::from)?;
+                                bidi_warnings_at("/error", &json!(message), &mut warnings);
                             }
+                        }
+                        if !warnings.is_empty() {
+                            out.write_all(b",\"warnings\":")?;
+                            serde_json::to_writer(&mut *out, &warnings)
+                                .map_err(std::io::Error::from)?;
                         }
                         out.write_all(b"}\n")
                     }

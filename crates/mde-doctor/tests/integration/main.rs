@@ -6,6 +6,7 @@ mod codes;
 mod completions;
 mod events;
 mod explain;
+mod hostile;
 mod inspect;
 mod syncrule;
 mod util;
