@@ -131,7 +131,10 @@ fn inspect(path: &Path, all: bool, options: ReadOptions) -> Result<Inspected, St
             };
             let logs = ["LOG1", "LOG2"]
                 .iter()
-                .filter_map(|ext| std::fs::read(path.with_file_name(format!("{name}.{ext}"))).ok())
+                // Through read_file as well: a FIFO named SOFTWARE.LOG1 must not block.
+                .filter_map(|ext| {
+                    read_file(&path.with_file_name(format!("{name}.{ext}")), options).ok()
+                })
                 .collect();
             let selection = if all {
                 Selection::All
