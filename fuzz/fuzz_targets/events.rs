@@ -1,6 +1,13 @@
-//! Event log readers (evtx through the evtx crate, XML exports) and the event decoder.
+//! Event log readers (evtx through the evtx crate, XML exports) and the event decoder: no
+//! panic, nesting bounded, and every value shown through the output sanitiser holds no raw
+//! control, C1 or bidi character.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
+use mde_report::sanitize::{is_hostile, visible};
+
+fn assert_shown_clean(text: &str) {
+    assert!(!visible(text).chars().any(is_hostile));
+}
 
 fuzz_target!(|data: &[u8]| {
     let mut bytes = data.to_vec();
@@ -11,6 +18,15 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(log) = mde_artifacts::events::read_event_log(bytes) {
         for e in &log.events {
             let _ = mde_diagnose::events::decode(e);
+            assert_shown_clean(&e.channel);
+            assert_shown_clean(&e.provider);
+            for (k, v) in &e.data {
+                assert_shown_clean(k);
+                assert_shown_clean(v);
+            }
+        }
+        for d in &log.diagnostics {
+            assert_shown_clean(&d.to_string());
         }
     }
 });

@@ -212,6 +212,13 @@ fn looks_like_utf16le(bytes: &[u8]) -> bool {
 
 /// Splits text into lines (CRLF, LF or a lone CR), numbered from 1.
 pub fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    lines_with_ends(text).map(|(number, line, _)| (number, line))
+}
+
+/// [`lines`], each with the line break that ended it (`"\r\n"`, `"\n"`, `"\r"` or `""` at
+/// the end): a reader that keeps line breaks inside a value (regedit's multi-line
+/// `REG_SZ`) needs to know which one it was.
+pub fn lines_with_ends(text: &str) -> impl Iterator<Item = (usize, &str, &str)> {
     let mut rest = text;
     let mut number = 0;
     std::iter::from_fn(move || {
@@ -227,8 +234,9 @@ pub fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
         } else if end < rest.len() {
             next += 1;
         }
+        let ending = &rest[end..next];
         rest = &rest[next..];
-        Some((number, line))
+        Some((number, line, ending))
     })
 }
 

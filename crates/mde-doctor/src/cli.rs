@@ -74,6 +74,8 @@ pub(crate) enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        #[command(flatten)]
+        limits: ReadLimits,
     },
     /// Explain an enrollment status code or a hybrid-join error code.
     ///
@@ -122,6 +124,8 @@ pub(crate) enum Command {
         /// For hives: read every key, not only the ones mde-doctor uses.
         #[arg(long)]
         all: bool,
+        #[command(flatten)]
+        limits: ReadLimits,
     },
     /// The Entra Connect sync-rule expression language: evaluate expressions over exported
     /// AD computer objects, or check them.
@@ -136,6 +140,49 @@ pub(crate) enum Command {
         #[arg(value_enum)]
         shell: Shell,
     },
+}
+
+/// Size limits on what is read from one file (`mde_artifacts::ReadOptions`), raised from
+/// the command line when a real artifact is larger than the defaults.
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub(crate) struct ReadLimits {
+    /// Largest file read [default: 512M, event logs 2G]; K, M, G suffixes (powers of 1024).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    max_file_size: Option<u64>,
+    /// Largest text artifact (.reg, dsregcmd, JSON) parsed whole [default: 32M].
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    max_text_size: Option<u64>,
+}
+
+impl ReadLimits {
+    pub(crate) fn options(self) -> mde_artifacts::ReadOptions {
+        self.options_or(mde_artifacts::ReadOptions::default().max_file)
+    }
+
+    /// [`ReadLimits::options`] with another default for `max_file` (event logs: 2 GiB).
+    pub(crate) fn options_or(self, max_file: u64) -> mde_artifacts::ReadOptions {
+        let defaults = mde_artifacts::ReadOptions::default();
+        mde_artifacts::ReadOptions {
+            max_file: self.max_file_size.unwrap_or(max_file),
+            max_text: self.max_text_size.unwrap_or(defaults.max_text),
+        }
+    }
+}
+
+/// `4096`, `64K`, `32M`, `2G` (powers of 1024).
+fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let (digits, shift) = match t.char_indices().last() {
+        Some((i, 'k' | 'K')) => (&t[..i], 10),
+        Some((i, 'm' | 'M')) => (&t[..i], 20),
+        Some((i, 'g' | 'G')) => (&t[..i], 30),
+        _ => (t, 0),
+    };
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("expected a size such as 4096, 64K, 32M or 2G, found {s:?}"))?;
+    n.checked_mul(1 << shift)
+        .ok_or_else(|| format!("{s:?} is too large"))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

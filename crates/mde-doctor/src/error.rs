@@ -5,6 +5,7 @@
 use std::io;
 
 use mde_catalog::{LookupError, QueryError};
+use mde_report::sanitize::vis;
 
 #[derive(Debug)]
 pub(crate) enum CliError {
@@ -29,18 +30,25 @@ pub(crate) enum CliError {
 }
 
 impl CliError {
+    /// The message for stderr. Messages quote file names, zip entries and expressions from
+    /// the input, so each part goes through the sanitiser: no part starts a line or steers
+    /// the terminal.
     pub(crate) fn message(&self) -> String {
         match self {
-            CliError::Input { message, .. } => message.clone(),
+            CliError::Input { message, .. } => vis(message).to_string(),
             CliError::Files { failures, total } if failures.len() == 1 && *total == 1 => {
-                failures[0].clone()
+                vis(&failures[0]).to_string()
             }
             CliError::Files { failures, total } => format!(
                 "{} of {total} files could not be read:\n  {}",
                 failures.len(),
-                failures.join("\n  ")
+                failures
+                    .iter()
+                    .map(|f| vis(f).to_string())
+                    .collect::<Vec<_>>()
+                    .join("\n  ")
             ),
-            CliError::Bundle(e) => e.to_string(),
+            CliError::Bundle(e) => vis(e).to_string(),
             CliError::Unusable { path, artifacts } if artifacts.is_empty() => format!(
                 "{}: the bundle holds no files; nothing to diagnose",
                 path.display()
@@ -58,25 +66,26 @@ impl CliError {
                     };
                     lines.push(format!(
                         "  {}: {status}{}",
-                        printable(&a.path),
+                        vis(&a.path),
                         a.status
                             .reason()
-                            .map(|r| format!(": {}", printable(r)))
+                            .map(|r| format!(": {}", vis(r)))
                             .unwrap_or_default()
                     ));
                 }
                 lines.join("\n")
             }
             CliError::Write { path, source } => {
-                format!("cannot write {}: {source}", path.display())
+                format!("cannot write {}: {source}", vis(path.display()))
             }
             CliError::Io(e) => format!("cannot write output: {e}"),
         }
     }
 
+    /// Further lines of advice, sanitised like [`CliError::message`].
     pub(crate) fn hints(&self) -> Vec<String> {
         match self {
-            CliError::Input { hints, .. } => hints.clone(),
+            CliError::Input { hints, .. } => hints.iter().map(|h| vis(h).to_string()).collect(),
             CliError::Files { .. } | CliError::Io(_) | CliError::Write { .. } => Vec::new(),
             CliError::Bundle(_) => Vec::new(),
             CliError::Unusable { .. } => vec![UNUSABLE_HINT.to_string()],
@@ -96,19 +105,6 @@ impl From<io::Error> for CliError {
     fn from(e: io::Error) -> Self {
         CliError::Io(e)
     }
-}
-
-/// A file name or reason from a bundle, safe to print: control characters shown as escapes.
-fn printable(s: &str) -> String {
-    s.chars()
-        .flat_map(|c| {
-            if c.is_control() {
-                c.escape_unicode().collect::<Vec<_>>()
-            } else {
-                vec![c]
-            }
-        })
-        .collect()
 }
 
 const UNUSABLE_HINT: &str = "a bundle holds registry exports (.reg) or hives, `dsregcmd /status` \

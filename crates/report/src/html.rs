@@ -34,7 +34,72 @@ struct FindingView<'a> {
     label: &'static str,
 }
 
-pub fn render_html<'a>(d: &'a Diagnosis) -> String {
+/// The diagnosis with every string shown through [`crate::sanitize::visible`], so that a
+/// line break or control character from the device appears as its escape on the page, like
+/// in the terminal. (Fields added later are still covered by the page-wide pass below, but
+/// for line breaks, which HTML only shows as spaces.)
+fn visible_copy(d: &Diagnosis) -> Diagnosis {
+    fn fix(s: &mut String) {
+        if let std::borrow::Cow::Owned(v) = crate::sanitize::visible(s) {
+            *s = v;
+        }
+    }
+    let mut d = d.clone();
+    fix(&mut d.source);
+    let device = &mut d.device;
+    for s in [
+        &mut device.hostname,
+        &mut device.os,
+        &mut device.build,
+        &mut device.edition,
+        &mut device.domain,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        fix(s);
+    }
+    if let Some(e) = &mut d.enrollment {
+        fix(&mut e.status);
+    }
+    d.join_state.note.iter_mut().for_each(fix);
+    d.missing.iter_mut().for_each(fix);
+    for x in &mut d.details {
+        fix(&mut x.label);
+        fix(&mut x.value);
+        x.source.iter_mut().for_each(fix);
+    }
+    for f in &mut d.findings {
+        fix(&mut f.title);
+        fix(&mut f.root_cause);
+        f.actions.iter_mut().for_each(fix);
+        for e in &mut f.evidence {
+            fix(&mut e.artifact);
+            fix(&mut e.location);
+            fix(&mut e.excerpt);
+        }
+    }
+    for a in &mut d.artifacts {
+        fix(&mut a.path);
+        a.summary.iter_mut().for_each(fix);
+        for p in &mut a.diagnostics {
+            fix(&mut p.message);
+        }
+        match &mut a.status {
+            mde_artifacts::ArtifactStatus::Damaged { reason }
+            | mde_artifacts::ArtifactStatus::Skipped { reason, .. } => fix(reason),
+            _ => {}
+        }
+    }
+    d
+}
+
+pub fn render_html(d: &Diagnosis) -> String {
+    let page = render_page(&visible_copy(d));
+    crate::sanitize::html_visible(&page).into_owned()
+}
+
+fn render_page<'a>(d: &'a Diagnosis) -> String {
     let (verdict, verdict_class) = match d.verdict {
         Verdict::Healthy => ("Healthy: security management manages this device", "ok"),
         Verdict::Failing => (

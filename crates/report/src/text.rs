@@ -20,11 +20,9 @@ const GREEN: Style = Style::new()
     .fg_color(Some(Color::Ansi(AnsiColor::Green)));
 const CYAN: Style = Style::new().fg_color(Some(Color::Ansi(AnsiColor::Cyan)));
 
-/// Device text must not steer the terminal: control characters become `?`.
-fn clean(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() && c != '\n' { '?' } else { c })
-        .collect()
+/// Device text must not steer the terminal or start a line: see [`crate::sanitize`].
+fn clean(s: &str) -> std::borrow::Cow<'_, str> {
+    crate::sanitize::visible(s)
 }
 
 fn severity_style(severity: Severity) -> Style {
@@ -58,7 +56,7 @@ fn write_finding(s: &mut String, f: &Finding, style: Style, explain: bool) {
     }
     for e in &f.evidence {
         let place = if e.location.is_empty() {
-            clean(&e.artifact)
+            clean(&e.artifact).into_owned()
         } else {
             format!("{}: {}", clean(&e.artifact), clean(&e.location))
         };

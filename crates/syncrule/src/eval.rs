@@ -40,6 +40,8 @@ pub struct Ctx<'a> {
     pub(crate) vars: Vec<(String, Value)>,
     pub(crate) trace: Option<Vec<Step>>,
     depth: usize,
+    /// Evaluation depth of every node (`depth` counts only traced ones, for indentation).
+    nesting: usize,
 }
 
 impl<'a> Ctx<'a> {
@@ -51,6 +53,7 @@ impl<'a> Ctx<'a> {
             vars: Vec::new(),
             trace: None,
             depth: 0,
+            nesting: 0,
         }
     }
 
@@ -72,6 +75,23 @@ impl<'a> Ctx<'a> {
     }
 
     pub fn eval(&mut self, e: &Expr) -> Result<Value, EvalError> {
+        // The parser refuses trees deeper than MAX_DEPTH; this guards trees built otherwise.
+        if self.nesting >= crate::parser::MAX_DEPTH + 8 {
+            return Err(Ctx::type_error(
+                e.pos(),
+                format!(
+                    "expression nested deeper than {} levels",
+                    crate::parser::MAX_DEPTH
+                ),
+            ));
+        }
+        self.nesting += 1;
+        let result = self.eval_traced(e);
+        self.nesting -= 1;
+        result
+    }
+
+    fn eval_traced(&mut self, e: &Expr) -> Result<Value, EvalError> {
         let traced = matches!(e, Expr::Call(..) | Expr::Binary(..));
         if traced {
             self.depth += 1;
@@ -143,9 +163,15 @@ impl<'a> Ctx<'a> {
                 let v = self.eval(inner)?;
                 lift1(v, &mut |v| match v {
                     Value::Null => Ok(Value::Null),
-                    other => other.num().map(|n| Value::Num(-n)).ok_or_else(|| {
-                        Ctx::type_error(*pos, format!("cannot negate a {}", other.type_name()))
-                    }),
+                    other => match other.num() {
+                        Some(n) => n.checked_neg().map(Value::Num).ok_or_else(|| {
+                            Ctx::type_error(*pos, format!("`-({n})` overflows a 64-bit number"))
+                        }),
+                        None => Err(Ctx::type_error(
+                            *pos,
+                            format!("cannot negate a {}", other.type_name()),
+                        )),
+                    },
                 })?
             }
             Expr::Binary(op, a, b, pos) => self.binary(op, a, b, *pos)?,
@@ -205,10 +231,14 @@ fn scalar_binary(op: &str, x: Value, y: Value, pos: Pos) -> Result<Value, EvalEr
                 return Ok(Value::Null);
             }
             if let (Value::Bin(p), Value::Bin(q)) = (&x, &y) {
+                check_size(p.len() + q.len(), pos, "`&`")?;
                 return Ok(Value::Bin([p.as_slice(), q.as_slice()].concat()));
             }
             match (x.text(), y.text()) {
-                (Some(p), Some(q)) => Ok(Value::Str(p + &q)),
+                (Some(p), Some(q)) => {
+                    check_size(p.len() + q.len(), pos, "`&`")?;
+                    Ok(Value::Str(p + &q))
+                }
                 _ => Err(Ctx::type_error(
                     pos,
                     format!(
@@ -236,19 +266,40 @@ fn scalar_binary(op: &str, x: Value, y: Value, pos: Pos) -> Result<Value, EvalEr
                     ));
                 }
             };
-            Ok(Value::Num(match op {
-                "+" => p.wrapping_add(q),
-                "-" => p.wrapping_sub(q),
-                "*" => p.wrapping_mul(q),
-                _ => {
-                    if q == 0 {
-                        return Err(Ctx::type_error(pos, "division by zero"));
-                    }
-                    p / q
-                }
-            }))
+            if op == "/" && q == 0 {
+                return Err(Ctx::type_error(pos, "division by zero"));
+            }
+            // Checked: the engine's numbers are 64-bit, and `i64::MIN / -1` would panic.
+            let result = match op {
+                "+" => p.checked_add(q),
+                "-" => p.checked_sub(q),
+                "*" => p.checked_mul(q),
+                _ => p.checked_div(q),
+            };
+            result.map(Value::Num).ok_or_else(|| {
+                Ctx::type_error(pos, format!("`{p} {op} {q}` overflows a 64-bit number"))
+            })
         }
     }
+}
+
+/// Largest string or binary value (in bytes) an expression may build. Attribute values are
+/// at most a few hundred KB (certificates); without a cap, `PadLeft(…, 10^12, …)` or a
+/// doubling `&`/`Replace` nested a few dozen deep would exhaust memory.
+pub const MAX_VALUE_BYTES: usize = 16 << 20;
+
+/// Refuses, before allocating, a result of `len` bytes over [`MAX_VALUE_BYTES`].
+pub(crate) fn check_size(len: usize, pos: Pos, what: &str) -> Result<(), EvalError> {
+    if len > MAX_VALUE_BYTES {
+        return Err(Ctx::type_error(
+            pos,
+            format!(
+                "{what} would build a value of {len} bytes, more than the {} MiB limit",
+                MAX_VALUE_BYTES >> 20
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn compare(x: &Value, y: &Value) -> Option<std::cmp::Ordering> {
@@ -408,6 +459,59 @@ mod tests {
             .unwrap(),
             Value::Null
         );
+    }
+
+    #[test]
+    fn arithmetic_overflow_is_an_error_with_its_position() {
+        for expr in [
+            "(-9223372036854775807-1)/-1",
+            "9223372036854775807 + 1",
+            "(-9223372036854775807-1) - 1",
+            "4611686018427387904 * 2",
+            "-(-9223372036854775807-1 + [a])",
+        ] {
+            let e = eval_on(expr, &[("a", vec![Value::Num(0)])]).unwrap_err();
+            assert!(e.to_string().contains("overflows"), "{expr}: {e}");
+            assert!(e.to_string().contains("line 1, column"), "{expr}: {e}");
+        }
+        assert_eq!(eval_on("7 / -1", &[]).unwrap(), Value::Num(-7));
+        // Dates and RandomNum take numbers from input too.
+        for expr in [
+            "DateAdd(\"d\", 9223372036854775807, DateFromNum(0))",
+            "DateAdd(\"yyyy\", 9223372036854775807, DateFromNum(0))",
+        ] {
+            assert!(eval_on(expr, &[]).is_err(), "{expr}");
+        }
+        assert!(
+            eval_on(
+                "RandomNum(-9223372036854775807-1, 9223372036854775807)",
+                &[]
+            )
+            .is_ok()
+        );
+        assert!(
+            eval_on(
+                "FormatDateTime(DateFromNum(-9223372036854775807-1), \"yyyy\")",
+                &[]
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn sizes_from_input_are_capped_before_allocating() {
+        for expr in [
+            "PadLeft(\"x\", 1000000000000, \"0\")",
+            "PadRight(\"x\", 9223372036854775807, \"0\")",
+            "Replace(Replace(Replace(PadLeft(\"a\", 100000, \"a\"), \"a\", PadLeft(\"b\", 1000, \"b\")), \"b\", \"cc\"), \"c\", \"dd\")",
+            "With($x, PadLeft(\"a\", 10000000, \"a\"), $x & $x)",
+            "ReplaceChars(PadLeft(\"a\", 10000000, \"a\"), \"a:bbbbbbbb\")",
+            "Join(Split(PadLeft(\",\", 10000000, \",\"), \",\"), PadLeft(\"x\", 100, \"x\"))",
+        ] {
+            let e = eval_on(expr, &[]).unwrap_err();
+            assert!(e.to_string().contains("MiB limit"), "{expr}: {e}");
+        }
+        assert_eq!(eval_on("PadLeft(\"7\", 3, \"0\")", &[]).unwrap(), s("007"));
     }
 
     #[test]

@@ -27,10 +27,10 @@ mod value;
 
 pub use ast::Expr;
 pub use error::{EvalError, Pos, SyntaxError};
-pub use eval::{Ctx, Step};
+pub use eval::{Ctx, MAX_VALUE_BYTES, Step};
 pub use functions::NAMES as FUNCTIONS;
 pub use object::{Object, binary_attributes};
-pub use parser::parse;
+pub use parser::{MAX_DEPTH, parse};
 pub use value::{UNIX_EPOCH_TICKS, Value};
 
 /// `Now()` for a run: the current time as FILETIME ticks.

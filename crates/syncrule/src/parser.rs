@@ -11,17 +11,29 @@ const CONSTANTS: [&str; 4] = ["NULL", "CRLF", "IgnoreThisFlow", "AuthoritativeNu
 
 pub fn parse(src: &str) -> Result<Expr, SyntaxError> {
     let tokens = lex(src)?;
-    let mut p = Parser { tokens, at: 0 };
-    let e = p.or()?;
+    let mut p = Parser {
+        tokens,
+        at: 0,
+        depth: 0,
+    };
+    let (e, _) = p.or()?;
     match &p.peek().tok {
         Tok::Eof => Ok(e),
         other => Err(p.unexpected("an operator or the end of the expression", other.clone())),
     }
 }
 
+/// How deeply an expression may nest — parentheses, calls, unary minus and each operator of
+/// a chain all count — before it is refused. The Contoso export's 391 expressions fit; the
+/// limit keeps the parser, the evaluator, `render` and the tree's drop, all recursive, far
+/// from the end of the stack (a test thread's 2 MiB included).
+pub const MAX_DEPTH: usize = 100;
+
 struct Parser {
     tokens: Vec<Token>,
     at: usize,
+    /// Current recursion depth of `unary` (the only place the parser recurses through).
+    depth: usize,
 }
 
 fn describe(t: &Tok) -> String {
@@ -68,77 +80,99 @@ impl Parser {
         }
     }
 
-    fn or(&mut self) -> Result<Expr, SyntaxError> {
-        let mut left = self.and()?;
-        while let Some(op) = self.is_op(&["||"]) {
-            let pos = self.next().pos;
-            let right = self.and()?;
-            left = Expr::Binary(op, Box::new(left), Box::new(right), pos);
+    /// Refuses a tree taller than [`MAX_DEPTH`] at the token that would make it so.
+    fn check_height(&self, height: usize, pos: Pos) -> Result<usize, SyntaxError> {
+        if height > MAX_DEPTH {
+            return Err(SyntaxError {
+                pos,
+                expected: format!("an expression nested at most {MAX_DEPTH} levels deep"),
+                found: "deeper nesting (parentheses, calls or an operator chain)".into(),
+            });
         }
-        Ok(left)
+        Ok(height)
     }
 
-    fn and(&mut self) -> Result<Expr, SyntaxError> {
-        let mut left = self.cmp()?;
-        while let Some(op) = self.is_op(&["&&"]) {
+    /// One left-associative level: `next (op next)*`, the tree growing one level per
+    /// operator.
+    fn chain(
+        &mut self,
+        ops: &[&str],
+        next: fn(&mut Parser) -> Result<(Expr, usize), SyntaxError>,
+    ) -> Result<(Expr, usize), SyntaxError> {
+        let (mut left, mut height) = next(self)?;
+        while let Some(op) = self.is_op(ops) {
             let pos = self.next().pos;
-            let right = self.cmp()?;
+            let (right, h) = next(self)?;
+            height = self.check_height(height.max(h) + 1, pos)?;
             left = Expr::Binary(op, Box::new(left), Box::new(right), pos);
         }
-        Ok(left)
+        Ok((left, height))
     }
 
-    fn cmp(&mut self) -> Result<Expr, SyntaxError> {
-        let left = self.concat()?;
+    fn or(&mut self) -> Result<(Expr, usize), SyntaxError> {
+        self.chain(&["||"], Parser::and)
+    }
+
+    fn and(&mut self) -> Result<(Expr, usize), SyntaxError> {
+        self.chain(&["&&"], Parser::cmp)
+    }
+
+    fn cmp(&mut self) -> Result<(Expr, usize), SyntaxError> {
+        let (left, height) = self.concat()?;
         if let Some(op) = self.is_op(&["=", "<>", "<", "<=", ">", ">="]) {
             let pos = self.next().pos;
-            let right = self.concat()?;
-            return Ok(Expr::Binary(op, Box::new(left), Box::new(right), pos));
+            let (right, h) = self.concat()?;
+            let height = self.check_height(height.max(h) + 1, pos)?;
+            return Ok((
+                Expr::Binary(op, Box::new(left), Box::new(right), pos),
+                height,
+            ));
         }
-        Ok(left)
+        Ok((left, height))
     }
 
-    fn concat(&mut self) -> Result<Expr, SyntaxError> {
-        let mut left = self.arith()?;
-        while let Some(op) = self.is_op(&["&"]) {
-            let pos = self.next().pos;
-            let right = self.arith()?;
-            left = Expr::Binary(op, Box::new(left), Box::new(right), pos);
-        }
-        Ok(left)
+    fn concat(&mut self) -> Result<(Expr, usize), SyntaxError> {
+        self.chain(&["&"], Parser::arith)
     }
 
-    fn arith(&mut self) -> Result<Expr, SyntaxError> {
-        let mut left = self.unary()?;
-        while let Some(op) = self.is_op(&["+", "-", "*", "/"]) {
-            let pos = self.next().pos;
-            let right = self.unary()?;
-            left = Expr::Binary(op, Box::new(left), Box::new(right), pos);
-        }
-        Ok(left)
+    fn arith(&mut self) -> Result<(Expr, usize), SyntaxError> {
+        self.chain(&["+", "-", "*", "/"], Parser::unary)
     }
 
-    fn unary(&mut self) -> Result<Expr, SyntaxError> {
+    /// Recursion happens only below here (unary minus, parentheses, arguments), so the
+    /// depth counted here bounds the parser's stack as well as the tree's height.
+    fn unary(&mut self) -> Result<(Expr, usize), SyntaxError> {
+        self.depth += 1;
+        let pos = self.peek().pos;
+        let result = self
+            .check_height(self.depth, pos)
+            .and_then(|_| self.unary_inner());
+        self.depth -= 1;
+        result
+    }
+
+    fn unary_inner(&mut self) -> Result<(Expr, usize), SyntaxError> {
         if self.is_op(&["-"]).is_some() {
             let pos = self.next().pos;
-            let inner = self.unary()?;
+            let (inner, height) = self.unary()?;
             if let Expr::Num(n, _) = inner {
-                return Ok(Expr::Num(n.wrapping_neg(), pos));
+                return Ok((Expr::Num(n.wrapping_neg(), pos), height));
             }
-            return Ok(Expr::Unary("-", Box::new(inner), pos));
+            let height = self.check_height(height + 1, pos)?;
+            return Ok((Expr::Unary("-", Box::new(inner), pos), height));
         }
         self.primary()
     }
 
-    fn primary(&mut self) -> Result<Expr, SyntaxError> {
+    fn primary(&mut self) -> Result<(Expr, usize), SyntaxError> {
         let t = self.next();
         let pos: Pos = t.pos;
         Ok(match t.tok {
-            Tok::Num(n) => Expr::Num(n, pos),
-            Tok::Str(s) => Expr::Str(s, pos),
-            Tok::Attr(a) => Expr::Attr(a, pos),
-            Tok::Param(p) => Expr::Param(p, pos),
-            Tok::Var(v) => Expr::Var(v, pos),
+            Tok::Num(n) => (Expr::Num(n, pos), 1),
+            Tok::Str(s) => (Expr::Str(s, pos), 1),
+            Tok::Attr(a) => (Expr::Attr(a, pos), 1),
+            Tok::Param(p) => (Expr::Param(p, pos), 1),
+            Tok::Var(v) => (Expr::Var(v, pos), 1),
             Tok::LParen => {
                 let e = self.or()?;
                 match self.next().tok {
@@ -153,9 +187,12 @@ impl Parser {
                 if matches!(self.peek().tok, Tok::LParen) {
                     self.next();
                     let mut args = Vec::new();
+                    let mut height = 0;
                     if !matches!(self.peek().tok, Tok::RParen) {
                         loop {
-                            args.push(self.or()?);
+                            let (arg, h) = self.or()?;
+                            args.push(arg);
+                            height = height.max(h);
                             match self.peek().tok.clone() {
                                 Tok::Comma => {
                                     self.next();
@@ -166,13 +203,14 @@ impl Parser {
                         }
                     }
                     self.next();
-                    Expr::Call(name, args, pos)
+                    let height = self.check_height(height + 1, pos)?;
+                    (Expr::Call(name, args, pos), height)
                 } else if name == "True" || name == "False" {
-                    Expr::Bool(name == "True", pos)
+                    (Expr::Bool(name == "True", pos), 1)
                 } else if CONSTANTS.contains(&name.as_str()) {
-                    Expr::Constant(name, pos)
+                    (Expr::Constant(name, pos), 1)
                 } else {
-                    Expr::Enum(name, pos)
+                    (Expr::Enum(name, pos), 1)
                 }
             }
             other => {
@@ -218,5 +256,32 @@ mod tests {
         let err = parse("\"open").unwrap_err();
         assert!(err.expected.contains("closing the string"));
         assert!(parse("[a] | [b]").is_err());
+    }
+
+    #[test]
+    fn nesting_is_limited_at_every_kind_of_depth() {
+        let n = 5_000;
+        let parens = format!("{}1{}", "(".repeat(n), ")".repeat(n));
+        let calls = format!("{}1{}", "UCase(".repeat(n), ")".repeat(n));
+        let chain = format!("1{}", "+1".repeat(n));
+        let minus = format!("{}[a]", "-".repeat(n));
+        let nested_chains = format!("{}1{}", "(1+".repeat(n), ")".repeat(n));
+        for src in [parens, calls, chain, minus, nested_chains] {
+            let err = parse(&src).unwrap_err();
+            assert!(err.expected.contains("nested at most"), "{err}");
+        }
+        // At the limit it still parses, evaluates and renders (on a 2 MiB test thread).
+        let ok = format!("1{}", "+1".repeat(MAX_DEPTH - 1));
+        let e = parse(&ok).unwrap();
+        assert_eq!(e.render().matches('+').count(), MAX_DEPTH - 1);
+        let ok = format!(
+            "{}1{}",
+            "UCase(".repeat(MAX_DEPTH - 1),
+            ")".repeat(MAX_DEPTH - 1)
+        );
+        let o = crate::object::Object::default();
+        let params = std::collections::BTreeMap::new();
+        let v = crate::eval::Ctx::new(&o, &params, 0).eval(&parse(&ok).unwrap());
+        assert_eq!(v.unwrap(), crate::value::Value::Str("1".into()));
     }
 }

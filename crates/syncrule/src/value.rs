@@ -146,19 +146,27 @@ pub(crate) fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-/// FILETIME ticks from a UTC civil time.
-pub(crate) fn ticks(y: i64, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> i64 {
+/// FILETIME ticks from a UTC civil time; `None` when the time does not fit in an `i64` of
+/// ticks (years come from input, and `DateAdd` can push them anywhere).
+pub(crate) fn ticks(y: i64, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> Option<i64> {
+    // Beyond ±1,000,000 years the tick count overflows anyway; bounding first keeps
+    // `days_from_civil`'s own arithmetic in range.
+    if !(-1_000_000..=1_000_000).contains(&y) {
+        return None;
+    }
     let secs = days_from_civil(y, mo, d) * 86_400
         + i64::from(h) * 3600
         + i64::from(mi) * 60
         + i64::from(s);
-    secs * 10_000_000 + UNIX_EPOCH_TICKS
+    secs.checked_mul(10_000_000)?.checked_add(UNIX_EPOCH_TICKS)
 }
 
 /// .NET-style custom format: yyyy, MM, dd, HH, mm, ss, fff; other characters literal.
 pub(crate) fn format_dt(t: i64, format: &str) -> String {
-    let unix = (t - UNIX_EPOCH_TICKS).div_euclid(10_000_000);
-    let frac = (t - UNIX_EPOCH_TICKS).rem_euclid(10_000_000);
+    // In i128: any i64 of ticks minus the epoch fits, and the quotients fit back in i64.
+    let since = i128::from(t) - i128::from(UNIX_EPOCH_TICKS);
+    let unix = since.div_euclid(10_000_000) as i64;
+    let frac = since.rem_euclid(10_000_000) as i64;
     let (y, m, d) = civil_from_days(unix.div_euclid(86_400));
     let sod = unix.rem_euclid(86_400);
     let (h, mi, s) = (sod / 3600, sod / 60 % 60, sod % 60);
@@ -191,7 +199,10 @@ mod tests {
     #[test]
     fn filetime() {
         // DateFromNum(129699324000000000) is 2012-01-01 23:00:00 UTC (syncrule.md §2.3).
-        assert_eq!(ticks(2012, 1, 1, 23, 0, 0), 129_699_324_000_000_000);
+        assert_eq!(ticks(2012, 1, 1, 23, 0, 0), Some(129_699_324_000_000_000));
+        assert_eq!(ticks(i64::MAX, 1, 1, 0, 0, 0), None);
+        assert_eq!(ticks(40_000, 1, 1, 0, 0, 0), None);
+        assert!(!format_dt(i64::MIN, "yyyy").is_empty());
         assert_eq!(
             format_dt(129_699_324_000_000_000, "yyyy-MM-dd HH:mm:ss"),
             "2012-01-01 23:00:00"

@@ -32,14 +32,10 @@ pub fn read_event_xml_filtered(bytes: &[u8], keep: Keep<'_>) -> Result<EventLog,
     let mut text_buf = String::new();
     let mut data_name: Option<String> = None;
     let mut unnamed = 0usize;
-    let line_at = |pos: u64| -> usize {
-        let pos = (pos as usize).min(xml.len());
-        xml.as_bytes()[..pos]
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count()
-            + 1
-    };
+    let mut lines = LineCounter::default();
+    let mut line_at = |pos: u64| lines.line_at(xml, pos);
+    // Index of `UserData` in `path`, so leaves below it need no search of the path.
+    let mut user_data: Option<usize> = None;
     loop {
         let position = reader.buffer_position();
         let event = match reader.read_event() {
@@ -59,7 +55,21 @@ pub fn read_event_xml_filtered(bytes: &[u8], keep: Keep<'_>) -> Result<EventLog,
                 if name == "Event" {
                     current = Some(empty_event(Location::Line(line_at(position))));
                     path.clear();
+                    user_data = None;
                     unnamed = 0;
+                } else if current.is_some() && path.len() >= MAX_DEPTH {
+                    // No real event nests this deep; a hostile one would make every closing
+                    // tag below cost its depth. The event is dropped, and said so.
+                    log.diagnostics.push(Diagnostic::new(
+                        Location::Line(line_at(position)),
+                        format!(
+                            "elements nested deeper than {MAX_DEPTH} levels inside an event; \
+                             the event is skipped"
+                        ),
+                    ));
+                    current = None;
+                    path.clear();
+                    user_data = None;
                 } else if let Some(ev) = current.as_mut() {
                     on_attributes(ev, &path, &name, &start);
                     if name == "Data" {
@@ -67,6 +77,9 @@ pub fn read_event_xml_filtered(bytes: &[u8], keep: Keep<'_>) -> Result<EventLog,
                     }
                 }
                 if current.is_some() {
+                    if name == "UserData" && user_data.is_none() {
+                        user_data = Some(path.len());
+                    }
                     path.push(name);
                 }
                 text_buf.clear();
@@ -114,8 +127,16 @@ pub fn read_event_xml_filtered(bytes: &[u8], keep: Keep<'_>) -> Result<EventLog,
                 }
                 if let Some(ev) = current.as_mut() {
                     path.pop();
+                    if user_data.is_some_and(|i| i >= path.len()) {
+                        user_data = None;
+                    }
                     let value = text_buf.trim().to_string();
-                    on_text(ev, &path, &name, value, &mut data_name, &mut unnamed);
+                    let at = Leaf {
+                        path: &path,
+                        name: &name,
+                        user_data,
+                    };
+                    on_text(ev, at, value, &mut data_name, &mut unnamed);
                 }
                 text_buf.clear();
             }
@@ -127,6 +148,41 @@ pub fn read_event_xml_filtered(bytes: &[u8], keep: Keep<'_>) -> Result<EventLog,
         return Err(EventLogError::NotAnEventLog(log.diagnostics[0].to_string()));
     }
     Ok(log)
+}
+
+/// Elements nested inside one `<Event>` (real events nest 5 or 6 deep).
+const MAX_DEPTH: usize = 64;
+
+/// Line numbers of byte positions that only move forward, counted incrementally so that
+/// naming the line of every event costs the distance since the last one, not the whole
+/// prefix (which made many-event files quadratic).
+#[derive(Default)]
+struct LineCounter {
+    pos: usize,
+    line: usize,
+}
+
+impl LineCounter {
+    fn line_at(&mut self, text: &str, pos: u64) -> usize {
+        let pos = (pos as usize).min(text.len());
+        if pos < self.pos {
+            *self = LineCounter::default();
+        }
+        self.line += text.as_bytes()[self.pos..pos]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count();
+        self.pos = pos;
+        self.line + 1
+    }
+}
+
+/// Where a closing tag is: its parents, its name, and where `UserData` is among them.
+#[derive(Clone, Copy)]
+struct Leaf<'a> {
+    path: &'a [String],
+    name: &'a str,
+    user_data: Option<usize>,
 }
 
 fn empty_event(at: Location) -> Event {
@@ -168,12 +224,16 @@ fn on_attributes(ev: &mut Event, path: &[String], name: &str, start: &BytesStart
 
 fn on_text(
     ev: &mut Event,
-    path: &[String],
-    name: &str,
+    leaf: Leaf<'_>,
     value: String,
     data_name: &mut Option<String>,
     unnamed: &mut usize,
 ) {
+    let Leaf {
+        path,
+        name,
+        user_data,
+    } = leaf;
     let parent = path.last().map(String::as_str).unwrap_or("");
     match (parent, name) {
         ("System", "EventID") => ev.event_id = value.parse().unwrap_or(0),
@@ -191,7 +251,7 @@ fn on_text(
         ("RenderingInfo", "Message") => ev.message = Some(value),
         _ => {
             // UserData: leaf elements by their path below UserData.
-            if let Some(i) = path.iter().position(|p| p == "UserData")
+            if let Some(i) = user_data
                 && !value.is_empty()
             {
                 let mut key: Vec<&str> = path
@@ -204,5 +264,40 @@ fn on_text(
                 ev.data.push((key.join("."), value));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deep_nesting_is_reported_and_the_next_event_read() {
+        let depth = 50_000;
+        let xml = format!(
+            "<Events><Event><System><EventID>1</EventID></System><UserData>{}x{}</UserData></Event>\n\
+             <Event><System><EventID>2</EventID></System></Event></Events>",
+            "<a>".repeat(depth),
+            "</a>y".repeat(depth)
+        );
+        let log = read_event_xml(xml.as_bytes()).unwrap();
+        assert_eq!(log.events.len(), 1);
+        assert_eq!(log.events[0].event_id, 2);
+        assert_eq!(log.events[0].at, Location::Line(2));
+        assert!(log.diagnostics[0].message.contains("nested deeper"));
+    }
+
+    #[test]
+    fn user_data_leaves_are_named_by_their_path() {
+        let xml = "<Events><Event><System><EventID>5</EventID></System>\
+                   <UserData><Root><A><B>1</B></A><C>2</C></Root></UserData></Event></Events>";
+        let log = read_event_xml(xml.as_bytes()).unwrap();
+        assert_eq!(
+            log.events[0].data,
+            [
+                ("A.B".to_string(), "1".to_string()),
+                ("C".into(), "2".into())
+            ]
+        );
     }
 }

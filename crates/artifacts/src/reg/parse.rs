@@ -1,6 +1,8 @@
 //! The `.reg` format as regedit, `reg export` and Wine write it.
 //!
-//! Grammar, line by line (a logical line may continue over physical lines ending in `\`):
+//! Grammar, line by line (a logical line may continue over physical lines ending in `\`,
+//! and a quoted string may span lines: regedit writes a `REG_SZ` holding a line break as a
+//! raw line break inside the quotes, which is read back exactly, CR, LF or CRLF):
 //! ```text
 //! header   = "Windows Registry Editor Version 5.00" | "REGEDIT4"
 //! key      = "[" ["-"] path "]"
@@ -55,11 +57,14 @@ pub fn parse_reg(bytes: &[u8]) -> Result<RegFile, RegParseError> {
     if let Some(w) = &decoded.warning {
         diagnostics.push(Diagnostic::new(Location::Whole, w.clone()));
     }
-    let mut lines = text::lines(&decoded.text).peekable();
+    let mut lines = Lines {
+        inner: text::lines_with_ends(&decoded.text),
+        pending: std::collections::VecDeque::new(),
+    };
 
     // Header: the first non-blank line.
     let format = loop {
-        let Some((number, line)) = lines.next() else {
+        let Some((number, line, _)) = lines.next() else {
             return Err(RegParseError::NoHeader {
                 line: 1,
                 found: String::new(),
@@ -88,19 +93,61 @@ pub fn parse_reg(bytes: &[u8]) -> Result<RegFile, RegParseError> {
     let mut keys: Vec<RegKey> = Vec::new();
     // Whether values currently belong to a key (false after a malformed key line).
     let mut in_key = false;
-    while let Some((number, first)) = lines.next() {
-        let mut logical = first.trim().to_string();
-        // Continuations: `\` at the end of a line joins the next one (leading blanks dropped).
-        while logical.ends_with('\\') && is_continuable(&logical) {
-            logical.pop();
-            match lines.next() {
-                Some((_, next)) => logical.push_str(next.trim()),
-                None => {
+    // Set once a quoted string ran to the end of the file unclosed: later lines are then read
+    // one by one (no second scan to the end, so a file of stray quotes stays linear).
+    let mut unclosed_seen = false;
+    while let Some((number, first, first_end)) = lines.next() {
+        let first = first.trim_start();
+        let mut logical = String::new();
+        match (first.starts_with('"') || first.starts_with('@'))
+            .then(|| quote_state(first, Quotes::default()))
+        {
+            Some(state) if state.open && !unclosed_seen => {
+                // A string with raw line breaks: join physical lines, breaks kept, until it
+                // closes. Each line is scanned once.
+                let mut taken = Vec::new();
+                let mut state = state;
+                logical.push_str(first);
+                while state.open {
+                    let Some(next) = lines.next() else { break };
+                    state = quote_state(next.1, state);
+                    taken.push(next);
+                }
+                if state.open {
+                    // Never closed: report it, and read the lines it swallowed one by one.
                     diagnostics.push(Diagnostic::new(
                         Location::Line(number),
-                        "the value continues past the end of the file",
+                        "the quoted string never closes before the end of the file",
                     ));
-                    break;
+                    unclosed_seen = true;
+                    logical = first.trim_end().to_string();
+                    lines.pending.extend(taken);
+                } else {
+                    let mut break_before = first_end;
+                    for (_, line, ending) in taken {
+                        logical.push_str(break_before);
+                        logical.push_str(line);
+                        break_before = ending;
+                    }
+                    logical.truncate(logical.trim_end().len());
+                }
+            }
+            _ => logical.push_str(first.trim_end()),
+        }
+        // Continuations: `\` at the end of a line joins the next one (leading blanks dropped).
+        // Whether the value is hex data is decided once, not rescanned per line.
+        if logical.ends_with('\\') && is_continuable(&logical) {
+            while logical.ends_with('\\') {
+                logical.pop();
+                match lines.next() {
+                    Some((_, next, _)) => logical.push_str(next.trim()),
+                    None => {
+                        diagnostics.push(Diagnostic::new(
+                            Location::Line(number),
+                            "the value continues past the end of the file",
+                        ));
+                        break;
+                    }
                 }
             }
         }
@@ -171,12 +218,56 @@ pub fn parse_reg(bytes: &[u8]) -> Result<RegFile, RegParseError> {
 
 /// Only hex data continues over lines; a quoted string ending in `\` does not.
 fn is_continuable(logical: &str) -> bool {
-    match logical.find('=') {
-        Some(eq) => {
-            let data = logical[eq + 1..].trim_start();
-            data.starts_with("hex")
+    let rest = match logical.strip_prefix('@') {
+        Some(rest) => rest,
+        None => match parse_quoted(logical) {
+            Some((_, consumed)) => &logical[consumed..],
+            None => return false,
+        },
+    };
+    rest.trim_start()
+        .strip_prefix('=')
+        .is_some_and(|data| data.trim_start().starts_with("hex"))
+}
+
+/// Where a scan of quoted strings stands at the end of a line.
+#[derive(Debug, Clone, Copy, Default)]
+struct Quotes {
+    /// Inside a `"…"`.
+    open: bool,
+    /// The previous character was a `\` inside the string.
+    escaped: bool,
+}
+
+/// Continues a scan of `"`-quoted strings (with `\` escapes) over `line`. Outside strings a
+/// `;` starts a comment, which ends the scan.
+fn quote_state(line: &str, mut q: Quotes) -> Quotes {
+    for b in line.bytes() {
+        match (q.open, q.escaped, b) {
+            (true, true, _) => q.escaped = false,
+            (true, false, b'\\') => q.escaped = true,
+            (true, false, b'"') => q.open = false,
+            (false, _, b'"') => q.open = true,
+            (false, _, b';') => break,
+            _ => {}
         }
-        None => false,
+    }
+    // A line break ends a pending escape: `\` followed by a break is kept as written.
+    q.escaped = false;
+    q
+}
+
+/// Physical lines of the text, with lines handed back by a string that never closed read
+/// again before the rest.
+struct Lines<'t, I: Iterator<Item = (usize, &'t str, &'t str)>> {
+    inner: I,
+    pending: std::collections::VecDeque<(usize, &'t str, &'t str)>,
+}
+
+impl<'t, I: Iterator<Item = (usize, &'t str, &'t str)>> Iterator for Lines<'t, I> {
+    type Item = (usize, &'t str, &'t str);
+    fn next(&mut self) -> Option<Self::Item> {
+        self.pending.pop_front().or_else(|| self.inner.next())
     }
 }
 

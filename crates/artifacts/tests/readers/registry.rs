@@ -127,3 +127,63 @@ fn damaged_hives_are_errors_not_panics() {
     }
     let _ = read_hive(garbage, vec![], "SOFTWARE", Selection::All);
 }
+
+/// A regedit 5 export as Windows' regedit writes it: UTF-16LE with a BOM, CRLF line breaks,
+/// and a `REG_SZ` holding line breaks written raw inside its quotes (regedit does not
+/// escape them; Wine writes `\n` instead).
+fn regedit5_utf16(text: &str) -> Vec<u8> {
+    let mut bytes = vec![0xFF, 0xFE];
+    bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    bytes
+}
+
+#[test]
+fn multi_line_reg_sz_reads_back_exactly() {
+    let notice = "Authorised use only.\r\n  Indented line; with \"quotes\" and a \\ backslash   \r\n\r\nLast line";
+    let lf_only = "first\nsecond\rthird";
+    let written = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
+    let text = format!(
+        "Windows Registry Editor Version 5.00\r\n\r\n\
+         [HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Policies\\System]\r\n\
+         \"legalnoticecaption\"=\"Notice\"\r\n\
+         \"legalnoticetext\"=\"{}\"\r\n\
+         \"mixed\"=\"{}\"\r\n\
+         \"after\"=dword:00000001\r\n\
+         @=\"default\"\r\n",
+        written(notice),
+        written(lf_only)
+    );
+    let file = parse_reg(&regedit5_utf16(&text)).unwrap();
+    assert!(file.diagnostics.is_empty(), "{:?}", file.diagnostics);
+    let key = &file.keys[0];
+    let value = |name: &str| key.value(name).unwrap();
+    assert_eq!(value("legalnoticetext").data, RegData::Sz(notice.into()));
+    assert_eq!(value("legalnoticetext").at, Location::Line(5));
+    assert_eq!(value("mixed").data, RegData::Sz(lf_only.into()));
+    // The lines after a multi-line value keep their own numbers (5 + 4 lines, then 3 more).
+    assert_eq!(value("mixed").at, Location::Line(9));
+    assert_eq!(value("after").data, RegData::Dword(1));
+    assert_eq!(value("after").at, Location::Line(12));
+    assert_eq!(value("").data, RegData::Sz("default".into()));
+}
+
+#[test]
+fn an_unclosed_string_is_reported_and_the_rest_still_read() {
+    let text = "Windows Registry Editor Version 5.00\r\n\
+                [HKEY_LOCAL_MACHINE\\A]\r\n\
+                \"broken\"=\"never closed\r\n\
+                \"ok\"=dword:00000002\r\n\
+                [HKEY_LOCAL_MACHINE\\B]\r\n\
+                \"x\"=\"y\"\r\n";
+    let file = parse_reg(&regedit5_utf16(text)).unwrap();
+    assert_eq!(file.diagnostics[0].at, Location::Line(3));
+    assert!(file.diagnostics[0].message.contains("never closes"));
+    assert_eq!(
+        file.key(r"HKLM\A").unwrap().value("ok").unwrap().data,
+        RegData::Dword(2)
+    );
+    assert_eq!(
+        file.key(r"HKLM\B").unwrap().value("x").unwrap().at,
+        Location::Line(6)
+    );
+}

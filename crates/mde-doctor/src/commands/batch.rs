@@ -224,6 +224,8 @@ fn page_name(path: &Path) -> String {
 
 /// Device text in a one-line summary: no control characters, no tabs.
 fn printable(s: &str) -> String {
+    // Tabs separate the columns: no control character (tab included) from a device stays.
+    let s = mde_report::sanitize::vis(s).to_string();
     s.chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect()

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use mde_artifacts::Location;
+use mde_artifacts::{Location, ReadOptions, read_file};
 use std::io::Write as _;
 
 use mde_artifacts::events::{Event, EventHeader, Keep, read_event_log_filtered};
@@ -15,9 +15,11 @@ use super::Status;
 use crate::cli::{Format, LevelFilter};
 use crate::error::CliError;
 use crate::output::{self, DIM, ERROR, HEADING, INFO, WARNING};
+use mde_report::sanitize::{JsonVisible, vis};
 
-/// Largest event log read (an .evtx is at most a few GB; typical ones are 1–100 MB).
-const MAX_FILE: u64 = 2 << 30;
+/// Largest event log read by default (an .evtx is at most a few GB; typical ones are
+/// 1–100 MB); `--max-file-size` raises it.
+pub(crate) const MAX_FILE: u64 = 2 << 30;
 
 struct Row<'a> {
     file: String,
@@ -25,14 +27,26 @@ struct Row<'a> {
     decoded: Option<Decoded>,
 }
 
+/// Which events to show (the command line's filters).
+pub(crate) struct Filters<'a> {
+    pub(crate) since: Option<&'a str>,
+    pub(crate) channel: Option<&'a str>,
+    pub(crate) level: Option<LevelFilter>,
+    pub(crate) all: bool,
+}
+
 pub(crate) fn run(
     files: &[std::path::PathBuf],
-    since: Option<&str>,
-    channel: Option<&str>,
-    level: Option<LevelFilter>,
-    all: bool,
+    filters: Filters<'_>,
     format: Format,
+    options: ReadOptions,
 ) -> Result<Status, CliError> {
+    let Filters {
+        since,
+        channel,
+        level,
+        all,
+    } = filters;
     let since = since.map(parse_since).transpose()?;
     let channel = channel.map(str::to_ascii_lowercase);
     // Decide from the header what to keep, so a large log costs little beyond parsing.
@@ -46,7 +60,7 @@ pub(crate) fn run(
     let mut logs = Vec::new();
     let mut failures = Vec::new();
     for path in files {
-        match read(path, &keep) {
+        match read(path, &keep, options) {
             Ok(log) => logs.push((path.display().to_string(), log)),
             Err(e) => failures.push(format!("{}: {e}", path.display())),
         }
@@ -86,11 +100,13 @@ pub(crate) fn run(
         Format::Json => {
             // One event at a time: `--all` on a large log must not build it all in memory.
             let stdout = std::io::stdout();
-            let mut out = std::io::BufWriter::new(stdout.lock());
+            let mut out = std::io::BufWriter::new(JsonVisible::new(stdout.lock()));
             out.write_all(b"[")?;
             for (i, row) in rows.iter().enumerate() {
                 out.write_all(if i == 0 { b"\n  " } else { b",\n  " })?;
-                serde_json::to_writer(&mut out, &row_json(row)).map_err(std::io::Error::from)?;
+                let mut json = row_json(row);
+                mde_report::with_warnings(&mut json);
+                serde_json::to_writer(&mut out, &json).map_err(std::io::Error::from)?;
             }
             out.write_all(b"\n]\n")?;
             out.flush()?;
@@ -103,15 +119,13 @@ pub(crate) fn run(
     super::finish(failures, files.len())
 }
 
-fn read(path: &Path, keep: Keep<'_>) -> Result<mde_artifacts::events::EventLog, String> {
-    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
-    if meta.len() > MAX_FILE {
-        return Err(format!(
-            "{} bytes is more than the 2 GiB mde-doctor reads from one log",
-            meta.len()
-        ));
-    }
-    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+fn read(
+    path: &Path,
+    keep: Keep<'_>,
+    options: ReadOptions,
+) -> Result<mde_artifacts::events::EventLog, String> {
+    // Regular files only (a device or FIFO is refused unopened), at most `max_file` bytes.
+    let bytes = read_file(path, options).map_err(|e| super::without_path(e, path))?;
     read_event_log_filtered(bytes, keep).map_err(|e| e.to_string())
 }
 
@@ -204,15 +218,18 @@ fn timeline(rows: &[Row<'_>], total: usize, problems: &[String]) -> String {
             .unwrap_or(message);
         let _ = writeln!(
             s,
-            "{time}Z {style}{tag}{style:#} {HEADING}{channel} {}{HEADING:#}  {title}",
-            e.event_id
+            "{}Z {style}{tag}{style:#} {HEADING}{} {}{HEADING:#}  {}",
+            vis(time),
+            vis(channel),
+            e.event_id,
+            vis(title)
         );
         if let Some(d) = &row.decoded {
             let params: Vec<String> = d
                 .params
                 .iter()
                 .filter(|(_, v)| !v.trim().is_empty())
-                .map(|(k, v)| format!("{k}={}", v.trim().replace(['\r', '\n'], " ")))
+                .map(|(k, v)| format!("{}={}", vis(k), vis(v.trim())))
                 .collect();
             if !params.is_empty() {
                 let _ = writeln!(s, "    {}", params.join("  "));
@@ -224,11 +241,12 @@ fn timeline(rows: &[Row<'_>], total: usize, problems: &[String]) -> String {
                     .unwrap_or("(not in the hybrid-join table)");
                 let _ = writeln!(
                     s,
-                    "    {} {name}{}",
-                    c.code,
+                    "    {} {}{}",
+                    vis(&c.code),
+                    vis(name),
                     c.meaning
                         .as_ref()
-                        .map(|m| format!(": {m}"))
+                        .map(|m| format!(": {}", vis(m)))
                         .unwrap_or_default()
                 );
             }
@@ -240,7 +258,7 @@ fn timeline(rows: &[Row<'_>], total: usize, problems: &[String]) -> String {
                     ("AAD error", &a.aad_error),
                 ] {
                     if let Some(v) = v {
-                        let _ = writeln!(s, "    {label}: {v}");
+                        let _ = writeln!(s, "    {label}: {}", vis(v));
                     }
                 }
             }
@@ -249,15 +267,15 @@ fn timeline(rows: &[Row<'_>], total: usize, problems: &[String]) -> String {
                 .data
                 .iter()
                 .take(6)
-                .map(|(k, v)| format!("{k}={v}"))
+                .map(|(k, v)| format!("{}={}", vis(k), vis(v)))
                 .collect();
             let _ = writeln!(s, "    {DIM}{}{DIM:#}", data.join("  "));
         }
-        let _ = writeln!(s, "    {DIM}{}{DIM:#}", place(row));
+        let _ = writeln!(s, "    {DIM}{}{DIM:#}", vis(place(row)));
     }
     let _ = writeln!(s, "{DIM}{} of {total} events shown{DIM:#}", rows.len());
     for p in problems.iter().take(20) {
-        let _ = writeln!(s, "{WARNING}problem{WARNING:#} {p}");
+        let _ = writeln!(s, "{WARNING}problem{WARNING:#} {}", vis(p));
     }
     s
 }

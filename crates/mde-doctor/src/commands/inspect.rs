@@ -6,15 +6,21 @@ use std::path::Path;
 use mde_artifacts::bundle::{Limits, Manifest, Probes, parse_json};
 use mde_artifacts::dsregcmd::{DsregStatus, parse_dsregcmd};
 use mde_artifacts::hive::{Selection, embedded_name, read_hive};
+use mde_artifacts::read::{check_text, read_head};
 use mde_artifacts::reg::{RegFile, RegFormat, parse_reg};
 use mde_artifacts::snapshot::ArtifactStatus;
-use mde_artifacts::{Diagnostic, Kind, Snapshot, detect, read_bundle};
+use mde_artifacts::{
+    Diagnostic, Kind, ReadOptions, Snapshot, check_path, detect, read_bundle, read_file,
+};
 use serde_json::{Value, json};
 
-use super::Status;
+use super::{Status, without_path};
 use crate::cli::Format;
 use crate::error::CliError;
 use crate::output::{self, DIM, ERROR, HEADING, WARNING};
+use mde_report::sanitize::{JsonVisible, bidi_warnings_at, vis};
+use serde::Serialize;
+use std::io::Write as _;
 
 /// What one file turned out to be.
 enum Inspected {
@@ -31,53 +37,86 @@ pub(crate) fn run(
     files: &[std::path::PathBuf],
     format: Format,
     all: bool,
+    options: ReadOptions,
 ) -> Result<Status, CliError> {
-    let limits = Limits::default();
-    let mut results = Vec::new();
     let mut failures = Vec::new();
-    for path in files {
-        match inspect(path, all, limits) {
-            Ok(found) => results.push((path.display().to_string(), found)),
-            Err(message) => failures.push(format!("{}: {message}", path.display())),
+    // One file at a time, written as soon as it is read and dropped before the next: memory
+    // is bounded by the largest file, not by all of them.
+    let stdout = std::io::stdout();
+    match format {
+        Format::Json => {
+            let mut out = std::io::BufWriter::new(JsonVisible::new(stdout.lock()));
+            out.write_all(b"[")?;
+            let mut first = true;
+            for path in files {
+                match inspect(path, all, options) {
+                    Ok(found) => {
+                        out.write_all(if first { b"\n" } else { b",\n" })?;
+                        first = false;
+                        write_json(&mut out, &path.display().to_string(), &found)?;
+                    }
+                    Err(message) => failures.push(format!("{}: {message}", path.display())),
+                }
+            }
+            out.write_all(if first { b"]\n" } else { b"\n]\n" })?;
+            out.flush()?;
+        }
+        Format::Text => {
+            let mut first = true;
+            for path in files {
+                match inspect(path, all, options) {
+                    Ok(found) => {
+                        let text = to_text(&path.display().to_string(), &found);
+                        if !first {
+                            output::write_stdout(b"\n")?;
+                        }
+                        first = false;
+                        output::write_stdout(text.as_bytes())?;
+                    }
+                    Err(message) => failures.push(format!("{}: {message}", path.display())),
+                }
+            }
         }
     }
-    let text = match format {
-        Format::Json => {
-            let all: Vec<Value> = results.iter().map(|(p, i)| to_json(p, i)).collect();
-            let mut s = serde_json::to_string_pretty(&all).expect("JSON of parsed artifacts");
-            s.push('\n');
-            s
-        }
-        Format::Text => results
-            .iter()
-            .map(|(p, i)| to_text(p, i))
-            .collect::<Vec<_>>()
-            .join("\n"),
-    };
-    output::write_stdout(text.as_bytes())?;
     super::finish(failures, files.len())
 }
 
-fn inspect(path: &Path, all: bool, limits: Limits) -> Result<Inspected, String> {
-    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+fn inspect(path: &Path, all: bool, options: ReadOptions) -> Result<Inspected, String> {
+    let limits = Limits {
+        max_file: options.max_file,
+        ..Limits::default()
+    };
+    // A device, FIFO or socket is refused here, before anything opens it.
+    let meta = check_path(path).map_err(|e| without_path(e, path))?;
     if meta.is_dir() {
         return read_bundle(path, limits)
             .map(|s| Inspected::Bundle(Box::new(s)))
             .map_err(|e| e.to_string());
     }
-    if meta.len() > limits.max_file {
-        return Err(format!(
-            "{} bytes is more than the {} MiB mde-doctor reads from one artifact",
-            meta.len(),
-            limits.max_file >> 20
-        ));
-    }
-    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    match detect(&name, &bytes) {
+    let is_text = |kind| {
+        matches!(
+            kind,
+            Kind::Reg | Kind::Dsregcmd | Kind::Manifest | Kind::Probes
+        )
+    };
+    // A text artifact over its limit is refused from its first bytes, before the rest is
+    // read into memory.
+    if meta.len() > options.max_text {
+        let head = read_head(path, 64 << 10).map_err(|e| without_path(e, path))?;
+        if is_text(detect(&name, &head)) {
+            check_text(path, meta.len() as usize, options).map_err(|e| without_path(e, path))?;
+        }
+    }
+    let bytes = read_file(path, options).map_err(|e| without_path(e, path))?;
+    let kind = detect(&name, &bytes);
+    if is_text(kind) {
+        check_text(path, bytes.len(), options).map_err(|e| without_path(e, path))?;
+    }
+    match kind {
         Kind::Reg => parse_reg(&bytes)
             .map(Inspected::Reg)
             .map_err(|e| e.to_string()),
@@ -92,7 +131,10 @@ fn inspect(path: &Path, all: bool, limits: Limits) -> Result<Inspected, String> 
             };
             let logs = ["LOG1", "LOG2"]
                 .iter()
-                .filter_map(|ext| std::fs::read(path.with_file_name(format!("{name}.{ext}"))).ok())
+                // Through read_file as well: a FIFO named SOFTWARE.LOG1 must not block.
+                .filter_map(|ext| {
+                    read_file(&path.with_file_name(format!("{name}.{ext}")), options).ok()
+                })
                 .collect();
             let selection = if all {
                 Selection::All
@@ -122,56 +164,139 @@ fn inspect(path: &Path, all: bool, limits: Limits) -> Result<Inspected, String> 
     }
 }
 
-fn to_json(file: &str, found: &Inspected) -> Value {
-    match found {
-        Inspected::Reg(reg) => json!({
-            "file": file,
-            "kind": if reg.format == RegFormat::Hive { "hive" } else { "reg" },
-            "format": reg.format,
-            "encoding": reg.encoding,
-            "keys": reg.keys,
-            "problems": reg.diagnostics,
-        }),
+/// A registry file as JSON, serialized straight from the parsed file (no `Value` tree: a
+/// large export must not take several times its parsed size again).
+#[derive(Serialize)]
+struct RegJson<'a> {
+    file: &'a str,
+    kind: &'static str,
+    format: RegFormat,
+    encoding: Option<mde_artifacts::text::Encoding>,
+    keys: &'a [mde_artifacts::reg::RegKey],
+    problems: &'a [Diagnostic],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    warnings: Vec<String>,
+}
+
+/// `dsregcmd /status` as JSON: the typed facts (small) as values, the sections borrowed.
+#[derive(Serialize)]
+struct DsregJson<'a> {
+    file: &'a str,
+    kind: &'static str,
+    encoding: Value,
+    layout: Value,
+    join_state: Value,
+    device: Value,
+    tenant: Value,
+    sso: Value,
+    diagnostics: Value,
+    sections: &'a [mde_artifacts::dsregcmd::Section],
+    notes: &'a [mde_artifacts::dsregcmd::Note],
+    problems: &'a [Diagnostic],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    warnings: Vec<String>,
+}
+
+/// Bidi warnings over a list, one element at a time (each turned into a small JSON value,
+/// never the whole list).
+fn warnings_over<T: Serialize>(pointer: &str, items: &[T], out: &mut Vec<String>) {
+    for (i, item) in items.iter().enumerate() {
+        if let Ok(v) = serde_json::to_value(item) {
+            bidi_warnings_at(&format!("{pointer}/{i}"), &v, out);
+        }
+    }
+}
+
+fn to_value<T: Serialize>(v: T) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
+/// Writes a JSON value built in memory (artifacts whose size is bounded), with warnings.
+fn small_json(out: &mut impl std::io::Write, mut json: Value) -> serde_json::Result<()> {
+    mde_report::with_warnings(&mut json);
+    serde_json::to_writer_pretty(out, &json)
+}
+
+fn write_json(out: &mut impl std::io::Write, file: &str, found: &Inspected) -> std::io::Result<()> {
+    let mut warnings = Vec::new();
+    let result = match found {
+        Inspected::Reg(reg) => {
+            warnings_over("/keys", &reg.keys, &mut warnings);
+            let json = RegJson {
+                file,
+                kind: if reg.format == RegFormat::Hive {
+                    "hive"
+                } else {
+                    "reg"
+                },
+                format: reg.format,
+                encoding: reg.encoding,
+                keys: &reg.keys,
+                problems: &reg.diagnostics,
+                warnings,
+            };
+            serde_json::to_writer_pretty(&mut *out, &json)
+        }
         Inspected::Dsregcmd(d) => {
             let facts = d.facts();
+            for (i, section) in d.sections.iter().enumerate() {
+                warnings_over(
+                    &format!("/sections/{i}/fields"),
+                    &section.fields,
+                    &mut warnings,
+                );
+            }
+            let json = DsregJson {
+                file,
+                kind: "dsregcmd",
+                encoding: to_value(d.encoding),
+                layout: to_value(d.layout),
+                join_state: to_value(&facts.join_state),
+                device: to_value(&facts.device),
+                tenant: to_value(&facts.tenant),
+                sso: to_value(&facts.sso),
+                diagnostics: to_value(&facts.diagnostics),
+                sections: &d.sections,
+                notes: &d.notes,
+                problems: &d.diagnostics,
+                warnings,
+            };
+            serde_json::to_writer_pretty(&mut *out, &json)
+        }
+        Inspected::Bundle(s) => small_json(out, bundle_json(file, s)),
+        Inspected::Manifest(m) => small_json(
+            out,
+            json!({"file": file, "kind": "manifest", "manifest": m}),
+        ),
+        Inspected::Probes(p) => {
+            small_json(out, json!({"file": file, "kind": "probes", "probes": p}))
+        }
+        Inspected::Listed(kind, size) => small_json(
+            out,
             json!({
                 "file": file,
-                "kind": "dsregcmd",
-                "encoding": d.encoding,
-                "layout": d.layout,
-                "join_state": facts.join_state,
-                "device": facts.device,
-                "tenant": facts.tenant,
-                "sso": facts.sso,
-                "diagnostics": facts.diagnostics,
-                "sections": d.sections,
-                "notes": d.notes,
-                "problems": d.diagnostics,
-            })
+                "kind": kind.name(),
+                "size": size,
+                "note": listed_note(*kind),
+            }),
+        ),
+    };
+    result.map_err(std::io::Error::from)
+}
+
+fn bundle_json(file: &str, s: &Snapshot) -> Value {
+    let mut v = serde_json::to_value(s).expect("snapshot JSON");
+    if let Value::Object(map) = &mut v {
+        map.insert("file".into(), json!(file));
+        map.insert("kind".into(), json!("bundle"));
+        if let Some(d) = &s.dsregcmd {
+            map.insert(
+                "dsregcmd_facts".into(),
+                serde_json::to_value(d.value.facts()).expect("facts"),
+            );
         }
-        Inspected::Bundle(s) => {
-            let mut v = serde_json::to_value(s).expect("snapshot JSON");
-            if let Value::Object(map) = &mut v {
-                map.insert("file".into(), json!(file));
-                map.insert("kind".into(), json!("bundle"));
-                if let Some(d) = &s.dsregcmd {
-                    map.insert(
-                        "dsregcmd_facts".into(),
-                        serde_json::to_value(d.value.facts()).expect("facts"),
-                    );
-                }
-            }
-            v
-        }
-        Inspected::Manifest(m) => json!({"file": file, "kind": "manifest", "manifest": m}),
-        Inspected::Probes(p) => json!({"file": file, "kind": "probes", "probes": p}),
-        Inspected::Listed(kind, size) => json!({
-            "file": file,
-            "kind": kind.name(),
-            "size": size,
-            "note": listed_note(*kind),
-        }),
     }
+    v
 }
 
 fn listed_note(kind: Kind) -> &'static str {
@@ -185,7 +310,7 @@ fn listed_note(kind: Kind) -> &'static str {
 
 fn problems_text(s: &mut String, problems: &[Diagnostic]) {
     for p in problems {
-        let _ = writeln!(s, "  {WARNING}problem{WARNING:#} {p}");
+        let _ = writeln!(s, "  {WARNING}problem{WARNING:#} {}", vis(p));
     }
 }
 
@@ -204,12 +329,13 @@ fn to_text(file: &str, found: &Inspected) -> String {
             let values: usize = reg.keys.iter().map(|k| k.values.len()).sum();
             let _ = writeln!(
                 s,
-                "{HEADING}{file}{HEADING:#}: {what}, {} key(s), {values} value(s)",
+                "{HEADING}{}{HEADING:#}: {what}, {} key(s), {values} value(s)",
+                vis(file),
                 reg.keys.len()
             );
             for key in &reg.keys {
                 let deleted = if key.deleted { " (delete)" } else { "" };
-                let _ = writeln!(s, "  [{}]{deleted}  {DIM}{}{DIM:#}", key.path, key.at);
+                let _ = writeln!(s, "  [{}]{deleted}  {DIM}{}{DIM:#}", vis(&key.path), key.at);
                 for v in &key.values {
                     let name = if v.name.is_empty() {
                         "@"
@@ -222,8 +348,10 @@ fn to_text(file: &str, found: &Inspected) -> String {
                     }
                     let _ = writeln!(
                         s,
-                        "    {name:<28} {:<14} {data}  {DIM}{}{DIM:#}",
+                        "    {:<28} {:<14} {}  {DIM}{}{DIM:#}",
+                        vis(name),
                         v.data.type_name(),
+                        vis(data),
                         v.at
                     );
                 }
@@ -234,7 +362,8 @@ fn to_text(file: &str, found: &Inspected) -> String {
             let f = d.facts();
             let _ = writeln!(
                 s,
-                "{HEADING}{file}{HEADING:#}: dsregcmd /status ({:?} layout, {})",
+                "{HEADING}{}{HEADING:#}: dsregcmd /status ({:?} layout, {})",
+                vis(file),
                 d.layout,
                 d.encoding.name()
             );
@@ -247,12 +376,13 @@ fn to_text(file: &str, found: &Inspected) -> String {
             if let Some(t) = &f.tenant.tenant_id {
                 let _ = writeln!(
                     s,
-                    "  tenant:     {t} ({})",
-                    f.tenant.tenant_name.as_deref().unwrap_or("no name")
+                    "  tenant:     {} ({})",
+                    vis(t),
+                    vis(f.tenant.tenant_name.as_deref().unwrap_or("no name"))
                 );
             }
             if let Some(id) = &f.device.device_id {
-                let _ = writeln!(s, "  device id:  {id}");
+                let _ = writeln!(s, "  device id:  {}", vis(id));
             }
             if let Some(phase) = &f.diagnostics.error_phase {
                 let code = f
@@ -262,7 +392,8 @@ fn to_text(file: &str, found: &Inspected) -> String {
                     .unwrap_or_default();
                 let _ = writeln!(
                     s,
-                    "  {ERROR}registration error{ERROR:#}: phase {phase}, client error {code}"
+                    "  {ERROR}registration error{ERROR:#}: phase {}, client error {code}",
+                    vis(phase)
                 );
             }
             for section in &d.sections {
@@ -273,14 +404,17 @@ fn to_text(file: &str, found: &Inspected) -> String {
                 };
                 let _ = writeln!(
                     s,
-                    "  {HEADING}{title}{HEADING:#}  {DIM}{}{DIM:#}",
+                    "  {HEADING}{}{HEADING:#}  {DIM}{}{DIM:#}",
+                    vis(title),
                     section.at
                 );
                 for field in &section.fields {
                     let _ = writeln!(
                         s,
                         "    {:<28} {}  {DIM}{}{DIM:#}",
-                        field.key, field.value, field.at
+                        vis(&field.key),
+                        vis(&field.value),
+                        field.at
                     );
                 }
             }
@@ -289,16 +423,17 @@ fn to_text(file: &str, found: &Inspected) -> String {
         Inspected::Bundle(b) => {
             let _ = writeln!(
                 s,
-                "{HEADING}{file}{HEADING:#}: evidence bundle, {} files",
+                "{HEADING}{}{HEADING:#}: evidence bundle, {} files",
+                vis(file),
                 b.artifacts.len()
             );
             if let Some(m) = &b.manifest {
                 let _ = writeln!(
                     s,
                     "  host {} collected {} by {}",
-                    m.value.hostname.as_deref().unwrap_or("?"),
-                    m.value.collected_at.as_deref().unwrap_or("?"),
-                    m.value.collector.as_deref().unwrap_or("?")
+                    vis(m.value.hostname.as_deref().unwrap_or("?")),
+                    vis(m.value.collected_at.as_deref().unwrap_or("?")),
+                    vis(m.value.collector.as_deref().unwrap_or("?"))
                 );
             }
             for a in &b.artifacts {
@@ -316,12 +451,13 @@ fn to_text(file: &str, found: &Inspected) -> String {
                 };
                 let _ = writeln!(
                     s,
-                    "  {:<48} {:<10} {style}{status}{style:#}",
-                    a.path,
-                    a.kind.name()
+                    "  {:<48} {:<10} {style}{}{style:#}",
+                    vis(&a.path),
+                    a.kind.name(),
+                    vis(status)
                 );
                 for d in &a.diagnostics {
-                    let _ = writeln!(s, "      {DIM}{d}{DIM:#}");
+                    let _ = writeln!(s, "      {DIM}{}{DIM:#}", vis(d));
                 }
             }
             let values: usize = b.registry.keys.iter().map(|k| k.values.len()).sum();
@@ -338,28 +474,36 @@ fn to_text(file: &str, found: &Inspected) -> String {
                     .kind
                     .map(|k| k.describe())
                     .unwrap_or("not shown");
-                let _ = writeln!(s, "  dsregcmd ({}): {join}", d.artifact);
+                let _ = writeln!(s, "  dsregcmd ({}): {join}", vis(&d.artifact));
             }
             if let Some(p) = &b.probes {
                 let _ = writeln!(
                     s,
                     "  probes ({}): {} endpoint test(s)",
-                    p.artifact,
+                    vis(&p.artifact),
                     p.value.endpoints.len()
                 );
             }
         }
         Inspected::Manifest(m) => {
-            let _ = writeln!(s, "{HEADING}{file}{HEADING:#}: bundle manifest");
-            let _ = writeln!(s, "  hostname {}", m.hostname.as_deref().unwrap_or("?"));
+            let _ = writeln!(s, "{HEADING}{}{HEADING:#}: bundle manifest", vis(file));
+            let _ = writeln!(
+                s,
+                "  hostname {}",
+                vis(m.hostname.as_deref().unwrap_or("?"))
+            );
             let _ = writeln!(
                 s,
                 "  collected_at {}",
-                m.collected_at.as_deref().unwrap_or("?")
+                vis(m.collected_at.as_deref().unwrap_or("?"))
             );
         }
         Inspected::Probes(p) => {
-            let _ = writeln!(s, "{HEADING}{file}{HEADING:#}: network and clock probes");
+            let _ = writeln!(
+                s,
+                "{HEADING}{}{HEADING:#}: network and clock probes",
+                vis(file)
+            );
             if let Some(skew) = p.clock.as_ref().and_then(|c| c.skew_seconds) {
                 let _ = writeln!(s, "  clock skew {skew:.1} s");
             }
@@ -367,18 +511,19 @@ fn to_text(file: &str, found: &Inspected) -> String {
                 let _ = writeln!(
                     s,
                     "  {:<48} dns {} tcp {} tls {} {}",
-                    e.url,
-                    e.dns.as_deref().unwrap_or("-"),
-                    e.tcp.as_deref().unwrap_or("-"),
-                    e.tls.as_deref().unwrap_or("-"),
-                    e.error.as_deref().unwrap_or("")
+                    vis(&e.url),
+                    vis(e.dns.as_deref().unwrap_or("-")),
+                    vis(e.tcp.as_deref().unwrap_or("-")),
+                    vis(e.tls.as_deref().unwrap_or("-")),
+                    vis(e.error.as_deref().unwrap_or(""))
                 );
             }
         }
         Inspected::Listed(kind, size) => {
             let _ = writeln!(
                 s,
-                "{HEADING}{file}{HEADING:#}: {} ({size} bytes) — {}",
+                "{HEADING}{}{HEADING:#}: {} ({size} bytes) — {}",
+                vis(file),
                 kind.name(),
                 listed_note(*kind)
             );

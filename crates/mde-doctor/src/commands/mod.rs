@@ -49,6 +49,10 @@ pub(crate) fn run(cli: Cli) -> Result<Status, CliError> {
             aadconnect_config,
             entra_connect_version,
         } => {
+            // A device, FIFO or socket named as a bundle is refused before it is opened.
+            for bundle in &bundles {
+                regular(bundle)?;
+            }
             let options = diagnose_options(aadconnect_config.as_deref(), entra_connect_version)?;
             match bundles.as_slice() {
                 [one] => analyze::run(one, format, output.as_deref(), &options),
@@ -70,16 +74,44 @@ pub(crate) fn run(cli: Cli) -> Result<Status, CliError> {
             level,
             all,
             format,
+            limits,
         } => events::run(
             &files,
-            since.as_deref(),
-            channel.as_deref(),
-            level,
-            all,
+            events::Filters {
+                since: since.as_deref(),
+                channel: channel.as_deref(),
+                level,
+                all,
+            },
             format,
+            limits.options_or(events::MAX_FILE),
         ),
-        Command::Inspect { files, format, all } => inspect::run(&files, format, all),
+        Command::Inspect {
+            files,
+            format,
+            all,
+            limits,
+        } => inspect::run(&files, format, all, limits.options()),
     }
+}
+
+/// Refuses a path that names a device, FIFO or socket (exit status 2), without opening it.
+/// A missing path passes: the command's own reader says what is missing.
+pub(crate) fn regular(path: &std::path::Path) -> Result<(), CliError> {
+    match mde_artifacts::check_path(path) {
+        Err(e @ mde_artifacts::ReadError::NotRegular { .. }) => Err(CliError::Input {
+            message: e.to_string(),
+            hints: Vec::new(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// A read error's message without its leading path (the caller names the file once).
+pub(crate) fn without_path(e: mde_artifacts::ReadError, path: &std::path::Path) -> String {
+    let text = e.to_string();
+    let prefix = format!("{}: ", path.display());
+    text.strip_prefix(&prefix).unwrap_or(&text).to_string()
 }
 
 /// Success, or the files that could not be read (the others were processed).

@@ -9,6 +9,7 @@ use serde_json::json;
 use super::Status;
 use crate::cli::{EvalFormat, ExprSource, SyncruleCommand};
 use crate::error::CliError;
+use mde_report::sanitize::{JsonVisible, bidi_warnings_at, has_bidi, vis};
 
 fn input(message: String) -> CliError {
     CliError::Input {
@@ -31,6 +32,7 @@ fn expression(
             });
     }
     if let Some(path) = file {
+        super::regular(path)?;
         let text =
             std::fs::read_to_string(path).map_err(|e| input(format!("{}: {e}", path.display())))?;
         return Ok((path.display().to_string(), text));
@@ -90,13 +92,14 @@ pub(crate) fn run(cmd: SyncruleCommand) -> Result<Status, CliError> {
             }
             crate::output::write_stdout(
                 format!(
-                    "{origin}: OK — reads {}\n",
+                    "{}: OK — reads {}\n",
+                    vis(&origin),
                     if attributes.is_empty() {
                         "no attribute".into()
                     } else {
                         attributes
                             .iter()
-                            .map(|a| format!("[{a}]"))
+                            .map(|a| format!("[{}]", vis(a)))
                             .collect::<Vec<_>>()
                             .join(", ")
                     }
@@ -138,7 +141,7 @@ pub(crate) fn run(cmd: SyncruleCommand) -> Result<Status, CliError> {
             }
             let now = mde_syncrule::now_ticks();
             let stdout = std::io::stdout();
-            let mut out = std::io::BufWriter::new(stdout.lock());
+            let mut out = std::io::BufWriter::new(JsonVisible::new(stdout.lock()));
             let emit = |object: &Object, out: &mut dyn Write| -> std::io::Result<()> {
                 let mut ctx = Ctx::new(object, &map, now);
                 if explain {
@@ -152,20 +155,35 @@ pub(crate) fn run(cmd: SyncruleCommand) -> Result<Status, CliError> {
                         out.write_all(b"{\"dn\":")?;
                         serde_json::to_writer(&mut *out, &object.dn)
                             .map_err(std::io::Error::from)?;
+                        let mut warnings = Vec::new();
+                        if let Some(dn) = &object.dn
+                            && has_bidi(dn)
+                        {
+                            bidi_warnings_at("/dn", &json!(dn), &mut warnings);
+                        }
                         match &result {
                             Ok(v) => {
+                                let value = v.to_json();
                                 out.write_all(b",\"value\":")?;
-                                serde_json::to_writer(&mut *out, &v.to_json())
+                                serde_json::to_writer(&mut *out, &value)
                                     .map_err(std::io::Error::from)?;
                                 out.write_all(b",\"type\":")?;
                                 serde_json::to_writer(&mut *out, &v.type_name())
                                     .map_err(std::io::Error::from)?;
+                                bidi_warnings_at("/value", &value, &mut warnings);
                             }
                             Err(e) => {
+                                let message = e.to_string();
                                 out.write_all(b",\"error\":")?;
-                                serde_json::to_writer(&mut *out, &e.to_string())
+                                serde_json::to_writer(&mut *out, &message)
                                     .map_err(std::io::Error::from)?;
+                                bidi_warnings_at("/error", &json!(message), &mut warnings);
                             }
+                        }
+                        if !warnings.is_empty() {
+                            out.write_all(b",\"warnings\":")?;
+                            serde_json::to_writer(&mut *out, &warnings)
+                                .map_err(std::io::Error::from)?;
                         }
                         out.write_all(b"}\n")
                     }
@@ -180,17 +198,26 @@ pub(crate) fn run(cmd: SyncruleCommand) -> Result<Status, CliError> {
                             .iter()
                             .map(|s| json!({"depth": s.depth, "expr": s.text, "value": s.value}))
                             .collect();
+                        mde_report::with_warnings(&mut line);
                         serde_json::to_writer(&mut *out, &line).map_err(std::io::Error::from)?;
                         out.write_all(b"\n")
                     }
                     EvalFormat::Table => {
                         let dn = object.dn.as_deref().unwrap_or("(no object)");
                         match &result {
-                            Ok(v) => writeln!(out, "{dn}\t{}\t{}", show(v), v.type_name())?,
-                            Err(e) => writeln!(out, "{dn}\terror: {e}")?,
+                            Ok(v) => {
+                                writeln!(out, "{}\t{}\t{}", vis(dn), vis(show(v)), v.type_name())?
+                            }
+                            Err(e) => writeln!(out, "{}\terror: {}", vis(dn), vis(e))?,
                         }
                         for s in steps.iter().rev() {
-                            writeln!(out, "    {}{} = {}", "  ".repeat(s.depth), s.text, s.value)?;
+                            writeln!(
+                                out,
+                                "    {}{} = {}",
+                                "  ".repeat(s.depth),
+                                vis(&s.text),
+                                vis(&s.value)
+                            )?;
                         }
                         Ok(())
                     }
@@ -273,15 +300,15 @@ fn simulate(
     let params = BTreeMap::new();
     let now = mde_syncrule::now_ticks();
     let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut out = std::io::BufWriter::new(JsonVisible::new(stdout.lock()));
     let (mut total, mut reach, mut changed) = (0usize, 0usize, 0usize);
     let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
     let row = |o: &Outcome| {
         format!(
             "{}\t{}\t{}",
-            o.dn.as_deref().unwrap_or("?"),
+            vis(o.dn.as_deref().unwrap_or("?")),
             if o.reaches_entra_id { "SYNC" } else { "-" },
-            o.why
+            vis(&o.why)
         )
     };
     let mut problems = Problems::new(objects);
@@ -324,20 +351,22 @@ fn simulate(
             changed += 1;
             match format {
                 EvalFormat::Jsonl => {
-                    serde_json::to_writer(
-                        &mut out,
-                        &json!({"dn": after.dn, "before": before, "after": after}),
-                    )
-                    .map_err(std::io::Error::from)?;
+                    let mut line = json!({"dn": after.dn, "before": before, "after": after});
+                    mde_report::with_warnings(&mut line);
+                    serde_json::to_writer(&mut out, &line).map_err(std::io::Error::from)?;
                     out.write_all(b"\n")?;
                 }
-                EvalFormat::Table => writeln!(out, "{}  [before: {}]", row(&after), before.why)?,
+                EvalFormat::Table => {
+                    writeln!(out, "{}  [before: {}]", row(&after), vis(&before.why))?
+                }
             }
             continue;
         }
         match format {
             EvalFormat::Jsonl => {
-                serde_json::to_writer(&mut out, &after).map_err(std::io::Error::from)?;
+                let mut line = serde_json::to_value(&after).map_err(std::io::Error::from)?;
+                mde_report::with_warnings(&mut line);
+                serde_json::to_writer(&mut out, &line).map_err(std::io::Error::from)?;
                 out.write_all(b"\n")?;
             }
             EvalFormat::Table => writeln!(out, "{}", row(&after))?,
@@ -359,7 +388,7 @@ fn simulate(
         EvalFormat::Table => {
             writeln!(out, "\n{summary}")?;
             for (why, n) in &reasons {
-                writeln!(out, "  {n:>8}  {why}")?;
+                writeln!(out, "  {n:>8}  {}", vis(why))?;
             }
         }
     }
@@ -372,6 +401,16 @@ fn open_objects(path: &std::path::Path) -> Result<Box<dyn std::io::Read>, CliErr
     if path.as_os_str() == "-" {
         return Ok(Box::new(std::io::stdin().lock()));
     }
+    // A FIFO (`<(ldapsearch …)`) or device is refused: pipe it to `--objects -` instead.
+    super::regular(path).map_err(|e| match e {
+        CliError::Input { message, mut hints } => {
+            hints.push(
+                "to read from a pipe, give `--objects -` and pipe into standard input".into(),
+            );
+            CliError::Input { message, hints }
+        }
+        other => other,
+    })?;
     match std::fs::File::open(path) {
         Ok(file) if file.metadata().is_ok_and(|m| m.is_dir()) => Err(input(format!(
             "{}: is a directory, not an export of objects",
@@ -412,7 +451,7 @@ impl<'a> Problems<'a> {
             self.first = Some(problem.to_string());
         }
         if self.count <= Self::SHOWN {
-            eprintln!("warning: {}: {problem}", self.path.display());
+            eprintln!("warning: {}: {}", vis(self.path.display()), vis(problem));
         }
     }
 
@@ -447,6 +486,7 @@ impl<'a> Problems<'a> {
 }
 
 fn rule_expression(path: &std::path::Path, target: &str) -> Result<(String, String), CliError> {
+    super::regular(path)?;
     let xml =
         std::fs::read_to_string(path).map_err(|e| input(format!("{}: {e}", path.display())))?;
     let rule = mde_syncrule::rules::parse_rule(&xml)

@@ -9,6 +9,7 @@ mod events;
 mod evidence;
 mod exit_status;
 mod explain;
+mod hostile;
 mod inspect;
 mod readme;
 mod syncrule;

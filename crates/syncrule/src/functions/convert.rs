@@ -132,7 +132,8 @@ pub(crate) fn parse_date(text: &str) -> Option<i64> {
     if !(1..=12).contains(&m) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 59 {
         return None;
     }
-    Some(ticks(y, m, d, h as u32, mi as u32, s as u32) - offset_hours * 3600 * 10_000_000)
+    ticks(y, m, d, h as u32, mi as u32, s as u32)?
+        .checked_sub(offset_hours.checked_mul(3600 * 10_000_000)?)
 }
 
 pub(crate) fn call(name: &str, a: &[Value], pos: Pos) -> Result<Option<Value>, EvalError> {
@@ -343,7 +344,7 @@ mod tests {
         assert_eq!(sid_text(&sid).unwrap(), "S-1-5-32-544");
         assert_eq!(
             parse_date("2013-01-10 4:00 PM -8"),
-            Some(ticks(2013, 1, 11, 0, 0, 0))
+            ticks(2013, 1, 11, 0, 0, 0)
         );
         assert_eq!(
             parse_date("2012-01-01 23:00:00"),

@@ -359,7 +359,9 @@ fn other(ctx: &mut Ctx<'_>, name: &str, a: &[Value], pos: Pos) -> Result<Option<
             let seed = (ctx.now as u64)
                 .wrapping_mul(6364136223846793005)
                 .wrapping_add(1442695040888963407);
-            Value::Num(lo + (seed % ((hi - lo).max(0) as u64 + 1)) as i64)
+            // In i128: `hi - lo` overflows i64 for extreme bounds; the result is within them.
+            let span = (i128::from(hi) - i128::from(lo)).max(0) + 1;
+            Value::Num((i128::from(lo) + i128::from(seed) % span) as i64)
         }
         "Now" => {
             need(0, 0)?;
@@ -406,7 +408,10 @@ fn other(ctx: &mut Ctx<'_>, name: &str, a: &[Value], pos: Pos) -> Result<Option<
                 return Ok(Some(Value::Null));
             };
             Value::Dt(date_add(&interval, n, t).ok_or_else(|| {
-                Ctx::type_error(pos, format!("unknown DateAdd interval {interval:?}"))
+                Ctx::type_error(
+                    pos,
+                    format!("unknown DateAdd interval {interval:?}, or a date out of range"),
+                )
             })?)
         }
         // Undocumented, seen in Microsoft's "In from AAD - User NGCKey" rule (syncrule.md
@@ -484,7 +489,12 @@ fn cached_regex(
 
 fn date_add(interval: &str, n: i64, t: i64) -> Option<i64> {
     const TICKS_PER_SECOND: i64 = 10_000_000;
-    let seconds = |s: i64| Some(t + s * n * TICKS_PER_SECOND);
+    // Checked throughout: `n` and `t` come from input; an overflow is `None`.
+    let seconds = |s: i64| {
+        s.checked_mul(n)?
+            .checked_mul(TICKS_PER_SECOND)?
+            .checked_add(t)
+    };
     match interval {
         "s" => seconds(1),
         "n" => seconds(60),
@@ -494,13 +504,15 @@ fn date_add(interval: &str, n: i64, t: i64) -> Option<i64> {
         "m" | "q" | "yyyy" => {
             let months = match interval {
                 "m" => n,
-                "q" => 3 * n,
-                _ => 12 * n,
+                "q" => n.checked_mul(3)?,
+                _ => n.checked_mul(12)?,
             };
-            let unix = (t - crate::value::UNIX_EPOCH_TICKS).div_euclid(TICKS_PER_SECOND);
+            let unix = t
+                .checked_sub(crate::value::UNIX_EPOCH_TICKS)?
+                .div_euclid(TICKS_PER_SECOND);
             let (y, m, d) = crate::value::civil_from_days(unix.div_euclid(86_400));
             let sod = unix.rem_euclid(86_400);
-            let total = y * 12 + i64::from(m) - 1 + months;
+            let total = (y * 12 + i64::from(m) - 1).checked_add(months)?;
             let (ny, nm) = (total.div_euclid(12), (total.rem_euclid(12) + 1) as u32);
             let days_in = [
                 31,
@@ -521,14 +533,14 @@ fn date_add(interval: &str, n: i64, t: i64) -> Option<i64> {
                 31,
             ];
             let nd = d.min(days_in[nm as usize - 1]);
-            Some(ticks(
+            ticks(
                 ny,
                 nm,
                 nd,
                 (sod / 3600) as u32,
                 (sod / 60 % 60) as u32,
                 (sod % 60) as u32,
-            ))
+            )
         }
         _ => None,
     }

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use crate::error::{EvalError, Pos};
-use crate::eval::{Ctx, lift1};
+use crate::eval::{Ctx, check_size, lift1};
 use crate::functions::values;
 use crate::value::Value;
 
@@ -200,11 +200,14 @@ pub(crate) fn call(name: &str, a: &[Value], pos: Pos) -> Result<Option<Value>, E
                 let Some(t) = s(&v) else {
                     return Ok(Value::Null);
                 };
-                Ok(Value::Str(if old.is_empty() {
-                    t
-                } else {
-                    t.replace(&old, &new)
-                }))
+                if old.is_empty() {
+                    return Ok(Value::Str(t));
+                }
+                if new.len() > old.len() {
+                    let grows = t.matches(&*old).count() * (new.len() - old.len());
+                    check_size(t.len().saturating_add(grows), pos, name)?;
+                }
+                Ok(Value::Str(t.replace(&old, &new)))
             })?
         }
         "ReplaceChars" => {
@@ -225,16 +228,15 @@ pub(crate) fn call(name: &str, a: &[Value], pos: Pos) -> Result<Option<Value>, E
                 let Some(t) = s(&v) else {
                     return Ok(Value::Null);
                 };
-                Ok(Value::Str(
-                    t.chars()
-                        .map(|c| {
-                            map.iter()
-                                .find(|(k, _)| *k == c)
-                                .map(|(_, r)| r.clone())
-                                .unwrap_or_else(|| c.to_string())
-                        })
-                        .collect(),
-                ))
+                let mut out = String::with_capacity(t.len());
+                for c in t.chars() {
+                    match map.iter().find(|(k, _)| *k == c) {
+                        Some((_, r)) => out.push_str(r),
+                        None => out.push(c),
+                    }
+                    check_size(out.len(), pos, name)?;
+                }
+                Ok(Value::Str(out))
             })?
         }
         "Word" => {
@@ -276,6 +278,13 @@ pub(crate) fn call(name: &str, a: &[Value], pos: Pos) -> Result<Option<Value>, E
                 if have >= len {
                     return Ok(Value::Str(t));
                 }
+                check_size(
+                    (len - have)
+                        .saturating_mul(pad.len_utf8())
+                        .saturating_add(t.len()),
+                    pos,
+                    name,
+                )?;
                 let fill: String = std::iter::repeat_n(pad, len - have).collect();
                 Ok(Value::Str(if name == "PadLeft" {
                     fill + &t
@@ -328,6 +337,9 @@ pub(crate) fn call(name: &str, a: &[Value], pos: Pos) -> Result<Option<Value>, E
                 None => " ".into(),
             };
             let items: Vec<String> = values(first()).iter().filter_map(s).collect();
+            let len = items.iter().map(String::len).sum::<usize>()
+                + items.len().saturating_sub(1).saturating_mul(delim.len());
+            check_size(len, pos, name)?;
             Value::Str(items.join(&delim))
         }
         "RemoveDuplicates" => {
