@@ -22,6 +22,15 @@ use mde_artifacts::Snapshot;
 
 use crate::context::Ctx;
 
+/// The endpoints a device must reach (`data/endpoints.toml`) as `https://` URLs: what
+/// `mde-doctor probe` tests, from the same list the checks read.
+pub fn required_endpoint_urls() -> Vec<String> {
+    data::endpoints()
+        .iter()
+        .map(|e| format!("https://{}", e.host))
+        .collect()
+}
+
 /// Runs every check over the snapshot.
 pub fn diagnose(snapshot: &Snapshot) -> Diagnosis {
     let mut ctx = Ctx::new(snapshot);

@@ -20,7 +20,7 @@ mod probes;
 
 pub use files::{BundleError, Limits};
 pub use manifest::Manifest;
-pub use probes::{Clock, Dns, Domain, Endpoint, Lookup, Probes, Proxy};
+pub use probes::{Clock, ClockSource, Dns, Domain, Endpoint, LdapProbe, Lookup, Probes, Proxy};
 
 use std::path::Path;
 

@@ -24,13 +24,18 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, out: &mut Vec<Finding>) {
 
     let mut failed = 0;
     for e in &p.endpoints {
-        let stage = [("dns", &e.dns), ("tcp", &e.tcp), ("tls", &e.tls)]
-            .into_iter()
-            .find(|(_, s)| {
-                s.as_deref()
-                    .is_some_and(|s| s.eq_ignore_ascii_case("failed"))
-            })
-            .map(|(n, _)| n);
+        let stage = [
+            ("dns", &e.dns),
+            ("tcp", &e.tcp),
+            ("proxy", &e.proxy),
+            ("tls", &e.tls),
+        ]
+        .into_iter()
+        .find(|(_, s)| {
+            s.as_deref()
+                .is_some_and(|s| s.eq_ignore_ascii_case("failed"))
+        })
+        .map(|(n, _)| n);
         let Some(stage) = stage else { continue };
         failed += 1;
         let host = host_of(&e.url);

@@ -2,11 +2,13 @@
 
 mod analyze;
 mod codes;
+mod collect;
 mod completions;
 mod events;
 mod explain;
 mod inspect;
 mod json;
+mod probe;
 mod syncrule;
 
 use std::process::ExitCode;
@@ -61,6 +63,17 @@ pub(crate) fn run(cli: Cli) -> Result<Status, CliError> {
             format,
         ),
         Command::Inspect { files, format, all } => inspect::run(&files, format, all),
+        Command::Probe {
+            probe,
+            output,
+            format,
+        } => probe::run(&probe, output.as_deref(), format),
+        Command::Collect {
+            output,
+            since,
+            no_probes,
+            probe,
+        } => collect::run(output.as_deref(), &since, no_probes, &probe),
     }
 }
 

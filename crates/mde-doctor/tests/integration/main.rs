@@ -3,9 +3,12 @@
 
 mod analyze;
 mod codes;
+mod collect;
 mod completions;
 mod events;
 mod explain;
+mod fault_servers;
 mod inspect;
+mod probe;
 mod syncrule;
 mod util;
