@@ -109,8 +109,12 @@ fn schtasks(args: &[&str]) -> Result<(), StepError> {
     } else {
         Err(StepError {
             message: format!(
-                "schtasks {} failed: {}{}",
+                "schtasks {} failed (exit {}): {}{}",
                 args[0],
+                output
+                    .status
+                    .code()
+                    .map_or_else(|| "?".to_string(), |c| c.to_string()),
                 String::from_utf8_lossy(&output.stderr).trim(),
                 String::from_utf8_lossy(&output.stdout).trim()
             ),

@@ -140,7 +140,7 @@ fn sensecm_files(b: &mut Bundle) -> Result<StepResult, StepError> {
         }
     }
     Ok(StepResult {
-        exit_code: None,
         partial: (!unreadable.is_empty()).then(|| unreadable.join("; ")),
+        ..StepResult::default()
     })
 }

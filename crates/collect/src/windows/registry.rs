@@ -20,7 +20,7 @@ pub(super) fn export(b: &mut Bundle) -> Result<StepResult, StepError> {
         match export_one(k, &full) {
             Ok(keys) => {
                 b.add(
-                    &format!("registry/{}.reg", file_name(&k.path)),
+                    &format!("registry/{}.reg", file_name(&full)),
                     to_reg_utf16(&keys),
                 );
                 written += 1;
@@ -89,7 +89,7 @@ fn export_one(k: &KeyOfInterest, full: &str) -> Result<Vec<RegKey>, RegError> {
     Ok(out)
 }
 
-/// `Microsoft\Windows NT\CurrentVersion` → `microsoft-windows-nt-currentversion`.
+/// `SOFTWARE\Microsoft\Windows NT\CurrentVersion` → `software-microsoft-windows-nt-currentversion`.
 fn file_name(path: &str) -> String {
     path.chars()
         .map(|c| {

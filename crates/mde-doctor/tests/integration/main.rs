@@ -12,3 +12,4 @@ mod inspect;
 mod probe;
 mod syncrule;
 mod util;
+mod wine;
