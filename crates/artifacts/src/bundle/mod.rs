@@ -14,10 +14,14 @@
 //! the MDE Client Analyzer's results (`SystemInfoLogs/dsregcmd.txt`, `EventLogs/*.evtx`),
 //! reads too. A damaged or unknown file is reported with the reason and the rest is read.
 
+mod client_analyzer;
 mod files;
 mod manifest;
 mod probes;
 
+pub use client_analyzer::{
+    AnalyzerItem, AnalyzerReport, AnalyzerResult, is_client_analyzer_xml, parse_client_analyzer,
+};
 pub use files::{BundleError, Limits};
 pub use manifest::Manifest;
 pub use probes::{Clock, ClockSource, Dns, Domain, Endpoint, LdapProbe, Lookup, Probes, Proxy};
@@ -85,6 +89,7 @@ fn snapshot(source: String, gathered: Gathered) -> Snapshot {
         probes: None,
         scps: Vec::new(),
         events: Vec::new(),
+        client_analyzer: Vec::new(),
     };
     for s in skipped {
         snap.artifacts.push(ArtifactInfo {
@@ -231,6 +236,7 @@ fn read_one(
                 Vec::new(),
             ),
         },
+        Kind::ClientAnalyzer => client_analyzer::read(snap, &file.path, &file.bytes),
         Kind::HiveLog => (ArtifactStatus::Listed, Vec::new()),
         Kind::Zip => (
             ArtifactStatus::Skipped {

@@ -7,7 +7,7 @@
 //! the `evtx` crate does, so counts agree with `evtx_dump` on the same file.
 
 mod evtx_file;
-mod xml;
+pub(crate) mod xml;
 
 pub use evtx_file::{read_evtx, read_evtx_filtered};
 pub use xml::{read_event_xml, read_event_xml_filtered};
