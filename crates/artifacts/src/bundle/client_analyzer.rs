@@ -84,14 +84,7 @@ pub fn parse_client_analyzer(bytes: &[u8]) -> Result<AnalyzerReport, String> {
     if !is_client_analyzer_xml(xml) {
         return Err("not MDE Client Analyzer results: no <MDEResults> root".into());
     }
-    let line_at = |pos: u64| -> usize {
-        let pos = (pos as usize).min(xml.len());
-        xml.as_bytes()[..pos]
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count()
-            + 1
-    };
+    let line_at = |pos: u64| line_of(xml, pos);
     let mut report = AnalyzerReport::default();
     let mut reader = Reader::from_str(xml);
     reader.config_mut().check_end_names = true;
