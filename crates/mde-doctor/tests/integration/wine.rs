@@ -74,7 +74,9 @@ fn has_std(dir: &Path) -> bool {
     })
 }
 
-/// Runs a command with a time limit, killing it past it.
+/// Runs a command with a time limit, killing it past it. The limits are guards against a
+/// hang, far above what each step takes (seconds), because the test shares two cores with
+/// the rest of the suite.
 fn run_bounded(command: &mut Command, limit: Duration, what: &str) -> Output {
     let mut child = command
         .stdin(Stdio::null())
@@ -167,7 +169,7 @@ impl Prefix {
             wine: wine_binary().expect("wine"),
             path_dirs: Vec::new(),
         };
-        let out = p.run(&["wineboot", "-i"], Duration::from_secs(300), "wineboot -i");
+        let out = p.run(&["wineboot", "-i"], Duration::from_secs(900), "wineboot -i");
         succeeded(&out, "wineboot -i");
         p
     }
@@ -311,7 +313,7 @@ fn collect_under_wine_gathers_the_device_and_diagnoses_code_15() {
             "--step-timeout",
             "3",
         ],
-        Duration::from_secs(240),
+        Duration::from_secs(600),
         "mde-doctor.exe collect under Wine",
     );
     let collect_took = collect_started.elapsed();
