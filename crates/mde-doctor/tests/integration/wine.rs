@@ -149,7 +149,7 @@ fn mingw(args: &[&str], cwd: &Path, what: &str) {
         Command::new("x86_64-w64-mingw32-gcc")
             .current_dir(cwd)
             .args(args),
-        Duration::from_secs(120),
+        Duration::from_secs(300),
         what,
     );
     succeeded(&output, what);
@@ -281,7 +281,7 @@ fn collect_under_wine_gathers_the_device_and_diagnoses_code_15() {
         let file = windows_path(&entry.path());
         let out = prefix.run(
             &["reg", "import", &file],
-            Duration::from_secs(60),
+            Duration::from_secs(300),
             "reg import",
         );
         succeeded(&out, &format!("wine reg import {file}"));
