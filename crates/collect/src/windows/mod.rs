@@ -1,9 +1,11 @@
 //! Live collection on Windows: the registry keys the checks use, `dsregcmd /status` as the
-//! user and as SYSTEM, event logs, SenseCM's state files, and the probes, into a [`Bundle`]
+//! user and as SYSTEM, event logs, SenseCM's state files, the service connection point and
+//! the computer object over LDAP, and the probes, into a [`Bundle`]
 //! in the layout `analyze` reads. Each part is a step: one that fails is recorded in
 //! `manifest.json` and the others go on. Nothing is left behind — the scheduled task and
 //! the temporary files are removed whatever happens.
 
+mod directory;
 mod dsreg;
 mod events;
 mod registry;
@@ -49,6 +51,9 @@ pub fn collect(options: &CollectOptions) -> Outcome {
     });
     bundle.step("event logs", |b| events::export(b, options.since));
     bundle.step("SenseCM state files", sensecm_files);
+    bundle.step("service connection point (LDAP)", |b| {
+        directory::read(b, &host_name())
+    });
     bundle.step("probes", |b| match &options.probes {
         None => Err(StepError::skipped("--no-probes")),
         Some(p) => {

@@ -259,3 +259,172 @@ pub(crate) fn export_log(
         )
     })
 }
+
+/// `LDAP_AUTH_NEGOTIATE` (Winldap.h: `LDAP_AUTH_OTHERKIND | 0x0400`): Kerberos or NTLM with
+/// the caller's credentials — the machine account's when running as SYSTEM.
+const LDAP_AUTH_NEGOTIATE: u32 = 0x0486;
+/// At most this many entries are read from one search.
+const MAX_ENTRIES: usize = 1000;
+
+/// An LDAP connection through wldap32, unbound on drop.
+pub(crate) struct Ldap(*mut windows::Win32::Networking::Ldap::LDAP);
+
+impl Drop for Ldap {
+    fn drop(&mut self) {
+        // SAFETY: the handle came from ldap_initW and is released once.
+        unsafe {
+            windows::Win32::Networking::Ldap::ldap_unbind(self.0);
+        }
+    }
+}
+
+fn ldap_error(what: &str, rc: u32) -> String {
+    let name = match rc {
+        0x20 => "no such object",
+        0x31 => "invalid credentials",
+        0x32 => "insufficient access",
+        0x51 => "server down (no domain controller reachable)",
+        0x52 => "local error",
+        0x55 => "timeout",
+        0x5b => "connect error",
+        _ => "LDAP error",
+    };
+    format!("{what}: {name} ({rc:#x})")
+}
+
+impl Ldap {
+    /// Connects to a domain controller of `domain` on 389 within `timeout_s` seconds.
+    pub(crate) fn connect(domain: &str, timeout_s: i32) -> Result<Ldap, String> {
+        use windows::Win32::Networking::Ldap::*;
+        let host = wide(domain);
+        // SAFETY: `host` is NUL-terminated and outlives the call.
+        let ld = unsafe { ldap_initW(PCWSTR(host.as_ptr()), 389) };
+        if ld.is_null() {
+            // SAFETY: no arguments.
+            return Err(ldap_error("ldap_init", unsafe { LdapGetLastError() }));
+        }
+        let ldap = Ldap(ld);
+        let version: u32 = 3;
+        let limit: u32 = timeout_s as u32;
+        let off: u32 = 0;
+        // SAFETY: each option value is a live u32, as these options take.
+        unsafe {
+            ldap_set_optionW(
+                ld,
+                LDAP_OPT_PROTOCOL_VERSION as i32,
+                &version as *const u32 as _,
+            );
+            ldap_set_optionW(ld, LDAP_OPT_TIMELIMIT as i32, &limit as *const u32 as _);
+            ldap_set_optionW(ld, LDAP_OPT_REFERRALS as i32, &off as *const u32 as _);
+        }
+        let mut timeout = LDAP_TIMEVAL {
+            tv_sec: timeout_s,
+            tv_usec: 0,
+        };
+        // SAFETY: `timeout` is a live LDAP_TIMEVAL.
+        let rc = unsafe { ldap_connect(ld, &mut timeout) };
+        if rc != 0 {
+            return Err(ldap_error(&format!("connecting to {domain}:389"), rc));
+        }
+        Ok(ldap)
+    }
+
+    /// Binds with the process's own credentials (Negotiate).
+    pub(crate) fn bind(&self) -> Result<(), String> {
+        use windows::Win32::Networking::Ldap::ldap_bind_sW;
+        // SAFETY: null DN and credentials mean "the caller's own" for Negotiate.
+        let rc =
+            unsafe { ldap_bind_sW(self.0, PCWSTR::null(), PCWSTR::null(), LDAP_AUTH_NEGOTIATE) };
+        if rc != 0 {
+            return Err(ldap_error("binding with the machine's credentials", rc));
+        }
+        Ok(())
+    }
+
+    /// A search; each entry's DN and the asked attributes' values.
+    pub(crate) fn search(
+        &self,
+        base: &str,
+        subtree: bool,
+        filter: &str,
+        attributes: &[&str],
+    ) -> Result<Vec<crate::ldif_out::Entry>, String> {
+        use windows::Win32::Networking::Ldap::*;
+        let base_w = wide(base);
+        let filter_w = wide(filter);
+        let attrs_w: Vec<Vec<u16>> = attributes.iter().map(|a| wide(a)).collect();
+        let mut attr_ptrs: Vec<*const u16> = attrs_w.iter().map(|a| a.as_ptr()).collect();
+        attr_ptrs.push(std::ptr::null());
+        let scope = if subtree {
+            LDAP_SCOPE_SUBTREE
+        } else {
+            LDAP_SCOPE_BASE
+        };
+        let mut res: *mut LDAPMessage = std::ptr::null_mut();
+        // SAFETY: the strings and the NULL-terminated attribute list outlive the call; `res`
+        // is freed below whatever the result.
+        let rc = unsafe {
+            ldap_search_sW(
+                self.0,
+                PCWSTR(base_w.as_ptr()),
+                scope,
+                PCWSTR(filter_w.as_ptr()),
+                attr_ptrs.as_ptr(),
+                0,
+                &mut res,
+            )
+        };
+        let free = |res: *mut LDAPMessage| {
+            if !res.is_null() {
+                // SAFETY: `res` came from ldap_search_sW and is freed once.
+                unsafe {
+                    ldap_msgfree(res);
+                }
+            }
+        };
+        if rc != 0 {
+            free(res);
+            return Err(ldap_error(&format!("searching {base}"), rc));
+        }
+        let mut out = Vec::new();
+        // SAFETY: entries belong to `res`, alive until freed below; every string and value
+        // list the API allocates is released with its own free function.
+        unsafe {
+            let mut entry = ldap_first_entry(self.0, res);
+            while !entry.is_null() && out.len() < MAX_ENTRIES {
+                let dn_ptr = ldap_get_dnW(self.0, entry);
+                let dn = if dn_ptr.is_null() {
+                    String::new()
+                } else {
+                    let dn = dn_ptr.to_string().unwrap_or_default();
+                    ldap_memfreeW(PCWSTR(dn_ptr.0));
+                    dn
+                };
+                let mut attrs = Vec::new();
+                for (name, name_w) in attributes.iter().zip(&attrs_w) {
+                    let vals = ldap_get_values_lenW(self.0, entry, PCWSTR(name_w.as_ptr()));
+                    if vals.is_null() {
+                        continue;
+                    }
+                    let mut values = Vec::new();
+                    let mut i = 0;
+                    while !(*vals.add(i)).is_null() && i < 10_000 {
+                        let bv = &**vals.add(i);
+                        let bytes = std::slice::from_raw_parts(bv.bv_val.0, bv.bv_len as usize);
+                        values.push(bytes.to_vec());
+                        i += 1;
+                    }
+                    ldap_value_free_len(vals);
+                    attrs.push((name.to_string(), values));
+                }
+                out.push(crate::ldif_out::Entry {
+                    dn,
+                    attributes: attrs,
+                });
+                entry = ldap_next_entry(self.0, entry);
+            }
+        }
+        free(res);
+        Ok(out)
+    }
+}

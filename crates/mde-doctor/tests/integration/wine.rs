@@ -287,6 +287,14 @@ fn collect_under_wine_gathers_the_device_and_diagnoses_code_15() {
         succeeded(&out, &format!("wine reg import {file}"));
     }
 
+    // In a domain whose DCs do not answer (Wine has no LDAP to a DC either).
+    let out = prefix.run(
+        &["reg", "import", &windows_path(&src.join("domain.reg"))],
+        Duration::from_secs(300),
+        "reg import",
+    );
+    succeeded(&out, "wine reg import domain.reg");
+
     // Probes against loopback servers: they run under Wine too.
     let ca = TestCa::new();
     std::fs::write(work.join("ca.pem"), &ca.pem).unwrap();
@@ -390,6 +398,12 @@ fn collect_under_wine_gathers_the_device_and_diagnoses_code_15() {
     let system = step("dsregcmd (SYSTEM)");
     assert_ne!(system["status"], "ok", "{system:#}");
     assert!(system["error"].as_str().is_some());
+    let ldap = step("service connection point (LDAP)");
+    assert_eq!(ldap["status"], "failed", "{ldap:#}");
+    assert!(
+        ldap["error"].as_str().is_some_and(|e| !e.is_empty()),
+        "{ldap:#}"
+    );
     assert_eq!(step("probes")["status"], "ok");
     assert!(
         manifest["steps"]
