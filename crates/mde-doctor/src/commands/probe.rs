@@ -224,8 +224,9 @@ fn summary(p: &Probes) -> String {
                     mark(skew.abs() <= 300.0),
                     src.reference
                 )),
+                // A reference that did not answer is no verdict on the clock.
                 (None, Some(e)) => {
-                    s.push_str(&format!("  {} {}: {e}\n", mark(false), src.reference))
+                    s.push_str(&format!("  {DIM}n/a{DIM:#}  {}: {e}\n", src.reference))
                 }
                 (None, None) => {}
             }
