@@ -278,3 +278,11 @@ fn respond(query: &[u8], rules: &[(&'static str, Answer)]) -> Option<Vec<u8>> {
     }
     Some(reply)
 }
+
+/// A server that accepts and then says nothing, holding the connection open.
+pub(crate) fn silent_tcp() -> u16 {
+    spawn_tcp(|stream| {
+        thread::sleep(Duration::from_secs(30));
+        drop(stream);
+    })
+}

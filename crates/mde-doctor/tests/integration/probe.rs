@@ -369,3 +369,46 @@ fn bad_arguments_are_refused() {
         .status(2)
         .stderr_contains("--ca");
 }
+
+#[test]
+fn a_server_that_never_answers_the_handshake_is_cut_off_at_the_step_timeout() {
+    let silent = servers::silent_tcp();
+    let dns = servers::dns(vec![]);
+    let url = format!("https://mute.test:{silent}");
+    let (doc, took) = probe(dns, &["--endpoint", &url], 1);
+    let e = endpoint(&doc, &url);
+    assert_eq!(e["tcp"], "ok");
+    assert_eq!(e["tls"], "failed");
+    assert!(
+        e["error"]
+            .as_str()
+            .unwrap()
+            .contains("timed out after 1.5 s"),
+        "{e:#}"
+    );
+    assert!(took < Duration::from_secs(6), "took {took:?}");
+}
+
+#[test]
+fn the_proxy_comes_from_the_environment_when_not_given() {
+    let proxy = servers::proxy_407();
+    let dns = servers::dns(vec![]);
+    let url = "https://checkin.dm.microsoft.com";
+    let run = Test::new()
+        .args([
+            "probe",
+            "--format",
+            "json",
+            "--step-timeout",
+            STEP,
+            "--ntp",
+            "none",
+        ])
+        .args(["--dns", &format!("127.0.0.1:{dns}"), "--endpoint", url])
+        .env("HTTPS_PROXY", &format!("http://127.0.0.1:{proxy}"))
+        .run()
+        .status(1);
+    let doc = run.json();
+    assert_eq!(doc["proxy"]["source"], "environment");
+    assert_eq!(endpoint(&doc, url)["http_status"], 407);
+}
