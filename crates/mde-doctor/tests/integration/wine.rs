@@ -185,6 +185,11 @@ impl Prefix {
             .env("WINEDEBUG", "-all")
             // No Mono or Gecko installer dialogs.
             .env("WINEDLLOVERRIDES", "mscoree,mshtml=")
+            // The probes must ask the tests' servers, not a proxy of the machine's.
+            .env_remove("HTTPS_PROXY")
+            .env_remove("https_proxy")
+            .env_remove("ALL_PROXY")
+            .env_remove("all_proxy")
             .env(
                 "WINEPATH",
                 self.path_dirs
