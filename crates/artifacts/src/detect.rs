@@ -28,6 +28,8 @@ pub enum Kind {
     Probes,
     /// A zip archive (an evidence bundle).
     Zip,
+    /// The MDE Client Analyzer's results (`MDEClientAnalyzer.xml`).
+    ClientAnalyzer,
     /// Something mde-doctor does not read.
     Unknown,
 }
@@ -45,6 +47,7 @@ impl Kind {
             Kind::Manifest => "manifest",
             Kind::Probes => "probes",
             Kind::Zip => "zip",
+            Kind::ClientAnalyzer => "client_analyzer",
             Kind::Unknown => "unknown",
         }
     }
@@ -90,6 +93,9 @@ pub fn detect(name: &str, bytes: &[u8]) -> Kind {
             return Kind::Manifest;
         }
         return Kind::Unknown;
+    }
+    if crate::bundle::is_client_analyzer_xml(t) {
+        return Kind::ClientAnalyzer;
     }
     if t.starts_with('<')
         && (t.contains("<Event ") || t.contains("<Event>") || t.contains("<Events"))
@@ -238,6 +244,10 @@ mod tests {
                 b"AzureAdJoined and DomainJoined are both fields.\n"
             ),
             Kind::Unknown
+        );
+        assert_eq!(
+            detect("a.xml", b"<?xml version=\"1.0\"?>\r\n<MDEResults><events/>"),
+            Kind::ClientAnalyzer
         );
         assert_eq!(detect("x", b"\x00\x01\x02"), Kind::Unknown);
     }

@@ -242,6 +242,8 @@ pub struct Snapshot {
     /// Event logs (`.evtx`, XML exports); their record counts are in `artifacts`.
     #[serde(skip)]
     pub events: Vec<Sourced<EventLog>>,
+    /// The MDE Client Analyzer's results, when the bundle is (or holds) its archive.
+    pub client_analyzer: Vec<Sourced<crate::bundle::AnalyzerReport>>,
 }
 
 impl Snapshot {

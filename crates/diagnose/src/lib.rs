@@ -26,6 +26,15 @@ use mde_artifacts::Snapshot;
 use crate::context::Ctx;
 pub use crate::context::Options;
 
+/// The endpoints a device must reach (`data/endpoints.toml`) as `https://` URLs: what
+/// `mde-doctor probe` tests, from the same list the checks read.
+pub fn required_endpoint_urls() -> Vec<String> {
+    data::endpoints()
+        .iter()
+        .map(|e| format!("https://{}", e.host))
+        .collect()
+}
+
 /// Runs every check over the snapshot.
 pub fn diagnose(snapshot: &Snapshot) -> Diagnosis {
     diagnose_with(snapshot, &Options::default())

@@ -127,6 +127,47 @@ pub(crate) enum Command {
         #[command(flatten)]
         limits: ReadLimits,
     },
+    /// Gather this device's evidence into a bundle and diagnose it (Windows, run as
+    /// administrator).
+    ///
+    /// Collects the registry keys the checks use, dsregcmd /status (as the user and as
+    /// SYSTEM), event logs, the service connection point over LDAP, and the probes; writes the
+    /// zip, the HTML report beside it, and prints the verdict. Exit status as analyze: 0
+    /// healthy, 1 an error finding, 2 nothing usable could be collected.
+    #[command(
+        after_help = "Examples:\n  mde-doctor collect\n  mde-doctor collect --output C:\\Temp\\PC-0042.zip --since 30d --no-probes"
+    )]
+    Collect {
+        /// The bundle to write (default: mde-doctor-HOSTNAME-TIME.zip in the current directory).
+        #[arg(long, short, value_name = "FILE.zip")]
+        output: Option<std::path::PathBuf>,
+        /// Event log window: events newer than this many days (`14d`) or hours (`12h`).
+        #[arg(long, value_name = "AGE", default_value = "14d")]
+        since: String,
+        /// Skip the network and clock probes.
+        #[arg(long)]
+        no_probes: bool,
+        #[command(flatten)]
+        probe: ProbeArgs,
+    },
+    /// Network and clock probes from this device: DNS servers and domain controllers, name
+    /// resolution, TCP, proxy and TLS to each required endpoint, LDAP to the DCs, clock skew.
+    ///
+    /// Writes probes.json (what analyze reads) with --output; prints a summary otherwise.
+    /// Exit status: 0 every probe passed, 1 one failed, 2 bad arguments.
+    #[command(
+        after_help = "Examples:\n  mde-doctor probe\n  mde-doctor probe --domain contoso.com --dns 10.0.0.10 --output probes.json\n  mde-doctor probe --proxy http://proxy.contoso.com:3128 --format json"
+    )]
+    Probe {
+        #[command(flatten)]
+        probe: ProbeArgs,
+        /// Write probes.json here.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<std::path::PathBuf>,
+        /// Output format of the summary.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// The Entra Connect sync-rule expression language: evaluate expressions over exported
     /// AD computer objects, or check them.
     #[command(subcommand)]
@@ -183,6 +224,32 @@ fn parse_size(s: &str) -> Result<u64, String> {
         .map_err(|_| format!("expected a size such as 4096, 64K, 32M or 2G, found {s:?}"))?;
     n.checked_mul(1 << shift)
         .ok_or_else(|| format!("{s:?} is too large"))
+}
+
+/// How the probes run (shared by `probe` and `collect`).
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct ProbeArgs {
+    /// Go through this HTTP proxy (http://HOST:PORT) instead of HTTPS_PROXY or WinHTTP's.
+    #[arg(long, value_name = "URL")]
+    pub(crate) proxy: Option<String>,
+    /// Ask this DNS server instead of the system's (a DC, say).
+    #[arg(long, value_name = "IP[:PORT]")]
+    pub(crate) dns: Option<String>,
+    /// The AD domain whose domain controllers to look for (default: the system's DNS domain).
+    #[arg(long, value_name = "DOMAIN")]
+    pub(crate) domain: Option<String>,
+    /// Probe this URL instead of the required endpoints (repeatable).
+    #[arg(long = "endpoint", value_name = "URL")]
+    pub(crate) endpoints: Vec<String>,
+    /// Also trust the roots in this PEM file (a lab's CA); repeatable.
+    #[arg(long = "ca", value_name = "PEM")]
+    pub(crate) ca: Vec<std::path::PathBuf>,
+    /// SNTP server for the clock check, or `none`.
+    #[arg(long, value_name = "HOST[:PORT]", default_value = "time.windows.com")]
+    pub(crate) ntp: String,
+    /// Seconds each step may take (DNS, connect, TLS, HTTP, LDAP, SNTP).
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
+    pub(crate) step_timeout: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -14,13 +14,17 @@
 //! the MDE Client Analyzer's results (`SystemInfoLogs/dsregcmd.txt`, `EventLogs/*.evtx`),
 //! reads too. A damaged or unknown file is reported with the reason and the rest is read.
 
+mod client_analyzer;
 mod files;
 mod manifest;
 mod probes;
 
+pub use client_analyzer::{
+    AnalyzerItem, AnalyzerReport, AnalyzerResult, is_client_analyzer_xml, parse_client_analyzer,
+};
 pub use files::{BundleError, Limits};
 pub use manifest::Manifest;
-pub use probes::{Clock, Dns, Domain, Endpoint, Lookup, Probes, Proxy};
+pub use probes::{Clock, ClockSource, Dns, Domain, Endpoint, LdapProbe, Lookup, Probes, Proxy};
 
 use std::path::Path;
 
@@ -90,6 +94,7 @@ fn snapshot(source: String, gathered: Gathered) -> Snapshot {
         scps: Vec::new(),
         computers: Vec::new(),
         events: Vec::new(),
+        client_analyzer: Vec::new(),
     };
     for s in skipped {
         snap.artifacts.push(ArtifactInfo {
@@ -308,6 +313,16 @@ fn read_one(
             }
             Err(e) => Outcome::damaged(e.to_string()),
         },
+        Kind::ClientAnalyzer => {
+            let (status, diagnostics) = client_analyzer::read(snap, &file.path, &file.bytes);
+            Outcome {
+                summary: status
+                    .is_used()
+                    .then(|| "MDE Client Analyzer results".to_string()),
+                status,
+                diagnostics,
+            }
+        }
         Kind::HiveLog => Outcome {
             status: ArtifactStatus::Listed,
             diagnostics: Vec::new(),

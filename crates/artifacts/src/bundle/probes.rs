@@ -18,6 +18,10 @@
 //!                    "via_proxy": null } ]
 //! }
 //! ```
+//! Later fields, all optional and left out when empty: `dns.error`, `domain.ldap` (rootDSE
+//! reads), `proxy.used`/`proxy.source`, `clock.sources` (each reference asked), and per
+//! endpoint `proxy` (the CONNECT stage), `issuer` and `tls_inspection`.
+//!
 //! Every part is optional (a collector that could not run a probe leaves it out); unknown
 //! fields are kept.
 
@@ -60,6 +64,21 @@ pub struct Clock {
     /// Local minus reference, in seconds.
     #[serde(default)]
     pub skew_seconds: Option<f64>,
+    /// Every reference asked (SNTP, HTTP `Date` headers), the one above among them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<ClockSource>,
+}
+
+/// One reference clock asked.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+pub struct ClockSource {
+    pub reference: String,
+    #[serde(default)]
+    pub reference_utc: Option<String>,
+    #[serde(default)]
+    pub skew_seconds: Option<f64>,
+    #[serde(default)]
+    pub error: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
@@ -70,6 +89,9 @@ pub struct Dns {
     pub suffixes: Vec<String>,
     #[serde(default)]
     pub lookups: Vec<Lookup>,
+    /// Why the system's DNS configuration could not be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
@@ -96,6 +118,26 @@ pub struct Domain {
     pub domain_controllers: Vec<String>,
     #[serde(default)]
     pub error: Option<String>,
+    /// LDAP rootDSE reads from the domain controllers found (line of sight on 389).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ldap: Vec<LdapProbe>,
+}
+
+/// One LDAP rootDSE read.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+pub struct LdapProbe {
+    /// `host:port` asked.
+    pub server: String,
+    /// `ok` or `failed`.
+    pub status: String,
+    /// The rootDSE's `dnsHostName`, `defaultNamingContext` and
+    /// `configurationNamingContext`, when it answered.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub root_dse: BTreeMap<String, String>,
+    #[serde(default)]
+    pub error: Option<String>,
+    #[serde(default)]
+    pub elapsed_ms: Option<u64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
@@ -105,9 +147,16 @@ pub struct Proxy {
     pub winhttp: Option<String>,
     #[serde(default)]
     pub pac_url: Option<String>,
+    /// The proxy the endpoint probes went through (`http://host:port`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub used: Option<String>,
+    /// Where that proxy came from: `explicit`, `environment`, `winhttp`, `internet-settings`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
-/// One endpoint reachability test. Each stage is `ok`, `failed` or `skipped`.
+/// One endpoint reachability test. Each stage (`dns`, `tcp`, `proxy`, `tls`) is `ok`,
+/// `failed` or `skipped`.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 pub struct Endpoint {
     pub url: String,
@@ -125,4 +174,15 @@ pub struct Endpoint {
     pub elapsed_ms: Option<u64>,
     #[serde(default)]
     pub via_proxy: Option<String>,
+    /// The proxy's CONNECT: `ok` or `failed` (the status is in `http_status`; 407 is a proxy
+    /// authentication failure).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proxy: Option<String>,
+    /// The issuer of the certificate the server presented.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+    /// True when the chain does not lead to a public root: something between the device and
+    /// the service re-signs TLS (inspection), which device registration does not accept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_inspection: Option<bool>,
 }

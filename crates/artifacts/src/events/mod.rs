@@ -8,7 +8,7 @@
 
 mod evtx_file;
 mod header_map;
-mod xml;
+pub(crate) mod xml;
 
 pub use evtx_file::{read_evtx, read_evtx_filtered};
 pub use xml::{read_event_xml, read_event_xml_filtered};
@@ -88,18 +88,26 @@ pub fn keep_all(_: &EventHeader<'_>) -> bool {
     true
 }
 
-/// Keeps the events of the channels and providers in `data/event-channels.toml`.
-pub fn keep_relevant_channels(h: &EventHeader<'_>) -> bool {
-    #[derive(serde::Deserialize)]
-    struct File {
-        channels: Vec<String>,
-        providers: Vec<String>,
-    }
-    static DATA: std::sync::OnceLock<File> = std::sync::OnceLock::new();
-    let data = DATA.get_or_init(|| {
+/// The event log channels and classic-log providers of `data/event-channels.toml`: what a
+/// bundle keeps, and what `collect` exports.
+#[derive(Debug, serde::Deserialize)]
+pub struct EventChannels {
+    pub channels: Vec<String>,
+    pub providers: Vec<String>,
+}
+
+/// The compiled-in channel list.
+pub fn event_channels() -> &'static EventChannels {
+    static DATA: std::sync::OnceLock<EventChannels> = std::sync::OnceLock::new();
+    DATA.get_or_init(|| {
         toml::from_str(include_str!("../../data/event-channels.toml"))
             .unwrap_or_else(|e| panic!("data/event-channels.toml is invalid: {e}"))
-    });
+    })
+}
+
+/// Keeps the events of the channels and providers in `data/event-channels.toml`.
+pub fn keep_relevant_channels(h: &EventHeader<'_>) -> bool {
+    let data = event_channels();
     data.channels
         .iter()
         .any(|c| c.eq_ignore_ascii_case(h.channel))

@@ -99,20 +99,7 @@ pub fn read_event_xml_filtered(bytes: &[u8], keep: Keep<'_>) -> Result<EventLog,
             }
             Xml::Text(t) => text_buf.push_str(&t.decode().unwrap_or_default()),
             Xml::CData(t) => text_buf.push_str(&String::from_utf8_lossy(&t)),
-            Xml::GeneralRef(r) => {
-                let resolved = match r.resolve_char_ref() {
-                    Ok(Some(c)) => c.to_string(),
-                    _ => match &*r.decode().unwrap_or_default() {
-                        "lt" => "<".into(),
-                        "gt" => ">".into(),
-                        "amp" => "&".into(),
-                        "quot" => "\"".into(),
-                        "apos" => "'".into(),
-                        other => format!("&{other};"),
-                    },
-                };
-                text_buf.push_str(&resolved);
-            }
+            Xml::GeneralRef(r) => text_buf.push_str(&resolve_ref(&r)),
             Xml::End(end) => {
                 let name = String::from_utf8_lossy(end.local_name().as_ref()).into_owned();
                 if name == "Event" {
@@ -200,11 +187,36 @@ fn empty_event(at: Location) -> Event {
     }
 }
 
-fn local(start: &BytesStart<'_>) -> String {
+/// The 1-based line of a byte position in `xml`.
+pub(crate) fn line_of(xml: &str, pos: u64) -> usize {
+    let pos = (pos as usize).min(xml.len());
+    xml.as_bytes()[..pos]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
+}
+
+/// A character or entity reference as text (an unknown entity is kept as written).
+pub(crate) fn resolve_ref(r: &quick_xml::events::BytesRef<'_>) -> String {
+    match r.resolve_char_ref() {
+        Ok(Some(c)) => c.to_string(),
+        _ => match &*r.decode().unwrap_or_default() {
+            "lt" => "<".into(),
+            "gt" => ">".into(),
+            "amp" => "&".into(),
+            "quot" => "\"".into(),
+            "apos" => "'".into(),
+            other => format!("&{other};"),
+        },
+    }
+}
+
+pub(crate) fn local(start: &BytesStart<'_>) -> String {
     String::from_utf8_lossy(start.local_name().as_ref()).into_owned()
 }
 
-fn attribute(start: &BytesStart<'_>, name: &str) -> Option<String> {
+pub(crate) fn attribute(start: &BytesStart<'_>, name: &str) -> Option<String> {
     start
         .attributes()
         .flatten()

@@ -217,9 +217,14 @@ fn failed_stage(e: &mde_artifacts::bundle::Endpoint) -> Option<&'static str> {
         s.as_deref()
             .is_some_and(|s| s.eq_ignore_ascii_case("failed"))
     };
-    if let Some((name, _)) = [("dns", &e.dns), ("tcp", &e.tcp), ("tls", &e.tls)]
-        .into_iter()
-        .find(|(_, s)| failed(s))
+    if let Some((name, _)) = [
+        ("dns", &e.dns),
+        ("tcp", &e.tcp),
+        ("proxy", &e.proxy),
+        ("tls", &e.tls),
+    ]
+    .into_iter()
+    .find(|(_, s)| failed(s))
     {
         return Some(name);
     }

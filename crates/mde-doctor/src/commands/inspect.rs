@@ -153,7 +153,8 @@ fn inspect(path: &Path, all: bool, options: ReadOptions) -> Result<Inspected, St
             .map_err(|e| e.to_string()),
         Kind::Manifest => parse_json(&bytes).map(Inspected::Manifest),
         Kind::Probes => parse_json(&bytes).map(|p| Inspected::Probes(Box::new(p))),
-        kind @ (Kind::Evtx | Kind::EventXml | Kind::Ldif | Kind::HiveLog) => {
+        kind
+        @ (Kind::Evtx | Kind::EventXml | Kind::Ldif | Kind::HiveLog | Kind::ClientAnalyzer) => {
             Ok(Inspected::Listed(kind, bytes.len() as u64))
         }
         Kind::Unknown => Err(
@@ -304,6 +305,9 @@ fn listed_note(kind: Kind) -> &'static str {
         Kind::Evtx | Kind::EventXml => "event logs are read by `mde-doctor events` and `analyze`",
         Kind::Ldif => "LDIF is read by `mde-doctor syncrule` and `analyze`",
         Kind::HiveLog => "a hive transaction log: inspect the hive beside it",
+        Kind::ClientAnalyzer => {
+            "the MDE Client Analyzer's results are read by `analyze` (the whole archive)"
+        }
         _ => "",
     }
 }

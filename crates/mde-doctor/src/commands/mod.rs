@@ -3,11 +3,13 @@
 mod analyze;
 mod batch;
 mod codes;
+mod collect;
 mod completions;
 mod events;
 mod explain;
 mod inspect;
 mod json;
+mod probe;
 mod syncrule;
 
 use std::process::ExitCode;
@@ -92,6 +94,17 @@ pub(crate) fn run(cli: Cli) -> Result<Status, CliError> {
             all,
             limits,
         } => inspect::run(&files, format, all, limits.options()),
+        Command::Probe {
+            probe,
+            output,
+            format,
+        } => probe::run(&probe, output.as_deref(), format),
+        Command::Collect {
+            output,
+            since,
+            no_probes,
+            probe,
+        } => collect::run(output.as_deref(), &since, no_probes, &probe),
     }
 }
 

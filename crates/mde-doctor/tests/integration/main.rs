@@ -4,13 +4,17 @@
 mod analyze;
 mod batch;
 mod codes;
+mod collect;
 mod completions;
 mod events;
 mod evidence;
 mod exit_status;
 mod explain;
+mod fault_servers;
 mod hostile;
 mod inspect;
+mod probe;
 mod readme;
 mod syncrule;
 mod util;
+mod wine;

@@ -31,7 +31,6 @@ impl Test {
         self
     }
 
-    #[allow(dead_code)]
     pub(crate) fn env(mut self, key: &str, value: &str) -> Test {
         self.env.push((key.into(), value.into()));
         self
@@ -48,6 +47,11 @@ impl Test {
         command
             .args(&self.args)
             .env_remove("NO_COLOR")
+            // `probe` takes its proxy from these: the tests name theirs.
+            .env_remove("HTTPS_PROXY")
+            .env_remove("https_proxy")
+            .env_remove("ALL_PROXY")
+            .env_remove("all_proxy")
             .env("COLUMNS", "100");
         for (k, v) in &self.env {
             command.env(k, v);
