@@ -106,8 +106,19 @@ pub fn device_key(report: &Report) -> String {
         Some(id) => id.to_ascii_lowercase(),
         None => {
             let host = clip(report.device.hostname.as_deref()).to_ascii_lowercase();
-            let domain = clip(report.device.domain.as_deref()).to_ascii_lowercase();
-            format!("{host}@{domain}")
+            name_key(&host, &clip(report.device.domain.as_deref()))
         }
     }
+}
+
+/// `host@domain` with the domain's first label only, so that a NetBIOS name (`CONTOSO`, from
+/// dsregcmd) and a DNS name (`contoso.com`, from an inventory export) give the same key.
+pub fn name_key(hostname: &str, domain: &str) -> String {
+    let host = hostname
+        .split('.')
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let domain = domain.split('.').next().unwrap_or("").to_ascii_lowercase();
+    format!("{host}@{domain}")
 }

@@ -23,7 +23,7 @@ pub use cluster::{
     Cluster, DIMENSIONS, Dimension, MIN_CLUSTER, Member, clusters, dimension, dimensions, rank,
     value_of,
 };
-pub use device::{Device, device_key};
+pub use device::{Device, device_key, name_key};
 pub use export::{CSV_HEADER, csv_row, write_csv};
 pub use facts::Facts;
 pub use filter::Filter;

@@ -21,6 +21,10 @@ pub(crate) enum CliError {
     },
     /// Writing the output failed.
     Io(io::Error),
+    /// The fleet console could not start or its database failed.
+    Console(mde_console::ConsoleError),
+    /// A report could not be uploaded to the console.
+    Upload { url: String, message: String },
 }
 
 impl CliError {
@@ -40,6 +44,8 @@ impl CliError {
                 format!("cannot write {}: {source}", path.display())
             }
             CliError::Io(e) => format!("cannot write output: {e}"),
+            CliError::Console(e) => e.to_string(),
+            CliError::Upload { url, message } => format!("upload to {url} failed: {message}"),
         }
     }
 
@@ -47,6 +53,7 @@ impl CliError {
         match self {
             CliError::Input { hints, .. } => hints,
             CliError::Files { .. } | CliError::Io(_) | CliError::Write { .. } => &[],
+            CliError::Console(_) | CliError::Upload { .. } => &[],
             CliError::Bundle(_) => &[],
         }
     }

@@ -13,6 +13,7 @@ pub(crate) fn run(
     bundle: &Path,
     format: ReportFormat,
     output: Option<&Path>,
+    upload: &super::UploadArgs,
 ) -> Result<Status, CliError> {
     let snapshot = read_bundle(bundle, Limits::default()).map_err(CliError::Bundle)?;
     let diagnosis = mde_diagnose::diagnose(&snapshot);
@@ -37,6 +38,7 @@ pub(crate) fn run(
         }
         None => output::write_stdout(text.as_bytes())?,
     }
+    upload.send_if_asked(&diagnosis)?;
     Ok(if diagnosis.has_errors() {
         Status::Findings
     } else {

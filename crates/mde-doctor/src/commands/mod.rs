@@ -5,9 +5,17 @@ mod codes;
 mod completions;
 mod events;
 mod explain;
+mod fleet;
 mod inspect;
 mod json;
+mod serve;
 mod syncrule;
+mod token;
+mod upload;
+
+pub(crate) use serve::ServeArgs;
+pub(crate) use token::TokenCommand;
+pub(crate) use upload::UploadArgs;
 
 use std::process::ExitCode;
 
@@ -19,6 +27,8 @@ pub(crate) enum Status {
     Success,
     /// The analysis found an error on the device.
     Findings,
+    /// Some inputs could not be read; the verdict covers the others.
+    Incomplete,
 }
 
 impl From<Status> for ExitCode {
@@ -26,6 +36,7 @@ impl From<Status> for ExitCode {
         match status {
             Status::Success => ExitCode::SUCCESS,
             Status::Findings => ExitCode::from(1),
+            Status::Incomplete => ExitCode::from(3),
         }
     }
 }
@@ -36,7 +47,15 @@ pub(crate) fn run(cli: Cli) -> Result<Status, CliError> {
             bundle,
             format,
             output,
-        } => analyze::run(&bundle, format, output.as_deref()),
+            upload,
+        } => analyze::run(&bundle, format, output.as_deref(), &upload),
+        Command::Serve(args) => serve::run(args),
+        Command::Token(cmd) => token::run(cmd),
+        Command::Fleet {
+            inputs,
+            format,
+            output,
+        } => fleet::run(&inputs, format, output.as_deref()),
         Command::Explain { code, format } => explain::run(&code, format),
         Command::Codes {
             format,
