@@ -4,8 +4,10 @@
 mod analyze;
 mod codes;
 mod completions;
+mod console;
 mod events;
 mod explain;
+mod fleet;
 mod inspect;
 mod syncrule;
 mod util;
