@@ -20,7 +20,23 @@ pub struct Dimension {
 
 #[derive(Debug, Deserialize)]
 struct Causes {
+    min_failure_rate: f64,
     dimensions: BTreeMap<String, Dimension>,
+}
+
+/// The share of the devices with a value that must fail for the value to be a cause
+/// (`data/causes.toml`).
+pub fn min_failure_rate() -> f64 {
+    causes().min_failure_rate
+}
+
+fn causes() -> &'static Causes {
+    static CAUSES: OnceLock<Causes> = OnceLock::new();
+    CAUSES.get_or_init(|| {
+        // Compiled in and checked by a test, so a parse failure is a build defect.
+        toml::from_str(include_str!("../data/causes.toml"))
+            .unwrap_or_else(|e| panic!("crates/fleet/data/causes.toml: {e}"))
+    })
 }
 
 /// The order clusters of equal size are listed in: the most specific cause first.
@@ -37,15 +53,13 @@ pub const DIMENSIONS: [&str; 6] = [
 pub fn dimensions() -> &'static [Dimension] {
     static DIMS: OnceLock<Vec<Dimension>> = OnceLock::new();
     DIMS.get_or_init(|| {
-        // Compiled in and checked by a test, so a parse failure is a build defect.
-        let mut causes: Causes = toml::from_str(include_str!("../data/causes.toml"))
-            .unwrap_or_else(|e| panic!("crates/fleet/data/causes.toml: {e}"));
         DIMENSIONS
             .iter()
             .map(|k| {
-                let mut d = causes
+                let mut d = causes()
                     .dimensions
-                    .remove(*k)
+                    .get(*k)
+                    .cloned()
                     .unwrap_or_else(|| panic!("crates/fleet/data/causes.toml lacks {k}"));
                 d.key = (*k).to_string();
                 d
@@ -84,6 +98,10 @@ pub struct Cluster {
     pub count: i64,
     /// Share of all failing devices, in percent.
     pub percent: i64,
+    /// Devices with this value, failing or not.
+    pub sharing: i64,
+    /// Share of the devices with this value that fail, in percent.
+    pub failure_rate: i64,
     /// The devices (keys and names), at most `limit` of them.
     pub devices: Vec<Member>,
 }
@@ -98,7 +116,15 @@ pub struct Member {
 pub const MIN_CLUSTER: i64 = 2;
 
 impl Cluster {
-    pub fn new(dimension: &Dimension, value: String, count: i64, failing: i64) -> Cluster {
+    /// `count` failing devices share `value`, out of `sharing` devices with it; `failing` in
+    /// all.
+    pub fn new(
+        dimension: &Dimension,
+        value: String,
+        count: i64,
+        sharing: i64,
+        failing: i64,
+    ) -> Cluster {
         Cluster {
             dimension: dimension.key.clone(),
             label: dimension.label.clone(),
@@ -111,8 +137,23 @@ impl Cluster {
             } else {
                 count * 100 / failing
             },
+            sharing,
+            failure_rate: if sharing == 0 {
+                0
+            } else {
+                count * 100 / sharing
+            },
             devices: Vec::new(),
         }
+    }
+}
+
+impl Cluster {
+    /// Whether the value goes with failure enough to be called a cause. An enrollment code
+    /// is failure by itself.
+    pub fn is_cause(&self) -> bool {
+        self.dimension == "code"
+            || self.failure_rate as f64 >= min_failure_rate() * 100.0 - f64::EPSILON
     }
 }
 
@@ -134,26 +175,30 @@ pub fn rank(clusters: &mut [Cluster]) {
 
 /// Clusters of the failing devices among `devices`, each listing up to `limit` of its devices.
 pub fn clusters(devices: &[Device], limit: usize) -> Vec<Cluster> {
-    let failing: Vec<&Device> = devices
-        .iter()
-        .filter(|d| d.bucket == Bucket::Failed.key())
-        .collect();
-    let total = failing.len() as i64;
+    let failed = |d: &Device| d.bucket == Bucket::Failed.key();
+    let total = devices.iter().filter(|d| failed(d)).count() as i64;
     let mut out = Vec::new();
     for dim in dimensions() {
-        let mut groups: HashMap<&str, Vec<&Device>> = HashMap::new();
-        for d in &failing {
+        let mut groups: HashMap<&str, (Vec<&Device>, i64)> = HashMap::new();
+        for d in devices {
             if let Some(v) = value_of(d, &dim.key) {
-                groups.entry(v).or_default().push(d);
+                let g = groups.entry(v).or_default();
+                g.1 += 1;
+                if failed(d) {
+                    g.0.push(d);
+                }
             }
         }
-        for (value, mut members) in groups {
+        for (value, (mut members, sharing)) in groups {
             let count = members.len() as i64;
             if count < MIN_CLUSTER {
                 continue;
             }
             members.sort_by(|a, b| a.hostname.cmp(&b.hostname).then(a.key.cmp(&b.key)));
-            let mut c = Cluster::new(dim, value.to_string(), count, total);
+            let mut c = Cluster::new(dim, value.to_string(), count, sharing, total);
+            if !c.is_cause() {
+                continue;
+            }
             c.devices = members
                 .iter()
                 .take(limit)
@@ -201,16 +246,22 @@ mod tests {
             bucket: "succeeded".into(),
             ..failing("F", "192.168.1.1", "22631.3")
         });
+        // Build 22631.3 is shared by two failing and three healthy devices: no cause.
+        for h in ["G", "H"] {
+            devices.push(Device {
+                bucket: "succeeded".into(),
+                ..failing(h, "10.0.0.10", "22631.3")
+            });
+        }
         let c = clusters(&devices, 2);
         assert_eq!(c[0].dimension, "dns-server");
         assert_eq!(c[0].value, "192.168.1.1");
         assert_eq!(c[0].count, 3);
+        assert_eq!((c[0].sharing, c[0].failure_rate), (4, 75));
         assert_eq!(c[0].percent, 60);
         assert_eq!(c[0].devices.len(), 2);
-        assert_eq!(c[1].value, "22631.3");
-        assert_eq!(c[1].count, 2);
-        // Singletons are no shared cause.
-        assert_eq!(c.len(), 2);
+        // Singletons are no shared cause, and neither is a value healthy devices share.
+        assert_eq!(c.len(), 1, "{c:?}");
     }
 
     #[test]

@@ -20,8 +20,8 @@ mod report;
 pub use analyze::{AnalyzeError, analyze_bundle};
 pub use bucket::{Bucket, classify};
 pub use cluster::{
-    Cluster, DIMENSIONS, Dimension, MIN_CLUSTER, Member, clusters, dimension, dimensions, rank,
-    value_of,
+    Cluster, DIMENSIONS, Dimension, MIN_CLUSTER, Member, clusters, dimension, dimensions,
+    min_failure_rate, rank, value_of,
 };
 pub use device::{Device, device_key, name_key};
 pub use export::{CSV_HEADER, csv_row, write_csv};

@@ -387,6 +387,7 @@ impl Db {
     pub async fn clusters(
         &self,
         per_dimension: i64,
+        limit: usize,
         members: i64,
     ) -> Result<Vec<Cluster>, ConsoleError> {
         let err = || ConsoleError::db("grouping failing devices");
@@ -416,10 +417,26 @@ impl Db {
             for row in rows {
                 let value: String = row.try_get(0).map_err(err())?;
                 let count: i64 = row.try_get(1).map_err(err())?;
-                out.push(Cluster::new(dim, value, count, failing));
+                // Devices sharing the value whatever their status: one index seek per slice.
+                let buckets = Bucket::ALL.map(|b| format!("'{}'", b.key())).join(", ");
+                let sql = format!(
+                    "SELECT COUNT(*) FROM devices WHERE bucket IN ({buckets}) AND {col} = $1"
+                );
+                let sharing: i64 = sqlx::query(AssertSqlSafe(sql))
+                    .bind(&value)
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(err())?
+                    .try_get(0)
+                    .map_err(err())?;
+                let c = Cluster::new(dim, value, count, sharing, failing);
+                if c.is_cause() {
+                    out.push(c);
+                }
             }
         }
         mde_fleet::rank(&mut out);
+        out.truncate(limit);
         for c in &mut out {
             let Some(col) = dimension_column(&c.dimension) else {
                 continue;

@@ -449,7 +449,7 @@ pub(crate) async fn causes(State(app): State<App>, headers: HeaderMap) -> Respon
     let Some(s) = admin(&app, &headers).await else {
         return to_login();
     };
-    let clusters = match app.db.clusters(8, 12).await {
+    let clusters = match app.db.clusters(20, 30, 12).await {
         Ok(c) => c,
         Err(e) => return failure(e),
     };

@@ -93,7 +93,7 @@ mod tests {
     #[test]
     fn dates() {
         assert_eq!(super::time(0), "never");
-        assert_eq!(super::time(1_795_000_000), "2026-11-18 07:46 UTC");
+        assert_eq!(super::time(1_795_000_000), "2026-11-18 11:06 UTC");
         assert_eq!(super::day(0), "1970-01-01");
         assert_eq!(super::enc("a b&c/é"), "a%20b%26c%2F%C3%A9");
     }

@@ -75,8 +75,9 @@ pub(crate) fn run(
         match read_one(p) {
             Ok(report) => {
                 let d = Device::from_report(&report, seen);
-                // Several reports of one device: the last one read wins.
-                devices.retain(|x| x.key != d.key);
+                // Several reports of one device: the last one read wins. Offline, a device
+                // is its id and its name: bundles copied from one image share the id.
+                devices.retain(|x| x.key != d.key || x.hostname != d.hostname);
                 devices.push(d);
             }
             Err(e) => problems.push(e),
