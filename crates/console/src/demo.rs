@@ -199,14 +199,12 @@ pub async fn populate_demo(ingestor: &Ingestor, devices: u64) -> Result<u64, Con
         let earlier = rng.below(3);
         for k in (0..=earlier).rev() {
             let mut r = latest.clone();
-            if k > 0 && name != "healthy" && rng.below(3) == 0 {
-                if let Some(h) = &healthy {
-                    let facts = r.facts.clone();
-                    r = vary(h, "healthy", i, &mut Rng(i));
-                    r.device = latest.device.clone();
-                    r.details = latest.details.clone();
-                    r.facts = facts;
-                }
+            let was_healthy = k > 0 && name != "healthy" && rng.below(3) == 0;
+            if let Some(h) = healthy.as_ref().filter(|_| was_healthy) {
+                let facts = r.facts.clone();
+                r = vary(h, "healthy", i, &mut Rng(i));
+                r.device = latest.device.clone();
+                r.facts = facts;
             }
             let received =
                 now - (k as i64) * 86_400 * (1 + rng.below(9) as i64) - rng.below(86_400) as i64;

@@ -33,10 +33,8 @@ pub fn analyze_bundle(path: &Path) -> Result<Report, AnalyzeError> {
 
 fn add_snapshot_facts(snapshot: &Snapshot, facts: &mut Facts) {
     if let Some(probes) = &snapshot.probes {
-        if let Some(dns) = &probes.value.dns {
-            if !dns.servers.is_empty() {
-                facts.dns_servers = dns.servers.iter().take(8).cloned().collect();
-            }
+        if let Some(dns) = probes.value.dns.as_ref().filter(|d| !d.servers.is_empty()) {
+            facts.dns_servers = dns.servers.iter().take(8).cloned().collect();
         }
         if let Some(proxy) = probes
             .value

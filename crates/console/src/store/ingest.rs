@@ -36,7 +36,7 @@ pub enum Outcome {
 }
 
 enum Job {
-    Report(Incoming, oneshot::Sender<Result<Outcome, String>>),
+    Report(Box<Incoming>, oneshot::Sender<Result<Outcome, String>>),
     Inventory(Vec<Device>, String, oneshot::Sender<Result<u64, String>>),
 }
 
@@ -58,7 +58,7 @@ impl Ingestor {
     pub async fn submit(&self, incoming: Incoming) -> Result<Outcome, ConsoleError> {
         let (tx, rx) = oneshot::channel();
         self.jobs
-            .send(Job::Report(incoming, tx))
+            .send(Job::Report(Box::new(incoming), tx))
             .await
             .map_err(|_| ConsoleError::Invalid("the writer has stopped".into()))?;
         rx.await
@@ -86,7 +86,7 @@ async fn writer(db: Db, mut rx: mpsc::Receiver<Job>) {
         let mut reports = Vec::new();
         for job in batch.drain(..) {
             match job {
-                Job::Report(incoming, reply) => reports.push((incoming, reply)),
+                Job::Report(incoming, reply) => reports.push((*incoming, reply)),
                 Job::Inventory(devices, fleet, reply) => {
                     let _ = reply.send(
                         add_inventory(&db, &devices, &fleet)

@@ -143,13 +143,11 @@ fn filter_where(f: &Filter, now: i64, cause: Option<(&str, &str)>) -> Where {
         let p = w.param(Arg::Int(now - days * 86_400));
         w.clauses.push(format!("last_seen >= {p}"));
     }
-    if let Some((dim, value)) = cause {
-        if let Some(col) = dimension_column(dim) {
-            let p = w.param(Arg::Text(value.to_string()));
-            w.clauses.push(format!("{col} = {p}"));
-            w.clauses
-                .push(format!("bucket = '{}'", Bucket::Failed.key()));
-        }
+    if let Some((col, value)) = cause.and_then(|(dim, v)| Some((dimension_column(dim)?, v))) {
+        let p = w.param(Arg::Text(value.to_string()));
+        w.clauses.push(format!("{col} = {p}"));
+        w.clauses
+            .push(format!("bucket = '{}'", Bucket::Failed.key()));
     }
     w
 }

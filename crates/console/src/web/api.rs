@@ -161,7 +161,7 @@ pub(crate) async fn get_devices(
         };
     }
     let filter = q.filter.normalized();
-    let cursor = (!q.after_key.is_empty()).then(|| Cursor {
+    let cursor = (!q.after_key.is_empty()).then_some(Cursor {
         value: q.after,
         key: q.after_key,
     });

@@ -46,10 +46,10 @@ async fn shot(c: &Client, name: &str) {
 /// The page's text; retried while a navigation replaces the document under us.
 async fn text(c: &Client) -> String {
     for _ in 0..50 {
-        if let Ok(body) = c.find(Locator::Css("body")).await {
-            if let Ok(t) = body.text().await {
-                return t;
-            }
+        if let Ok(body) = c.find(Locator::Css("body")).await
+            && let Ok(t) = body.text().await
+        {
+            return t;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

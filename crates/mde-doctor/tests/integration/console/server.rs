@@ -42,10 +42,10 @@ impl Serve {
             if let Some(rest) = line.strip_prefix("mde-doctor console on ") {
                 base = rest.split_whitespace().next().map(str::to_string);
             }
-            if let Some(i) = line.find("http://") {
-                if line.contains("/setup?token=") {
-                    setup_url = Some(line[i..].trim().to_string());
-                }
+            if let Some(i) = line.find("http://")
+                && line.contains("/setup?token=")
+            {
+                setup_url = Some(line[i..].trim().to_string());
             }
             if line == "ready" {
                 break;
