@@ -20,7 +20,7 @@ use sha2::Digest;
 pub use demo::populate_demo;
 pub use error::ConsoleError;
 pub use inventory::{InventoryError, read_inventory};
-pub use store::{Cursor, Db, Incoming, Ingestor, Location, Outcome, TokenInfo};
+pub use store::{COUNT_CAP, Cursor, Db, Incoming, Ingestor, Location, Outcome, TokenInfo};
 pub use upload::{UploadError, prepare};
 pub use web::{Config, Server, start};
 

@@ -13,6 +13,7 @@ mod device;
 mod export;
 mod facts;
 mod filter;
+mod lenient;
 mod offline;
 mod overview;
 mod report;

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::facts::Facts;
+use crate::lenient;
 
 /// The largest report the fleet views read (a real one is a few tens of kilobytes).
 pub const MAX_REPORT_BYTES: usize = 4 * 1024 * 1024;
@@ -19,18 +20,21 @@ pub enum ReportError {
         column: usize,
         source: serde_json::Error,
     },
-    #[error("not an mde-doctor analyze report: it has neither `device` nor `findings`")]
+    #[error("not an mde-doctor analyze report: no device, enrollment, verdict or findings")]
     NotAReport,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default)]
 pub struct Report {
+    #[serde(deserialize_with = "lenient::string")]
     pub source: String,
     pub device: DeviceInfo,
     pub enrollment: Option<Enrollment>,
     pub join_state: Option<JoinState>,
+    #[serde(deserialize_with = "lenient::string")]
     pub verdict: String,
+    #[serde(deserialize_with = "lenient::strings")]
     pub missing: Vec<String>,
     pub details: Vec<Detail>,
     pub findings: Vec<Finding>,
@@ -43,49 +47,73 @@ pub struct Report {
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default)]
 pub struct DeviceInfo {
+    #[serde(deserialize_with = "lenient::opt_string")]
     pub hostname: Option<String>,
+    #[serde(deserialize_with = "lenient::opt_string")]
     pub os: Option<String>,
+    #[serde(deserialize_with = "lenient::opt_string")]
     pub build: Option<String>,
+    #[serde(deserialize_with = "lenient::opt_string")]
     pub edition: Option<String>,
+    #[serde(deserialize_with = "lenient::opt_bool")]
     pub in_scope: Option<bool>,
+    #[serde(deserialize_with = "lenient::opt_string")]
     pub domain: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default)]
 pub struct Enrollment {
+    #[serde(deserialize_with = "lenient::opt_i64")]
     pub code: Option<i64>,
+    #[serde(deserialize_with = "lenient::opt_string")]
     pub status: Option<String>,
+    #[serde(deserialize_with = "lenient::opt_string")]
     pub category: Option<String>,
+    #[serde(deserialize_with = "lenient::opt_bool")]
     pub documented: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default)]
 pub struct JoinState {
+    #[serde(deserialize_with = "lenient::opt_string")]
     pub current: Option<String>,
+    #[serde(deserialize_with = "lenient::opt_string")]
     pub after_onboarding: Option<String>,
+    #[serde(deserialize_with = "lenient::opt_string")]
     pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default)]
 pub struct Detail {
+    #[serde(deserialize_with = "lenient::string")]
     pub section: String,
+    #[serde(deserialize_with = "lenient::string")]
     pub label: String,
+    #[serde(deserialize_with = "lenient::opt_string")]
     pub value: Option<String>,
+    #[serde(deserialize_with = "lenient::opt_string")]
     pub source: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default)]
 pub struct Finding {
+    #[serde(deserialize_with = "lenient::string")]
     pub id: String,
+    #[serde(deserialize_with = "lenient::string")]
     pub severity: String,
+    #[serde(deserialize_with = "lenient::opt_i64")]
     pub code: Option<i64>,
+    #[serde(deserialize_with = "lenient::string")]
     pub title: String,
+    #[serde(deserialize_with = "lenient::opt_string")]
     pub root_cause: Option<String>,
+    #[serde(deserialize_with = "lenient::strings")]
     pub actions: Vec<String>,
+    #[serde(deserialize_with = "lenient::strings")]
     pub docs: Vec<String>,
     pub evidence: Vec<Evidence>,
 }
@@ -93,10 +121,15 @@ pub struct Finding {
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default)]
 pub struct Evidence {
+    #[serde(deserialize_with = "lenient::string")]
     pub artifact: String,
+    #[serde(deserialize_with = "lenient::string")]
     pub location: String,
+    #[serde(deserialize_with = "lenient::opt_u64")]
     pub line: Option<u64>,
+    #[serde(deserialize_with = "lenient::opt_u64")]
     pub offset: Option<u64>,
+    #[serde(deserialize_with = "lenient::opt_string")]
     pub excerpt: Option<String>,
 }
 
@@ -109,20 +142,20 @@ impl Report {
                 max: MAX_REPORT_BYTES,
             });
         }
-        let value: serde_json::Value =
-            serde_json::from_slice(bytes).map_err(|source| ReportError::Json {
-                line: source.line(),
-                column: source.column(),
-                source,
-            })?;
-        if value.get("device").is_none() && value.get("findings").is_none() {
+        // One typed pass (the console reads thousands per second); unknown fields are skipped.
+        let report: Report = serde_json::from_slice(bytes).map_err(|source| ReportError::Json {
+            line: source.line(),
+            column: source.column(),
+            source,
+        })?;
+        let empty = report.device.hostname.is_none()
+            && report.enrollment.is_none()
+            && report.findings.is_empty()
+            && report.verdict.is_empty();
+        if empty {
             return Err(ReportError::NotAReport);
         }
-        serde_json::from_value(value).map_err(|source| ReportError::Json {
-            line: 0,
-            column: 0,
-            source,
-        })
+        Ok(report)
     }
 
     /// The value of a detail row, by its label.

@@ -9,5 +9,5 @@ pub use auth::TokenInfo;
 pub(crate) use auth::{SESSION_SECONDS, Session, constant_time_eq};
 pub use db::{Db, Location};
 pub use ingest::{Incoming, Ingestor, Outcome};
-pub use query::Cursor;
 pub(crate) use query::HistoryEntry;
+pub use query::{COUNT_CAP, Cursor};

@@ -15,6 +15,9 @@ use super::Db;
 use super::ingest::DEVICE_COLUMNS;
 use crate::error::ConsoleError;
 
+/// Largest count of matching devices computed exactly.
+pub const COUNT_CAP: i64 = 10_000;
+
 /// One day of the trend: reports received and how many of them were failing.
 #[derive(Debug, Clone)]
 pub struct Day {
@@ -296,7 +299,8 @@ impl Db {
         Ok(Page { devices, next })
     }
 
-    /// How many devices match (shown above the list).
+    /// How many devices match (shown above the list), counted up to `cap`: beyond, the page
+    /// says "more than", so that a broad filter over a million rows costs no full count.
     pub async fn count_devices(
         &self,
         filter: &Filter,
@@ -304,7 +308,11 @@ impl Db {
         now: i64,
     ) -> Result<i64, ConsoleError> {
         let w = filter_where(filter, now, cause);
-        let sql = format!("SELECT COUNT(*) FROM devices{}", w.sql());
+        let sql = format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM devices{} LIMIT {}) AS matching",
+            w.sql(),
+            COUNT_CAP + 1
+        );
         let row = w
             .bind(sqlx::query(AssertSqlSafe(sql)))
             .fetch_one(&self.pool)

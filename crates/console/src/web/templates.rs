@@ -133,6 +133,8 @@ pub(crate) struct DevicesPage {
     pub seen: Vec<Choice>,
     pub sorts: Vec<Choice>,
     pub count: i64,
+    /// The count stopped at [`crate::COUNT_CAP`].
+    pub more: bool,
     pub rows: Vec<Row>,
     pub next_href: Option<String>,
     pub first_href: Option<String>,
