@@ -58,6 +58,9 @@ CREATE INDEX devices_by_code ON devices (code, hostname_lc, key);
 CREATE INDEX devices_by_category ON devices (category, hostname_lc, key);
 CREATE INDEX devices_by_domain ON devices (domain, hostname_lc, key);
 CREATE INDEX devices_by_managed ON devices (managed_by, hostname_lc, key);
+-- The most common combination (failing devices of one domain): without it, counting the
+-- matches reads every failing row.
+CREATE INDEX devices_by_bucket_domain ON devices (bucket, domain, hostname_lc, key);
 CREATE INDEX devices_by_seen ON devices (last_seen, key);
 -- Root causes: failing devices grouped by each dimension.
 CREATE INDEX devices_cause_scp ON devices (bucket, scp_tenant);

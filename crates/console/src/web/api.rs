@@ -103,11 +103,10 @@ pub(crate) async fn post_report(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (fleet, _) = match authorize(&app, &headers).await {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    ingest(&app, fleet, body).await
+    match authorize(&app, &headers).await {
+        Ok((fleet, _)) => ingest(&app, fleet, body).await,
+        Err(refused) => refused,
+    }
 }
 
 pub(crate) async fn post_inventory(
@@ -115,11 +114,10 @@ pub(crate) async fn post_inventory(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (fleet, _) = match authorize(&app, &headers).await {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    import_inventory(&app, &fleet, &body).await
+    match authorize(&app, &headers).await {
+        Ok((fleet, _)) => import_inventory(&app, &fleet, &body).await,
+        Err(refused) => refused,
+    }
 }
 
 pub(crate) async fn import_inventory(app: &App, fleet: &str, body: &[u8]) -> Response {

@@ -107,6 +107,16 @@ fn console_in_headless_chromium() {
     });
 }
 
+/// Clicks the element `css` selects.
+async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click {css}: {e}"));
+}
+
 async fn submit_form(c: &Client, form_css: &str, fields: &[(&str, &str)]) {
     let form = c.form(Locator::Css(form_css)).await.unwrap();
     for (name, value) in fields {
@@ -142,12 +152,7 @@ async fn walk(c: &Client, serve: &Serve) {
         .send_keys(PASSWORD)
         .await
         .unwrap();
-    c.find(Locator::Css("form[action='/login'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, "form[action='/login'] button").await;
     assert_eq!(c.current_url().await.unwrap().path(), "/");
     let body = text(c).await;
     assert!(
@@ -175,12 +180,7 @@ async fn walk(c: &Client, serve: &Serve) {
     file.send_keys(&report.path().display().to_string())
         .await
         .unwrap();
-    c.find(Locator::Css("form[action='/upload'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, "form[action='/upload'] button").await;
     let body = text(c).await;
     assert!(body.contains("stored"), "{body}");
     shot(c, "upload").await;
@@ -199,12 +199,7 @@ async fn walk(c: &Client, serve: &Serve) {
         .select_by_value("dns")
         .await
         .unwrap();
-    c.find(Locator::Css("form.filters button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, "form.filters button").await;
     let url = c.current_url().await.unwrap();
     assert!(url.query().unwrap_or("").contains("status=failed"), "{url}");
     let pills = c.find_all(Locator::Css("table .pill")).await.unwrap();
@@ -215,12 +210,7 @@ async fn walk(c: &Client, serve: &Serve) {
     shot(c, "devices").await;
 
     // The side panel of the first device.
-    c.find(Locator::Css("table tbody td a"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, "table tbody td a").await;
     let panel = c
         .find(Locator::Css("aside.panel"))
         .await
@@ -277,12 +267,7 @@ async fn walk(c: &Client, serve: &Serve) {
     c.goto(&format!("{base}/devices?q=browser-upload"))
         .await
         .unwrap();
-    c.find(Locator::Css("table tbody td a[title='Open as a page']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, "table tbody td a[title='Open as a page']").await;
     assert!(text(c).await.contains("BROWSER-UPLOAD"));
     shot(c, "device").await;
 
@@ -294,12 +279,7 @@ async fn walk(c: &Client, serve: &Serve) {
     )
     .await
     .unwrap();
-    c.find(Locator::Css("form[action='/logout'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, "form[action='/logout'] button").await;
     let body = text(c).await;
     assert!(body.contains("CSRF token is missing or wrong"), "{body}");
     shot(c, "csrf-refused").await;

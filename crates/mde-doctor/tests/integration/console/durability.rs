@@ -3,7 +3,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::server::{Serve, create_token};
+use super::server::{Serve, create_token, open_db};
 use crate::util::Test;
 
 /// The SenseCM device id of the dns-not-domain example.
@@ -84,15 +84,7 @@ fn kill_9_during_a_burst_loses_nothing_acknowledged() {
 
     // The server comes back on the same data, and every acknowledged report is there.
     let serve = Serve::start(data.path(), &[]);
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let db = rt
-        .block_on(mde_console::Db::open(&mde_console::Location::DataDir(
-            data.path().to_path_buf(),
-        )))
-        .unwrap();
+    let (rt, db) = open_db(data.path());
     let missing: Vec<&String> = acked
         .iter()
         .filter(|h| rt.block_on(db.report_body(h)).unwrap().is_none())

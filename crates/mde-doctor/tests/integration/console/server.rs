@@ -104,3 +104,14 @@ pub(crate) fn require(path: &str, what: &str) -> bool {
     eprintln!("\n*** SKIPPED: {why} ***\n");
     false
 }
+
+/// The console's storage on `data`, read directly, with a runtime to drive it.
+pub(crate) fn open_db(data: &Path) -> (tokio::runtime::Runtime, mde_console::Db) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let location = mde_console::Location::DataDir(data.to_path_buf());
+    let db = rt.block_on(mde_console::Db::open(&location)).unwrap();
+    (rt, db)
+}

@@ -1,6 +1,6 @@
 //! `token create` and `analyze --upload`: an upload appears at once.
 
-use super::server::{Serve, create_token};
+use super::server::{Serve, create_token, open_db};
 use crate::util::Test;
 
 #[test]
@@ -26,15 +26,7 @@ fn analyze_upload_appears_in_the_console_at_once() {
         .stderr_contains("\"result\":\"stored\"");
 
     // The device is there: read through the storage the console uses.
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let db = rt
-        .block_on(mde_console::Db::open(&mde_console::Location::DataDir(
-            data.path().to_path_buf(),
-        )))
-        .unwrap();
+    let (rt, db) = open_db(data.path());
     let (overview, _) = rt.block_on(db.overview()).unwrap();
     assert_eq!(overview.total, 1);
     assert_eq!(
