@@ -78,7 +78,7 @@ fn templates() -> Vec<String> {
 
 fn body(templates: &[String], i: u64) -> String {
     // Mostly healthy (template of "healthy" is one of 14): every third device fails.
-    let t = if i % 3 == 0 {
+    let t = if i.is_multiple_of(3) {
         &templates[(i / 3 % templates.len() as u64) as usize]
     } else {
         healthy(templates)

@@ -203,7 +203,11 @@ pub async fn populate_demo(ingestor: &Ingestor, devices: u64) -> Result<u64, Con
             if let Some(h) = healthy.as_ref().filter(|_| was_healthy) {
                 let facts = r.facts.clone();
                 r = vary(h, "healthy", i, &mut Rng(i));
+                // The same device: its name, OS and Entra device id.
                 r.device = latest.device.clone();
+                if let Some(id) = latest.detail("Entra device ID (SenseCM)") {
+                    set_detail(&mut r, "Entra device ID (SenseCM)", id);
+                }
                 r.facts = facts;
             }
             let received =
