@@ -107,6 +107,33 @@ fn console_in_headless_chromium() {
     });
 }
 
+/// Waits until the browser is on `path` (a click or a submit returns before the next page).
+async fn wait_path(c: &Client, path: &str) {
+    for _ in 0..100 {
+        if c.current_url().await.is_ok_and(|u| u.path() == path) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!(
+        "the browser never reached {path}: {:?}",
+        c.current_url().await
+    );
+}
+
+/// Waits until the page shows `needle`; returns the page's text.
+async fn wait_text(c: &Client, needle: &str) -> String {
+    let mut body = String::new();
+    for _ in 0..100 {
+        body = text(c).await;
+        if body.contains(needle) {
+            return body;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the page never showed {needle:?}:\n{body}");
+}
+
 /// Clicks the element `css` selects.
 async fn click(c: &Client, css: &str) {
     c.find(Locator::Css(css))
@@ -138,7 +165,7 @@ async fn walk(c: &Client, serve: &Serve) {
         &[("name", "admin"), ("password", PASSWORD)],
     )
     .await;
-    assert!(c.current_url().await.unwrap().path().ends_with("/login"));
+    wait_path(c, "/login").await;
     shot(c, "login").await;
     c.find(Locator::Css("input[name=name]"))
         .await
@@ -153,12 +180,8 @@ async fn walk(c: &Client, serve: &Serve) {
         .await
         .unwrap();
     click(c, "form[action='/login'] button").await;
-    assert_eq!(c.current_url().await.unwrap().path(), "/");
-    let body = text(c).await;
-    assert!(
-        body.contains("Onboarded via MDE security management"),
-        "{body}"
-    );
+    wait_path(c, "/").await;
+    let body = wait_text(c, "Onboarded via MDE security management").await;
     assert!(
         body.lines().any(|l| l == "600 devices"),
         "the demo's 600 devices, each once\n{body}"
@@ -184,8 +207,7 @@ async fn walk(c: &Client, serve: &Serve) {
         .await
         .unwrap();
     click(c, "form[action='/upload'] button").await;
-    let body = text(c).await;
-    assert!(body.contains("stored"), "{body}");
+    wait_text(c, "stored").await;
     shot(c, "upload").await;
 
     // Filter: failing devices of one category.
@@ -203,6 +225,18 @@ async fn walk(c: &Client, serve: &Serve) {
         .await
         .unwrap();
     click(c, "form.filters button").await;
+    for _ in 0..100 {
+        if c.current_url()
+            .await
+            .unwrap()
+            .query()
+            .unwrap_or("")
+            .contains("status=failed")
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let url = c.current_url().await.unwrap();
     assert!(url.query().unwrap_or("").contains("status=failed"), "{url}");
     let pills = c.find_all(Locator::Css("table .pill")).await.unwrap();
@@ -262,8 +296,7 @@ async fn walk(c: &Client, serve: &Serve) {
 
     // Fleet root causes.
     c.goto(&format!("{base}/causes")).await.unwrap();
-    let body = text(c).await;
-    assert!(body.contains("Same DNS server"), "{body}");
+    wait_text(c, "Same DNS server").await;
     shot(c, "causes").await;
 
     // The device page.
@@ -271,7 +304,7 @@ async fn walk(c: &Client, serve: &Serve) {
         .await
         .unwrap();
     click(c, "table tbody td a[title='Open as a page']").await;
-    assert!(text(c).await.contains("BROWSER-UPLOAD"));
+    wait_text(c, "BROWSER-UPLOAD").await;
     shot(c, "device").await;
 
     // A form whose CSRF token was tampered with is refused.
@@ -283,10 +316,9 @@ async fn walk(c: &Client, serve: &Serve) {
     .await
     .unwrap();
     click(c, "form[action='/logout'] button").await;
-    let body = text(c).await;
-    assert!(body.contains("CSRF token is missing or wrong"), "{body}");
+    wait_text(c, "CSRF token is missing or wrong").await;
     shot(c, "csrf-refused").await;
     // Still logged in: the forged logout did nothing.
     c.goto(&format!("{base}/")).await.unwrap();
-    assert_eq!(c.current_url().await.unwrap().path(), "/");
+    wait_path(c, "/").await;
 }
