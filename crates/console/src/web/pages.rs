@@ -376,6 +376,11 @@ fn panel(
             })
             .collect(),
         facts,
+        close_label: if close_href == "/devices" {
+            "All devices"
+        } else {
+            "Close"
+        },
         close_href,
         page_href: format!("/device/{}", enc(&d.key)),
         d,

@@ -114,6 +114,8 @@ pub(crate) struct Panel {
     pub history: Vec<HistoryView>,
     pub facts: Vec<(String, String)>,
     pub close_href: String,
+    /// "Close" beside the list, "All devices" on the device's own page.
+    pub close_label: &'static str,
     pub page_href: String,
 }
 
