@@ -158,13 +158,16 @@ impl Side {
     }
 }
 
-async fn write_batch(db: &Db, items: &[&Incoming]) -> Result<Vec<Outcome>, ConsoleError> {
-    let err = ConsoleError::db;
-    let mut tx = db
-        .pool
+async fn begin(db: &Db) -> Result<Transaction<'static, Any>, ConsoleError> {
+    db.pool
         .begin()
         .await
-        .map_err(err("starting a transaction"))?;
+        .map_err(ConsoleError::db("starting a transaction"))
+}
+
+async fn write_batch(db: &Db, items: &[&Incoming]) -> Result<Vec<Outcome>, ConsoleError> {
+    let err = ConsoleError::db;
+    let mut tx = begin(db).await?;
     let mut deltas = Deltas::new();
     let mut outcomes = Vec::with_capacity(items.len());
     for item in items {
@@ -308,11 +311,7 @@ async fn apply_deltas(tx: &mut Transaction<'_, Any>, deltas: Deltas) -> Result<(
 
 async fn add_inventory(db: &Db, devices: &[Device], fleet: &str) -> Result<u64, ConsoleError> {
     let err = ConsoleError::db;
-    let mut tx = db
-        .pool
-        .begin()
-        .await
-        .map_err(err("starting a transaction"))?;
+    let mut tx = begin(db).await?;
     let mut deltas = Deltas::new();
     let mut added = 0;
     let sql = format!(
