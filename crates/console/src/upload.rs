@@ -19,6 +19,42 @@ pub enum UploadError {
     Stage(std::io::Error),
 }
 
+/// Raw deflate of `data`. The compressor's state (a few hundred kilobytes, zeroed when made)
+/// is kept per thread and reset, not made anew for every report.
+fn deflate(data: &[u8]) -> Vec<u8> {
+    thread_local! {
+        static COMPRESS: std::cell::RefCell<flate2::Compress> =
+            std::cell::RefCell::new(flate2::Compress::new(flate2::Compression::fast(), false));
+    }
+    COMPRESS.with(|c| {
+        let mut c = c.borrow_mut();
+        c.reset();
+        let mut out = Vec::with_capacity(data.len() / 3 + 64);
+        loop {
+            let before = c.total_in() as usize;
+            let status = c.compress_vec(
+                &data[before.min(data.len())..],
+                &mut out,
+                flate2::FlushCompress::Finish,
+            );
+            match status {
+                Ok(flate2::Status::StreamEnd) => break,
+                Ok(_) => out.reserve(out.capacity().max(1024)),
+                // Compressing into memory does not fail; keep the data readable regardless.
+                Err(_) => return fallback(data),
+            }
+        }
+        out
+    })
+}
+
+fn fallback(data: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
+    // Writing into a Vec cannot fail.
+    let _ = enc.write_all(data);
+    enc.finish().unwrap_or_default()
+}
+
 /// Whether `bytes` is a zip archive (a bundle) rather than a JSON report.
 pub(crate) fn is_zip(bytes: &[u8]) -> bool {
     bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06")
@@ -48,14 +84,29 @@ pub fn prepare(bytes: &[u8], fleet: &str, received: i64) -> Result<Incoming, Upl
         (Report::from_json(bytes)?, bytes.to_vec())
     };
     let device = Device::from_report(&report, received);
-    let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
-    // Writing into a Vec cannot fail.
-    let _ = enc.write_all(&json);
-    let body = enc.finish().unwrap_or_default();
+    let body = deflate(&json);
     Ok(Incoming {
         fleet: fleet.to_string(),
         hash,
         body,
         device,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read;
+
+    #[test]
+    fn deflate_round_trips_and_reuses_its_state() {
+        for n in [0usize, 10, 100_000, 3_000_000] {
+            let data: Vec<u8> = (0..n).map(|i| (i * 7 % 251) as u8).collect();
+            let packed = super::deflate(&data);
+            let mut back = Vec::new();
+            flate2::read::DeflateDecoder::new(&packed[..])
+                .read_to_end(&mut back)
+                .unwrap();
+            assert_eq!(back, data, "{n} bytes");
+        }
+    }
 }

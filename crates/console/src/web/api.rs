@@ -70,7 +70,13 @@ pub(crate) async fn ingest(app: &App, fleet: String, body: Bytes) -> Response {
         );
     }
     let received = crate::now();
-    let prepared = tokio::task::spawn_blocking(move || prepare(&body, &fleet, received)).await;
+    // A JSON report takes a fraction of a millisecond to read: inline. A bundle is diagnosed
+    // (files, parsers): on the blocking pool.
+    let prepared = if is_zip(&body) {
+        tokio::task::spawn_blocking(move || prepare(&body, &fleet, received)).await
+    } else {
+        Ok(prepare(&body, &fleet, received))
+    };
     let incoming = match prepared {
         Ok(Ok(i)) => i,
         Ok(Err(e @ UploadError::Stage(_))) => {
