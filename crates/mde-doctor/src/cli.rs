@@ -45,6 +45,39 @@ pub(crate) enum Command {
         /// The Entra Connect version, for its default rule when no export is given.
         #[arg(long, value_name = "VERSION")]
         entra_connect_version: Option<String>,
+        #[command(flatten)]
+        upload: crate::commands::UploadArgs,
+    },
+    /// Run the fleet console: ingest API, device list, side panel, fleet root causes.
+    ///
+    /// Storage is a SQLite file in --data (default ./mde-console-data) or a PostgreSQL
+    /// database (--database postgres://…). On first run it prints a one-time setup URL that
+    /// creates the administrator.
+    #[command(
+        after_help = "Examples:\n  mde-doctor serve --demo\n  mde-doctor serve --listen 0.0.0.0:8080 --data /var/lib/mde-console\n  mde-doctor serve --database postgres://console@db/console"
+    )]
+    Serve(crate::commands::ServeArgs),
+    /// Manage the console's per-fleet ingest tokens (printed once, stored hashed).
+    #[command(subcommand)]
+    Token(crate::commands::TokenCommand),
+    /// The fleet view without a server: overview, device table and root-cause clusters of
+    /// many bundles (directories or .zip) or analyze JSON reports, as one HTML, JSON or CSV.
+    ///
+    /// A directory that is not itself a bundle is read one level deep. Exit status: 0 no
+    /// device failing, 1 some failing, 2 nothing readable, 3 some inputs could not be read.
+    #[command(
+        after_help = "Examples:\n  mde-doctor fleet bundles/ --format html -o fleet.html\n  mde-doctor fleet PC-*.zip reports/*.json --format csv"
+    )]
+    Fleet {
+        /// Bundles (directories or .zip), analyze JSON reports, or directories holding them.
+        #[arg(value_name = "DIR|ZIP|JSON", required = true)]
+        inputs: Vec<std::path::PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = FleetFormat::Html)]
+        format: FleetFormat,
+        /// Write to this file instead of standard output.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<std::path::PathBuf>,
     },
     /// Timeline of the events that explain registration and onboarding failures, from
     /// .evtx files and XML exports (wevtutil qe /f:xml, Event Viewer "Save as XML").
@@ -149,6 +182,8 @@ pub(crate) enum Command {
         no_probes: bool,
         #[command(flatten)]
         probe: ProbeArgs,
+        #[command(flatten)]
+        upload: crate::commands::UploadArgs,
     },
     /// Network and clock probes from this device: DNS servers and domain controllers, name
     /// resolution, TCP, proxy and TLS to each required endpoint, LDAP to the DCs, clock skew.
@@ -390,6 +425,13 @@ pub(crate) enum ReportFormat {
     Text,
     Json,
     Html,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum FleetFormat {
+    Html,
+    Json,
+    Csv,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -27,6 +27,10 @@ pub(crate) enum CliError {
     },
     /// Writing the output failed.
     Io(io::Error),
+    /// The fleet console could not start or its database failed.
+    Console(mde_console::ConsoleError),
+    /// A report could not be uploaded to the console.
+    Upload { url: String, message: String },
 }
 
 impl CliError {
@@ -79,6 +83,8 @@ impl CliError {
                 format!("cannot write {}: {source}", vis(path.display()))
             }
             CliError::Io(e) => format!("cannot write output: {e}"),
+            CliError::Console(e) => e.to_string(),
+            CliError::Upload { url, message } => format!("upload to {url} failed: {message}"),
         }
     }
 
@@ -89,6 +95,7 @@ impl CliError {
             CliError::Files { .. } | CliError::Io(_) | CliError::Write { .. } => Vec::new(),
             CliError::Bundle(_) => Vec::new(),
             CliError::Unusable { .. } => vec![UNUSABLE_HINT.to_string()],
+            CliError::Console(_) | CliError::Upload { .. } => Vec::new(),
         }
     }
 

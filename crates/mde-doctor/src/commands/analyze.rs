@@ -14,6 +14,7 @@ pub(crate) fn run(
     format: ReportFormat,
     output: Option<&Path>,
     options: &mde_diagnose::Options,
+    upload: &super::UploadArgs,
 ) -> Result<Status, CliError> {
     let snapshot = read_bundle(bundle, Limits::default()).map_err(CliError::Bundle)?;
     let diagnosis = mde_diagnose::diagnose_with(&snapshot, options);
@@ -44,6 +45,7 @@ pub(crate) fn run(
         }
         None => output::write_stdout(text.as_bytes())?,
     }
+    upload.send_if_asked(&diagnosis)?;
     Ok(verdict_status(&diagnosis.verdict))
 }
 

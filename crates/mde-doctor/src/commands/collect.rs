@@ -12,6 +12,7 @@ pub(crate) fn run(
     _since: &str,
     _no_probes: bool,
     _probe: &ProbeArgs,
+    _upload: &super::UploadArgs,
 ) -> Result<Status, CliError> {
     Err(CliError::Input {
         message: "collect reads the live Windows registry, dsregcmd and event logs: run it on \
@@ -30,6 +31,7 @@ pub(crate) fn run(
     since: &str,
     no_probes: bool,
     probe: &ProbeArgs,
+    upload: &super::UploadArgs,
 ) -> Result<Status, CliError> {
     use mde_collect::windows::{CollectOptions, collect};
 
@@ -86,8 +88,15 @@ pub(crate) fn run(
     let html = zip.with_extension("html");
     // On the device there is no Entra Connect export: the default rule of the newest version.
     let options = mde_diagnose::Options::default();
-    let status = super::analyze::run(&zip, crate::cli::ReportFormat::Html, Some(&html), &options)?;
-    super::analyze::run(&zip, crate::cli::ReportFormat::Text, None, &options)?;
+    let status = super::analyze::run(
+        &zip,
+        crate::cli::ReportFormat::Html,
+        Some(&html),
+        &options,
+        &super::UploadArgs::default(),
+    )?;
+    // The diagnosis goes to the console (with --upload) once, with the terminal report.
+    super::analyze::run(&zip, crate::cli::ReportFormat::Text, None, &options, upload)?;
     Ok(status)
 }
 

@@ -7,10 +7,18 @@ mod collect;
 mod completions;
 mod events;
 mod explain;
+mod fleet;
 mod inspect;
 mod json;
 mod probe;
+mod serve;
 mod syncrule;
+mod token;
+mod upload;
+
+pub(crate) use serve::ServeArgs;
+pub(crate) use token::TokenCommand;
+pub(crate) use upload::UploadArgs;
 
 use std::process::ExitCode;
 
@@ -50,6 +58,7 @@ pub(crate) fn run(cli: Cli) -> Result<Status, CliError> {
             output,
             aadconnect_config,
             entra_connect_version,
+            upload,
         } => {
             // A device, FIFO or socket named as a bundle is refused before it is opened.
             for bundle in &bundles {
@@ -57,10 +66,28 @@ pub(crate) fn run(cli: Cli) -> Result<Status, CliError> {
             }
             let options = diagnose_options(aadconnect_config.as_deref(), entra_connect_version)?;
             match bundles.as_slice() {
-                [one] => analyze::run(one, format, output.as_deref(), &options),
-                many => batch::run(many, format, output.as_deref(), &options),
+                [one] => analyze::run(one, format, output.as_deref(), &options, &upload),
+                many => {
+                    if upload.is_asked() {
+                        return Err(CliError::Input {
+                            message: "--upload takes one bundle at a time".into(),
+                            hints: vec![
+                                "mde-doctor fleet uploads nothing; run analyze --upload per bundle"
+                                    .into(),
+                            ],
+                        });
+                    }
+                    batch::run(many, format, output.as_deref(), &options)
+                }
             }
         }
+        Command::Serve(args) => serve::run(args),
+        Command::Token(cmd) => token::run(cmd),
+        Command::Fleet {
+            inputs,
+            format,
+            output,
+        } => fleet::run(&inputs, format, output.as_deref()),
         Command::Explain { code, format } => explain::run(&code, format),
         Command::Codes {
             format,
@@ -104,7 +131,8 @@ pub(crate) fn run(cli: Cli) -> Result<Status, CliError> {
             since,
             no_probes,
             probe,
-        } => collect::run(output.as_deref(), &since, no_probes, &probe),
+            upload,
+        } => collect::run(output.as_deref(), &since, no_probes, &probe, &upload),
     }
 }
 

@@ -71,9 +71,10 @@ fn every_mde_doctor_line_of_the_readme_runs() {
             continue;
         }
         ran += 1;
-        let output = Command::new("bash")
-            .arg("-c")
-            .arg(line)
+        // A line that runs until stopped (a server) does not belong in a `sh` block: it is
+        // stopped after two minutes and reported.
+        let output = Command::new("timeout")
+            .args(["120", "bash", "-c", line])
             .current_dir(repo_root())
             .env("PATH", &path)
             .env("NO_COLOR", "1")
@@ -81,6 +82,13 @@ fn every_mde_doctor_line_of_the_readme_runs() {
             .output()
             .expect("run bash");
         let code = output.status.code();
+        if code == Some(124) {
+            failures.push(format!(
+                "README.md line {number}: `{line}` still ran after 120 s (a long-running \
+                 command belongs in a `text` block)"
+            ));
+            continue;
+        }
         if !matches!(code, Some(0 | 1 | 3)) {
             failures.push(format!(
                 "README.md line {number}: `{line}` exited {code:?}\n{}",

@@ -1,0 +1,233 @@
+//! Load benchmark of the console (not a test): ingest rate of `analyze` JSON reports over
+//! HTTP into SQLite (or PostgreSQL with --database), then p50/p99 latency of the overview and
+//! of a filtered device page at that size. Run through `scripts/bench-console.sh`.
+//!
+//! Arguments: --devices N (default 1,000,000), --clients C (default 8), --queries Q (default
+//! 400), --data DIR (keep the database; a database that already holds N devices is not
+//! loaded again), --database URL.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use mde_console::{Config, Location};
+
+struct Args {
+    devices: u64,
+    clients: u64,
+    queries: usize,
+    data: Option<PathBuf>,
+    database: Option<String>,
+}
+
+fn args() -> Args {
+    let mut a = Args {
+        devices: 1_000_000,
+        clients: 8,
+        queries: 400,
+        data: None,
+        database: None,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(k) = it.next() {
+        let mut v = || it.next().unwrap_or_else(|| panic!("{k} needs a value"));
+        match k.as_str() {
+            "--devices" => a.devices = v().parse().expect("--devices N"),
+            "--clients" => a.clients = v().parse().expect("--clients N"),
+            "--queries" => a.queries = v().parse().expect("--queries N"),
+            "--data" => a.data = Some(PathBuf::from(v())),
+            "--database" => a.database = Some(v()),
+            // cargo bench passes --bench.
+            _ => {}
+        }
+    }
+    a
+}
+
+/// One report per example scenario, with placeholders for what varies per device.
+fn templates() -> Vec<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/bundles");
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.path())
+        .collect();
+    names.sort();
+    names
+        .iter()
+        .map(|p| {
+            let mut r = mde_fleet::analyze_bundle(p).unwrap();
+            r.facts = None;
+            r.device.hostname = Some("@HOST@".into());
+            if r.device.domain.is_some() {
+                r.device.domain = Some("@DOMAIN@".into());
+            }
+            r.details
+                .retain(|d| d.label != "Entra device ID (dsregcmd)");
+            for d in &mut r.details {
+                if d.label == "Entra device ID (SenseCM)" {
+                    d.value = Some("@ID@".into());
+                }
+            }
+            serde_json::to_string(&r).unwrap()
+        })
+        .collect()
+}
+
+fn body(templates: &[String], i: u64) -> String {
+    // Mostly healthy (template of "healthy" is one of 14): every third device fails.
+    let t = if i.is_multiple_of(3) {
+        &templates[(i / 3 % templates.len() as u64) as usize]
+    } else {
+        healthy(templates)
+    };
+    t.replace("@HOST@", &format!("PC-{i:07}"))
+        .replace("@DOMAIN@", &format!("D{:02}", i % 20))
+        .replace(
+            "@ID@",
+            &format!("{:08x}-0000-4000-8000-{:012x}", i >> 16, i),
+        )
+}
+
+fn healthy(templates: &[String]) -> &String {
+    templates
+        .iter()
+        .find(|t| t.contains("\"verdict\":\"healthy\""))
+        .unwrap_or(&templates[0])
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn main() {
+    let a = args();
+    let tmp = tempfile::tempdir().unwrap();
+    let location = match (&a.database, &a.data) {
+        (Some(url), _) => Location::Url(url.clone()),
+        (None, Some(d)) => Location::DataDir(d.clone()),
+        (None, None) => Location::DataDir(tmp.path().to_path_buf()),
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut config = Config::new("127.0.0.1:0", location);
+    config.rate_per_token = u32::MAX;
+    let server = rt.block_on(mde_console::start(config)).unwrap();
+    let base = format!("http://{}", server.addr);
+    let db = server.db.clone();
+    rt.spawn(server.wait());
+    let (_, token) = rt.block_on(db.create_token("bench")).unwrap();
+
+    let (before, _) = rt.block_on(db.overview()).unwrap();
+    let start_at = before.total as u64;
+    if start_at < a.devices {
+        let templates = Arc::new(templates());
+        let next = Arc::new(AtomicU64::new(start_at));
+        let started = Instant::now();
+        let workers: Vec<_> = (0..a.clients)
+            .map(|_| {
+                let (templates, next, base, token) =
+                    (templates.clone(), next.clone(), base.clone(), token.clone());
+                let end = a.devices;
+                std::thread::spawn(move || {
+                    let agent: ureq::Agent = ureq::Agent::config_builder()
+                        .http_status_as_error(false)
+                        .build()
+                        .into();
+                    let url = format!("{base}/api/v1/reports");
+                    let auth = format!("Bearer {token}");
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        if i >= end {
+                            break;
+                        }
+                        let r = agent
+                            .post(&url)
+                            .header("Authorization", &auth)
+                            .send(body(&templates, i))
+                            .unwrap();
+                        assert!(r.status().is_success(), "{}", r.status());
+                    }
+                })
+            })
+            .collect();
+        let total = a.devices - start_at;
+        let (mut last, mut tick) = (0, Instant::now());
+        while workers.iter().any(|w| !w.is_finished()) {
+            std::thread::sleep(Duration::from_millis(50));
+            if tick.elapsed() >= Duration::from_secs(10) {
+                let done = next.load(Ordering::Relaxed).min(a.devices) - start_at;
+                eprintln!(
+                    "  {done}/{total} reports, {:.0}/s over the last 10 s",
+                    (done - last) as f64 / tick.elapsed().as_secs_f64()
+                );
+                (last, tick) = (done, Instant::now());
+            }
+        }
+        for w in workers {
+            w.join().unwrap();
+        }
+        let secs = started.elapsed().as_secs_f64();
+        println!(
+            "ingest: {total} reports in {secs:.1} s = {:.0} reports/s ({} clients, {})",
+            total as f64 / secs,
+            a.clients,
+            db.kind()
+        );
+    } else {
+        println!(
+            "ingest: skipped, the database already holds {} devices",
+            before.total
+        );
+    }
+
+    // Latency of the pages an administrator opens, logged in.
+    rt.block_on(db.set_admin("bench", "bench password 123"))
+        .unwrap();
+    let cookie = rt
+        .block_on(db.login("bench", "bench password 123"))
+        .unwrap()
+        .unwrap();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let (o, _) = rt.block_on(db.overview()).unwrap();
+    println!("devices: {}", o.total);
+    for (name, path) in [
+        ("overview", "/".to_string()),
+        (
+            "filtered page (failed, one domain)",
+            "/devices?status=failed&domain=D07".to_string(),
+        ),
+        (
+            "filtered page (code 38, name search)",
+            "/devices?code=38&q=pc-00".to_string(),
+        ),
+        ("first page, no filter", "/devices".to_string()),
+    ] {
+        let mut times = Vec::with_capacity(a.queries);
+        for _ in 0..a.queries {
+            let t = Instant::now();
+            let r = agent
+                .get(format!("{base}{path}"))
+                .header("Cookie", format!("mdd_session={cookie}"))
+                .call()
+                .unwrap();
+            assert_eq!(r.status(), 200, "{path}");
+            let _ = r.into_body().read_to_vec().unwrap();
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        times.sort_by(f64::total_cmp);
+        println!(
+            "{name}: p50 {:.1} ms, p99 {:.1} ms ({} requests)",
+            percentile(&times, 0.5),
+            percentile(&times, 0.99),
+            a.queries
+        );
+    }
+}

@@ -1,0 +1,119 @@
+//! `mde-doctor fleet`: the fleet views offline, over the example bundles.
+
+use crate::util::Test;
+
+#[test]
+fn json_over_every_example_bundle() {
+    let run = Test::new()
+        .args(["fleet", "../../examples/bundles", "--format", "json"])
+        .run()
+        .status(1);
+    let v = run.json();
+    let buckets = v["overview"]["buckets"].as_array().unwrap();
+    let count = |key: &str| {
+        buckets.iter().find(|b| b["key"] == key).unwrap()["count"]
+            .as_i64()
+            .unwrap()
+    };
+    // Every example bundle is one device; each healthy one succeeded, the failing ones are
+    // failed or (OS out of scope, managed elsewhere) not applicable.
+    let dirs: Vec<_> = std::fs::read_dir("../../examples/bundles")
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().is_dir())
+        .collect();
+    let healthy = dirs
+        .iter()
+        .filter(|d| {
+            Test::new()
+                .args(["analyze", "--format", "json", d.path().to_str().unwrap()])
+                .run()
+                .json()["verdict"]
+                == "healthy"
+        })
+        .count() as i64;
+    assert_eq!(v["overview"]["total"], dirs.len() as i64);
+    assert_eq!(count("succeeded"), healthy, "{}", v["overview"]);
+    assert_eq!(
+        count("failed") + count("not-applicable"),
+        dirs.len() as i64 - healthy,
+        "{}",
+        v["overview"]
+    );
+    // The two out-of-scope OS scenarios and ConfigMgr's are not applicable.
+    assert!(count("not-applicable") >= 3, "{}", v["overview"]);
+    // An old success recorded before offboarding is not a success.
+    let devices = v["devices"].as_array().unwrap();
+    let offboarded = devices.iter().find(|d| d["hostname"] == "PC-OFF").unwrap();
+    assert_eq!(offboarded["bucket"], "failed", "{offboarded}");
+    // The failing scenarios share the SCP tenant and the OS build of the generator.
+    let clusters = v["clusters"].as_array().unwrap();
+    assert!(
+        clusters.iter().any(|c| c["dimension"] == "scp-tenant"),
+        "{clusters:?}"
+    );
+    assert!(
+        clusters
+            .windows(2)
+            .all(|w| w[0]["count"].as_i64() >= w[1]["count"].as_i64()),
+        "biggest first"
+    );
+}
+
+#[test]
+fn csv_and_html() {
+    let run = Test::new()
+        .args([
+            "fleet",
+            "../../examples/bundles/healthy",
+            "../../examples/bundles/dns-not-domain",
+            "--format",
+            "csv",
+        ])
+        .run()
+        .status(1);
+    let out = run.stdout();
+    assert_eq!(out.lines().count(), 3);
+    assert!(out.starts_with("key,hostname,domain,os,build,managed_by,status"));
+    assert!(out.contains(",PC-0038,CONTOSO,"));
+
+    let run = Test::new()
+        .args([
+            "fleet",
+            "../../examples/bundles/healthy",
+            "--format",
+            "html",
+        ])
+        .run()
+        .status(0);
+    let html = run.stdout();
+    assert!(html.contains("Onboarded via MDE security management"));
+    assert!(!html.contains("<script"), "no script");
+    assert!(
+        !html.contains("http://") && !html.contains("src=\"https"),
+        "nothing external is loaded"
+    );
+}
+
+#[test]
+fn unreadable_inputs_make_the_result_incomplete() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("broken.json"), "{ nope").unwrap();
+    let broken = dir.path().join("broken.json").display().to_string();
+    Test::new()
+        .args([
+            "fleet",
+            "../../examples/bundles/healthy",
+            &broken,
+            "--format",
+            "json",
+        ])
+        .run()
+        .status(3)
+        .stderr_contains("broken.json");
+    Test::new()
+        .args(["fleet", &broken])
+        .run()
+        .status(2)
+        .stderr_contains("line 1");
+}
