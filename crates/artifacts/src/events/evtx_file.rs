@@ -76,9 +76,30 @@ impl Number {
 
 pub fn read_evtx_filtered(bytes: Vec<u8>, keep: Keep<'_>) -> Result<EventLog, EventLogError> {
     let len = bytes.len() as u64;
+    read_evtx_from(std::io::Cursor::new(bytes), len, keep)
+}
+
+/// [`read_evtx_filtered`] straight from an open file: the chunks are read as they are
+/// needed, so a large log is never held in memory whole.
+pub fn read_evtx_file_filtered(
+    file: std::fs::File,
+    keep: Keep<'_>,
+) -> Result<EventLog, EventLogError> {
+    let len = file
+        .metadata()
+        .map_err(|e| EventLogError::NotAnEventLog(e.to_string()))?
+        .len();
+    read_evtx_from(std::io::BufReader::new(file), len, keep)
+}
+
+fn read_evtx_from<T: std::io::Read + std::io::Seek + Send>(
+    source: T,
+    len: u64,
+    keep: Keep<'_>,
+) -> Result<EventLog, EventLogError> {
     // Compact JSON: it is parsed, never shown, and indenting it costs time.
     let settings = std::sync::Arc::new(ParserSettings::new().num_threads(0).indent(false));
-    let mut parser = EvtxParser::from_buffer(bytes)
+    let mut parser = EvtxParser::from_read_seek(source)
         .map_err(|e| EventLogError::NotAnEventLog(e.to_string()))?
         .with_configuration((*settings).clone());
     // Chunks in record order (a log that wrapped around starts in the middle of the file),
@@ -570,6 +591,22 @@ mod tests {
             judged * 10 >= records * 9,
             "only {judged} of {records} judged from templates"
         );
+    }
+
+    /// Reading from the file gives what reading its bytes gives.
+    #[test]
+    fn file_and_bytes_read_the_same() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/events");
+        for (name, bytes) in samples() {
+            let file =
+                std::fs::File::open(dir.join(std::path::Path::new(&name).file_name().unwrap()))
+                    .unwrap();
+            let from_file = read_evtx_file_filtered(file, &keep_all).unwrap();
+            let from_bytes = read_evtx_filtered(bytes, &keep_all).unwrap();
+            assert_eq!(from_file.total, from_bytes.total, "{name}");
+            assert_eq!(from_file.events, from_bytes.events, "{name}");
+            assert_eq!(from_file.diagnostics, from_bytes.diagnostics, "{name}");
+        }
     }
 
     /// Chunks holding nothing wanted are counted from their bytes, not parsed.

@@ -10,7 +10,7 @@ mod evtx_file;
 mod header_map;
 pub(crate) mod xml;
 
-pub use evtx_file::{read_evtx, read_evtx_filtered};
+pub use evtx_file::{read_evtx, read_evtx_file_filtered, read_evtx_filtered};
 pub use xml::{read_event_xml, read_event_xml_filtered};
 
 use serde::Serialize;

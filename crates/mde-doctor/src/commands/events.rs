@@ -125,8 +125,33 @@ fn read(
     options: ReadOptions,
 ) -> Result<mde_artifacts::events::EventLog, String> {
     // Regular files only (a device or FIFO is refused unopened), at most `max_file` bytes.
+    let meta = mde_artifacts::check_path(path).map_err(|e| super::without_path(e, path))?;
+    if is_evtx(path) {
+        // Read chunk by chunk from the file: a large log is never in memory whole.
+        if meta.len() > options.max_file {
+            let e = mde_artifacts::ReadError::TooLarge {
+                path: path.to_path_buf(),
+                size: meta.len(),
+                limit: mde_artifacts::read::Size(options.max_file),
+                what: "file",
+                flag: "--max-file-size",
+            };
+            return Err(super::without_path(e, path));
+        }
+        let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+        return mde_artifacts::events::read_evtx_file_filtered(file, keep)
+            .map_err(|e| e.to_string());
+    }
     let bytes = read_file(path, options).map_err(|e| super::without_path(e, path))?;
     read_event_log_filtered(bytes, keep).map_err(|e| e.to_string())
+}
+
+/// Whether the file starts as an `.evtx` does.
+fn is_evtx(path: &Path) -> bool {
+    let mut magic = [0u8; 8];
+    std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
+        .is_ok_and(|()| &magic == b"ElfFile\0")
 }
 
 /// `--since`: a date (midnight UTC) or an RFC 3339 time with its offset (`Z`, `+02:00`).
