@@ -26,7 +26,7 @@ use quick_xml::Reader;
 use quick_xml::events::Event as Xml;
 use serde::{Deserialize, Serialize};
 
-use crate::events::xml::{attribute, line_of, local, resolve_ref};
+use crate::events::xml::{LineCounter, attribute, local, resolve_ref};
 use crate::ldif::Scp;
 use crate::location::{Diagnostic, Location};
 use crate::reg::{KeyPath, RegData, RegFile, RegFormat, RegKey, RegValue};
@@ -84,7 +84,9 @@ pub fn parse_client_analyzer(bytes: &[u8]) -> Result<AnalyzerReport, String> {
     if !is_client_analyzer_xml(xml) {
         return Err("not MDE Client Analyzer results: no <MDEResults> root".into());
     }
-    let line_at = |pos: u64| line_of(xml, pos);
+    // Counted forward from the last position: naming every item's line stays linear.
+    let mut lines = LineCounter::default();
+    let mut line_at = |pos: u64| lines.line_at(xml, pos);
     let mut report = AnalyzerReport::default();
     let mut reader = Reader::from_str(xml);
     reader.config_mut().check_end_names = true;

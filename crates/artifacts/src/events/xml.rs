@@ -144,13 +144,13 @@ const MAX_DEPTH: usize = 64;
 /// naming the line of every event costs the distance since the last one, not the whole
 /// prefix (which made many-event files quadratic).
 #[derive(Default)]
-struct LineCounter {
+pub(crate) struct LineCounter {
     pos: usize,
     line: usize,
 }
 
 impl LineCounter {
-    fn line_at(&mut self, text: &str, pos: u64) -> usize {
+    pub(crate) fn line_at(&mut self, text: &str, pos: u64) -> usize {
         let pos = (pos as usize).min(text.len());
         if pos < self.pos {
             *self = LineCounter::default();
@@ -185,16 +185,6 @@ fn empty_event(at: Location) -> Event {
         message: None,
         at,
     }
-}
-
-/// The 1-based line of a byte position in `xml`.
-pub(crate) fn line_of(xml: &str, pos: u64) -> usize {
-    let pos = (pos as usize).min(xml.len());
-    xml.as_bytes()[..pos]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count()
-        + 1
 }
 
 /// A character or entity reference as text (an unknown entity is kept as written).
