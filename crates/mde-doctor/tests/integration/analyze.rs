@@ -306,12 +306,13 @@ fn aadconnect_export(dir: &std::path::Path, inclusion: &str) {
     .unwrap();
 }
 
-#[test]
-fn the_config_exports_rule_and_scope_decide_for_the_devices_ad_object() {
+/// `analyze --format json --aadconnect-config EXPORT` of the 2012 R2 example, with an export
+/// whose AD connector includes only `included_ou`.
+fn analyze_with_export(included_ou: &str) -> crate::util::Run {
     let bundle = examples().join("server-2012r2-filtered");
     let dir = tempfile::tempdir().unwrap();
-    aadconnect_export(dir.path(), "OU=Workstations,DC=contoso,DC=com");
-    let d = Test::new()
+    aadconnect_export(dir.path(), included_ou);
+    Test::new()
         .args([
             "analyze",
             "--format",
@@ -321,22 +322,15 @@ fn the_config_exports_rule_and_scope_decide_for_the_devices_ad_object() {
             bundle.to_str().unwrap(),
         ])
         .run()
+}
+
+#[test]
+fn the_config_exports_rule_and_scope_decide_for_the_devices_ad_object() {
+    let d = analyze_with_export("OU=Workstations,DC=contoso,DC=com")
         .status(1)
         .json();
     assert_eq!(d["root_cause"], "sync.not-in-scope", "{d:#}");
-    let dir = tempfile::tempdir().unwrap();
-    aadconnect_export(dir.path(), "OU=Servers,DC=contoso,DC=com");
-    let d = Test::new()
-        .args([
-            "analyze",
-            "--format",
-            "json",
-            "--aadconnect-config",
-            dir.path().to_str().unwrap(),
-            bundle.to_str().unwrap(),
-        ])
-        .run()
-        .json();
+    let d = analyze_with_export("OU=Servers,DC=contoso,DC=com").json();
     // In scope now; the object has no userCertificate, so the export's own rule decides
     // (and filters it), and the finding names the export as the rule's source.
     let f = d["findings"]
@@ -352,6 +346,7 @@ fn the_config_exports_rule_and_scope_decide_for_the_devices_ad_object() {
             .contains("the Entra Connect configuration export"),
         "{f:#}"
     );
+    let bundle = examples().join("server-2012r2-filtered");
     Test::new()
         .args([
             "analyze",
