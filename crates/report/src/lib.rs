@@ -8,6 +8,7 @@
 
 mod evidence;
 mod html;
+pub mod json;
 pub mod sanitize;
 mod text;
 
