@@ -4,7 +4,9 @@
 use serde::Serialize;
 
 /// A position inside one artifact.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Location {
     /// 1-based line of a text artifact.
@@ -26,7 +28,7 @@ impl std::fmt::Display for Location {
 }
 
 /// A problem a reader met and stepped over: the rest of the artifact was still read.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Diagnostic {
     pub at: Location,
     pub message: String,

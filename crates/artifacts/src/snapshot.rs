@@ -37,7 +37,7 @@ pub struct Sourced<T> {
 }
 
 /// How reading one artifact went.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum ArtifactStatus {
     /// Read completely.
@@ -54,7 +54,7 @@ pub enum ArtifactStatus {
 
 /// Why a file of the bundle was not read. Every entry of a bundle ends up in the artifact
 /// list, read or not, so that nothing is passed over in silence.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Skip {
     /// Not a kind of artifact mde-doctor reads.
@@ -132,7 +132,7 @@ impl ArtifactStatus {
 }
 
 /// One file of the bundle.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ArtifactInfo {
     pub path: String,
     pub kind: Kind,

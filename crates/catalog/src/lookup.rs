@@ -118,6 +118,14 @@ pub enum LookupError {
 }
 
 impl Catalog {
+    /// The HRESULT that carries an enrollment code's symbolic name, if any (41 is also
+    /// WININET_E_NAME_NOT_RESOLVED, 0x80072ee7).
+    pub fn related_hresult(&self, c: &EnrollmentCode) -> Option<&HResult> {
+        let symbol = c.symbol.as_deref()?;
+        self.hresults()
+            .find(|h| h.name.eq_ignore_ascii_case(symbol))
+    }
+
     /// Finds what a query names, or says what is nearest.
     pub fn lookup(&self, query: &Query) -> Result<Found<'_>, LookupError> {
         match query {

@@ -129,7 +129,7 @@ impl Flow {
 }
 
 /// A documentation page.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Link {
     pub title: String,
     pub url: String,

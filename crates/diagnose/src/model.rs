@@ -1,9 +1,10 @@
 //! What a diagnosis says. The JSON of these types is mde-doctor's `analyze --format json`
 //! output: add fields, do not rename them.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,
@@ -22,7 +23,7 @@ impl Severity {
 }
 
 /// A piece of evidence a finding rests on.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Evidence {
     /// Path inside the bundle (`registry/sensecm.reg`).
     pub artifact: String,
@@ -39,14 +40,14 @@ pub struct Evidence {
     pub excerpt: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Link {
     pub title: String,
     pub url: String,
 }
 
 /// One conclusion.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Finding {
     /// Stable identifier (`tenant.scp-mismatch`).
     pub id: String,
@@ -66,7 +67,7 @@ pub struct Finding {
     pub caused_by: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     /// Security management manages the device and nothing is wrong.
@@ -77,7 +78,7 @@ pub enum Verdict {
     Incomplete,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Device {
     pub hostname: Option<String>,
     /// `Windows 11 Enterprise` (Windows 11 still says "Windows 10" in ProductName; the build
@@ -91,7 +92,7 @@ pub struct Device {
     pub domain: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Enrollment {
     pub code: u32,
     pub status: String,
@@ -116,7 +117,7 @@ impl Enrollment {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct JoinStates {
     /// `entra_joined`, `hybrid_joined`, `domain_joined`, `on_prem_drs_joined`, `not_joined`.
     pub current: Option<String>,
@@ -137,7 +138,7 @@ pub struct JoinStates {
 }
 
 /// One line of the report's device sections.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Detail {
     /// `general` (General device details) or `configuration` (Device configuration
     /// management details).
@@ -150,7 +151,7 @@ pub struct Detail {
 }
 
 /// The diagnosis of one device.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Diagnosis {
     pub source: String,
     pub device: Device,

@@ -9,7 +9,7 @@ use crate::bucket::Bucket;
 use crate::device::Device;
 
 /// A dimension failing devices can share, and the fix when many share one value.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 pub struct Dimension {
     #[serde(skip_deserializing)]
     pub key: String,
@@ -88,7 +88,7 @@ pub fn value_of<'a>(d: &'a Device, dimension: &str) -> Option<&'a str> {
 }
 
 /// Failing devices sharing one value of one dimension.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Cluster {
     pub dimension: String,
     pub label: String,
@@ -106,7 +106,7 @@ pub struct Cluster {
     pub devices: Vec<Member>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Member {
     pub key: String,
     pub hostname: String,

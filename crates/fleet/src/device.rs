@@ -10,7 +10,7 @@ use crate::report::Report;
 /// Longest text kept in a row field (hostnames are 15, FQDNs 255).
 const MAX_FIELD: usize = 256;
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, schemars::JsonSchema)]
 pub struct Device {
     /// Entra device id, else SenseCM device id, else `hostname@domain` (lower case).
     pub key: String,

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::report::Report;
 
 /// One device's values for each clustering dimension. Empty when unknown.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct Facts {
     pub scp_tenant: Option<String>,

@@ -7,7 +7,7 @@ use crate::device::Device;
 
 /// Every filter of the device list. Empty strings mean "any", so that an HTML form's empty
 /// fields need no special case.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct Filter {
     /// *Managed by*: MDE, Intune, ConfigMgr, Unknown.

@@ -14,13 +14,18 @@ const CLUSTER_DEVICES: usize = 50;
 /// The stylesheet of the console and of the offline report (one file, no external assets).
 pub const CSS: &str = include_str!("../assets/fleet.css");
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct FleetView {
     pub overview: Overview,
     pub clusters: Vec<Cluster>,
     pub devices: Vec<Device>,
     /// Inputs that could not be read, with why.
     pub problems: Vec<String>,
+}
+
+/// `mde-doctor fleet … --format json`: overview, root-cause clusters and devices.
+impl mde_schema::Document for FleetView {
+    const SCHEMA: &'static str = "mde-doctor/fleet/v1";
 }
 
 impl FleetView {
@@ -35,7 +40,7 @@ impl FleetView {
     }
 
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_default() + "\n"
+        mde_report::json::document_json(self, true)
     }
 
     pub fn to_csv(&self) -> Vec<u8> {

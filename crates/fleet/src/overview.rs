@@ -8,14 +8,14 @@ use crate::bucket::Bucket;
 use crate::device::Device;
 
 /// One labelled count.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Count {
     pub key: String,
     pub label: String,
     pub count: i64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Overview {
     pub total: i64,
     /// Every slice, in portal order, zeros included.
@@ -27,7 +27,7 @@ pub struct Overview {
     pub by_domain: Vec<Split>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Split {
     pub key: String,
     pub total: i64,

@@ -24,7 +24,7 @@ pub enum ReportError {
     NotAReport,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct Report {
     #[serde(deserialize_with = "lenient::string")]
@@ -44,7 +44,7 @@ pub struct Report {
     pub facts: Option<Facts>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct DeviceInfo {
     #[serde(deserialize_with = "lenient::opt_string")]
@@ -61,7 +61,7 @@ pub struct DeviceInfo {
     pub domain: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct Enrollment {
     #[serde(deserialize_with = "lenient::opt_i64")]
@@ -78,7 +78,7 @@ pub struct Enrollment {
     pub out_of_date: Option<bool>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct JoinState {
     #[serde(deserialize_with = "lenient::opt_string")]
@@ -89,7 +89,7 @@ pub struct JoinState {
     pub note: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct Detail {
     #[serde(deserialize_with = "lenient::string")]
@@ -102,7 +102,7 @@ pub struct Detail {
     pub source: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct Finding {
     #[serde(deserialize_with = "lenient::string")]
@@ -122,7 +122,7 @@ pub struct Finding {
     pub evidence: Vec<Evidence>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct Evidence {
     #[serde(deserialize_with = "lenient::string")]

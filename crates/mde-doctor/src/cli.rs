@@ -207,6 +207,25 @@ pub(crate) enum Command {
     /// AD computer objects, or check them.
     #[command(subcommand)]
     Syncrule(SyncruleCommand),
+    /// Print the JSON Schema of a command's `--format json` output (its contract).
+    ///
+    /// Every JSON document mde-doctor prints starts with `"schema": "mde-doctor/<command>/v1"`;
+    /// JSON-lines outputs start with a line holding only that tag. Fields are added within a
+    /// version, never renamed or removed.
+    #[command(
+        after_help = "Examples:\n  mde-doctor schema --list\n  mde-doctor schema analyze\n  mde-doctor schema --write docs/schema"
+    )]
+    Schema {
+        /// The output: a tag (`mde-doctor/analyze/v1`) or its short name (`analyze`,
+        /// `syncrule-eval`). All of them when omitted.
+        name: Option<String>,
+        /// List the tags and shapes instead.
+        #[arg(long, conflicts_with = "write")]
+        list: bool,
+        /// Write one `<name>.v<N>.json` file per output into this folder.
+        #[arg(long, value_name = "DIR")]
+        write: Option<std::path::PathBuf>,
+    },
     /// Print a shell completion script.
     #[command(
         after_help = "Example:\n  mde-doctor completions bash > /etc/bash_completion.d/mde-doctor"

@@ -39,9 +39,14 @@ pub fn write_header<R: Record>(out: &mut impl Write) -> std::io::Result<()> {
 /// One record of a JSON-lines stream, compact, newline-terminated, with `warnings` as for a
 /// document.
 pub fn write_record<R: Record>(out: &mut impl Write, record: &R) -> std::io::Result<()> {
-    let mut value = serde_json::to_value(record).map_err(std::io::Error::from)?;
+    out.write_all(record_json(record).as_bytes())
+}
+
+/// One record of a JSON-lines stream as a newline-terminated line (see [`write_record`]).
+pub fn record_json<R: Record>(record: &R) -> String {
+    let mut value = serde_json::to_value(record).expect("a typed record always serializes");
     crate::with_warnings(&mut value);
-    let s = serde_json::to_string(&value).map_err(std::io::Error::from)?;
-    out.write_all(crate::sanitize::json_visible(&s).as_bytes())?;
-    out.write_all(b"\n")
+    let mut s = serde_json::to_string(&value).expect("a JSON value always serializes");
+    s.push('\n');
+    crate::sanitize::json_visible(&s).into_owned()
 }

@@ -20,11 +20,7 @@ use mde_diagnose::Diagnosis;
 /// Pretty JSON, newline-terminated, with a `warnings` array when a string holds bidi
 /// formatting characters (see [`sanitize::bidi_warnings`]).
 pub fn render_json(diagnosis: &Diagnosis) -> String {
-    let mut value = serde_json::to_value(diagnosis).expect("a diagnosis always serializes");
-    with_warnings(&mut value);
-    let mut s = serde_json::to_string_pretty(&value).expect("a JSON value always serializes");
-    s.push('\n');
-    sanitize::json_visible(&s).into_owned()
+    json::document_json(diagnosis, true)
 }
 
 /// Adds `warnings` (bidi characters found in the document's strings) to a JSON object when

@@ -12,8 +12,51 @@
 //! - JSON-lines outputs start with a [`Header`] line (the tag alone), then one record per
 //!   line, each a type implementing [`Record`].
 
+pub mod analyze;
+pub mod catalog;
+pub mod probe;
+
 use schemars::JsonSchema;
 use serde::Serialize;
+
+/// One output's JSON Schema, as kept in `docs/schema/`.
+#[derive(Debug, Clone)]
+pub struct SchemaFile {
+    /// The schema tag, `mde-doctor/<command>/v<N>`.
+    pub tag: &'static str,
+    /// `document` (one JSON value) or `json-lines` (a header line, then records).
+    pub shape: &'static str,
+    /// The JSON Schema (of the document, or of one record).
+    pub schema: serde_json::Value,
+}
+
+impl SchemaFile {
+    /// `analyze.v1.json` for `mde-doctor/analyze/v1`.
+    pub fn file_name(&self) -> String {
+        let rest = self.tag.strip_prefix("mde-doctor/").unwrap_or(self.tag);
+        format!("{}.json", rest.replace('/', "."))
+    }
+}
+
+/// The schema file of a document type. The list of every command's outputs is the
+/// binary's (`mde-doctor schema`): some document types live in crates above this one
+/// (`mde-fleet`'s `FleetView`).
+pub fn document<T: Document>() -> SchemaFile {
+    SchemaFile {
+        tag: T::SCHEMA,
+        shape: "document",
+        schema: document_schema::<T>(),
+    }
+}
+
+/// The schema file of a JSON-lines stream of `R` records.
+pub fn records<R: Record>() -> SchemaFile {
+    SchemaFile {
+        tag: R::SCHEMA,
+        shape: "json-lines",
+        schema: record_schema::<R>(),
+    }
+}
 
 /// A whole JSON document printed by a command.
 pub trait Document: Serialize + JsonSchema {
@@ -64,12 +107,28 @@ impl Header {
 /// The JSON Schema of a document type, with its tag required as a constant and the
 /// `warnings` every writer may add (bidirectional text found in device data).
 pub fn document_schema<T: Document>() -> serde_json::Value {
-    with_tag(schemars::schema_for!(T).to_value(), T::SCHEMA, "document")
+    with_tag(
+        generator().into_root_schema_for::<T>().to_value(),
+        T::SCHEMA,
+        "document",
+    )
 }
 
 /// The JSON Schema of a JSON-lines stream's records (the header line is `{"schema": TAG}`).
 pub fn record_schema<R: Record>() -> serde_json::Value {
-    with_tag(schemars::schema_for!(R).to_value(), R::SCHEMA, "record")
+    with_tag(
+        generator().into_root_schema_for::<R>().to_value(),
+        R::SCHEMA,
+        "record",
+    )
+}
+
+/// Schemas of what is written (a field skipped when empty is optional), not of what would
+/// be accepted as input.
+fn generator() -> schemars::SchemaGenerator {
+    schemars::generate::SchemaSettings::draft2020_12()
+        .for_serialize()
+        .into_generator()
 }
 
 fn with_tag(mut schema: serde_json::Value, tag: &str, shape: &str) -> serde_json::Value {

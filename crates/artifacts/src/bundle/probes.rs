@@ -29,7 +29,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, schemars::JsonSchema)]
 pub struct Probes {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schema: Option<String>,
@@ -52,7 +52,7 @@ pub struct Probes {
     pub extra: BTreeMap<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, schemars::JsonSchema)]
 pub struct Clock {
     #[serde(default)]
     pub local_utc: Option<String>,
@@ -70,7 +70,7 @@ pub struct Clock {
 }
 
 /// One reference clock asked.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, schemars::JsonSchema)]
 pub struct ClockSource {
     pub reference: String,
     #[serde(default)]
@@ -81,7 +81,7 @@ pub struct ClockSource {
     pub error: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, schemars::JsonSchema)]
 pub struct Dns {
     #[serde(default)]
     pub servers: Vec<String>,
@@ -94,7 +94,7 @@ pub struct Dns {
     pub error: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, schemars::JsonSchema)]
 pub struct Lookup {
     pub name: String,
     /// `A`, `AAAA`, `SRV`, …
@@ -109,7 +109,7 @@ pub struct Lookup {
     pub error: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, schemars::JsonSchema)]
 pub struct Domain {
     #[serde(default)]
     pub name: Option<String>,
@@ -124,7 +124,7 @@ pub struct Domain {
 }
 
 /// One LDAP rootDSE read.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, schemars::JsonSchema)]
 pub struct LdapProbe {
     /// `host:port` asked.
     pub server: String,
@@ -140,7 +140,7 @@ pub struct LdapProbe {
     pub elapsed_ms: Option<u64>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, schemars::JsonSchema)]
 pub struct Proxy {
     /// `netsh winhttp show proxy`: `DIRECT` or the proxy server list.
     #[serde(default)]
@@ -157,7 +157,7 @@ pub struct Proxy {
 
 /// One endpoint reachability test. Each stage (`dns`, `tcp`, `proxy`, `tls`) is `ok`,
 /// `failed` or `skipped`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, schemars::JsonSchema)]
 pub struct Endpoint {
     pub url: String,
     #[serde(default)]

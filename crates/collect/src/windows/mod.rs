@@ -60,7 +60,7 @@ pub fn collect(options: &CollectOptions) -> Outcome {
             let probes = probe::run(p).map_err(|e| StepError::failed(e.to_string()))?;
             b.add(
                 "probes.json",
-                serde_json::to_vec_pretty(&probes).unwrap_or_default(),
+                serde_json::to_vec_pretty(&mde_schema::tagged(&probes)).unwrap_or_default(),
             );
             Ok(StepResult::default())
         }

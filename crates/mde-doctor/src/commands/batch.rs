@@ -4,6 +4,7 @@
 //! the main thread, which writes them in the order given, so memory holds a few renderings,
 //! never the whole fleet.
 
+use mde_schema::analyze::{BatchRecord, Unusable, UnusableVerdict};
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -65,6 +66,9 @@ pub(crate) fn run(
     let mut out = std::io::BufWriter::new(stdout.lock());
     let progress = std::io::stderr().is_terminal() && bundles.len() >= 100;
     let mut tally = Tally::default();
+    if format == ReportFormat::Json {
+        mde_report::json::write_header::<BatchRecord<'_>>(&mut out)?;
+    }
     std::thread::scope(|scope| -> Result<(), CliError> {
         for _ in 0..workers {
             let send = send.clone();
@@ -137,12 +141,7 @@ fn one(
     }
     let rendered = match format {
         ReportFormat::Text => summary_line(&shown, &diagnosis),
-        ReportFormat::Json => {
-            let mut line =
-                serde_json::to_string(&diagnosis).expect("a diagnosis always serializes");
-            line.push('\n');
-            line
-        }
+        ReportFormat::Json => mde_report::json::record_json(&BatchRecord::Diagnosed(&diagnosis)),
         ReportFormat::Html => {
             let dir = html_dir.expect("checked before the workers start");
             let page = dir.join(page_name(path));
@@ -162,16 +161,11 @@ fn one(
 
 fn unusable(shown: &str, reason: &str, format: ReportFormat) -> Outcome {
     let rendered = match format {
-        ReportFormat::Json => {
-            let mut line = serde_json::json!({
-                "source": shown,
-                "verdict": "unusable",
-                "error": reason,
-            })
-            .to_string();
-            line.push('\n');
-            line
-        }
+        ReportFormat::Json => mde_report::json::record_json(&BatchRecord::Unusable(Unusable {
+            source: shown,
+            verdict: UnusableVerdict::Unusable,
+            error: reason,
+        })),
         _ => format!("{shown}\tUNUSABLE\t{}\n", printable(reason)),
     };
     Outcome::Unusable { rendered }

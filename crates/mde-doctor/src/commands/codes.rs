@@ -3,7 +3,10 @@
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use mde_catalog::Category;
 
-use super::{Status, json};
+use mde_report::json::document_json;
+use mde_schema::catalog::{CodeEntry, Codes, Entry, HResultEntry};
+
+use super::Status;
 use crate::cli::TableFormat;
 use crate::error::CliError;
 use crate::output;
@@ -18,8 +21,11 @@ pub(crate) fn run(
     let text = if hresults {
         match format {
             TableFormat::Json => {
-                let all: Vec<_> = catalog.hresults().map(json::hresult_json).collect();
-                json::to_string(&all)
+                let entries = catalog
+                    .hresults()
+                    .map(|h| Entry::Hresult(HResultEntry::new(h)))
+                    .collect();
+                document_json(&Codes { entries }, true)
             }
             TableFormat::Table => {
                 let mut table = new_table(&["HRESULT", "Name", "Phase", "Meaning"]);
@@ -40,8 +46,10 @@ pub(crate) fn run(
             .filter(|c| category.is_none_or(|wanted| c.category == wanted));
         match format {
             TableFormat::Json => {
-                let all: Vec<_> = codes.map(|c| json::code_json(catalog, c)).collect();
-                json::to_string(&all)
+                let entries = codes
+                    .map(|c| Entry::Enrollment(CodeEntry::new(catalog, c)))
+                    .collect();
+                document_json(&Codes { entries }, true)
             }
             TableFormat::Table => {
                 let mut table =

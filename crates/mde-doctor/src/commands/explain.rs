@@ -4,7 +4,10 @@ use std::fmt::Write as _;
 
 use mde_catalog::{Catalog, EnrollmentCode, Found, HResult, Query, Severity};
 
-use super::{Status, json};
+use mde_report::json::document_json;
+use mde_schema::catalog::{CodeEntry, Entry, HResultEntry};
+
+use super::Status;
 use crate::cli::Format;
 use crate::error::CliError;
 use crate::output::{self, DIM, ERROR, HEADING, INFO, OK, WARNING, wrap};
@@ -14,8 +17,12 @@ pub(crate) fn run(code: &str, format: Format) -> Result<Status, CliError> {
     let query = Query::parse(code)?;
     let found = catalog.lookup(&query)?;
     let text = match (format, found) {
-        (Format::Json, Found::Enrollment(c)) => json::to_string(&json::code_json(catalog, c)),
-        (Format::Json, Found::HResult(h)) => json::to_string(&json::hresult_json(h)),
+        (Format::Json, Found::Enrollment(c)) => {
+            document_json(&Entry::Enrollment(CodeEntry::new(catalog, c)), true)
+        }
+        (Format::Json, Found::HResult(h)) => {
+            document_json(&Entry::Hresult(HResultEntry::new(h)), true)
+        }
         (Format::Text, Found::Enrollment(c)) => enrollment_text(catalog, c, output::text_width()),
         (Format::Text, Found::HResult(h)) => hresult_text(h, output::text_width()),
     };
@@ -73,7 +80,7 @@ pub(crate) fn enrollment_text(catalog: &Catalog, c: &EnrollmentCode, width: usiz
     if let Some(symbol) = &c.symbol {
         field(&mut s, "Symbol", &format!("{symbol} (2021 documentation)"));
     }
-    if let Some(h) = json::related_hresult(catalog, c) {
+    if let Some(h) = catalog.related_hresult(c) {
         field(
             &mut s,
             "HRESULT",

@@ -9,8 +9,8 @@ mod events;
 mod explain;
 mod fleet;
 mod inspect;
-mod json;
 mod probe;
+mod schema;
 mod serve;
 mod syncrule;
 mod token;
@@ -95,6 +95,9 @@ pub(crate) fn run(cli: Cli) -> Result<Status, CliError> {
             category,
         } => codes::run(format, hresults, category.as_deref()),
         Command::Completions { shell } => completions::run(shell),
+        Command::Schema { name, list, write } => {
+            schema::run(name.as_deref(), list, write.as_deref())
+        }
         Command::Syncrule(cmd) => syncrule::run(cmd),
         Command::Events {
             files,

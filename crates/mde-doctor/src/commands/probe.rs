@@ -18,7 +18,7 @@ pub(crate) fn run(
 ) -> Result<Status, CliError> {
     let options = options(args)?;
     let probes = probe::run(&options).map_err(|e| input(e.to_string()))?;
-    let json = serde_json::to_string_pretty(&probes).unwrap_or_default() + "\n";
+    let json = mde_report::json::document_json(&probes, true);
     if let Some(path) = out {
         std::fs::write(path, &json).map_err(|source| CliError::Write {
             path: path.to_path_buf(),

@@ -19,17 +19,26 @@ fn json_lines_in_order_each_as_alone() {
     let mut args = vec!["analyze".to_string(), "--format".into(), "json".into()];
     args.extend(names.iter().map(|n| bundle(n)));
     let run = Test::new().args(args).run().status(1);
-    let lines: Vec<serde_json::Value> = run
+    let mut lines: Vec<serde_json::Value> = run
         .stdout()
         .lines()
         .map(|l| serde_json::from_str(l).expect("one JSON document per line"))
         .collect();
+    // A header line says what the records are; each record is the bundle's diagnosis as
+    // `analyze` prints it alone, less the tag.
+    let header = lines.remove(0);
+    assert_eq!(
+        header,
+        serde_json::json!({"schema": "mde-doctor/analyze-batch/v1"})
+    );
     assert_eq!(lines.len(), names.len());
     for (name, line) in names.iter().zip(&lines) {
-        let alone = Test::new()
+        let mut alone = Test::new()
             .args(["analyze", "--format", "json", &bundle(name)])
             .run()
             .json();
+        assert_eq!(alone["schema"], "mde-doctor/analyze/v1");
+        alone.as_object_mut().unwrap().shift_remove("schema");
         assert_eq!(line, &alone, "{name}");
     }
     assert!(

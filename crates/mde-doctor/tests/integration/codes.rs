@@ -7,7 +7,9 @@ fn json_lists_every_code_of_every_source() {
         .run()
         .status(0);
     let v = run.json();
-    let all = v.as_array().unwrap();
+    assert_eq!(v["schema"], "mde-doctor/codes/v1");
+    let all = v["entries"].as_array().unwrap();
+    assert!(all.iter().all(|c| c["kind"] == "enrollment"));
     let codes: Vec<u64> = all.iter().map(|c| c["code"].as_u64().unwrap()).collect();
     assert_eq!(codes, (1..=44).collect::<Vec<u64>>());
     // Every source column of the research table is represented somewhere.
@@ -47,8 +49,7 @@ fn category_filter() {
         .args(["codes", "--category", "dns", "--format", "json"])
         .run()
         .status(0);
-    let codes: Vec<u64> = run
-        .json()
+    let codes: Vec<u64> = run.json()["entries"]
         .as_array()
         .unwrap()
         .iter()
@@ -75,7 +76,8 @@ fn hresults_table_and_json() {
         .status(0);
     let v = run.json();
     assert!(
-        v.as_array()
+        v["entries"]
+            .as_array()
             .unwrap()
             .iter()
             .any(|h| h["name"] == "DSREG_E_DIRECTORY_FAILURE")

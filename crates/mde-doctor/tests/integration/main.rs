@@ -17,6 +17,7 @@ mod hostile;
 mod inspect;
 mod probe;
 mod readme;
+mod schema;
 mod syncrule;
 mod util;
 mod wine;
