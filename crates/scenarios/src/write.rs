@@ -378,7 +378,7 @@ fn probes_json(s: &Scenario) -> String {
         })
         .collect();
     let value = json!({
-        "schema": "mde-doctor/probes/1",
+        "schema": "mde-doctor/probe/v1",
         "collected_at": "2026-11-20T09:15:00Z",
         "context": "SYSTEM",
         "clock": {

@@ -1,9 +1,10 @@
 //! `probes.json`: network and clock probes run on the device by `mde-doctor collect` or
-//! `probe`. Schema `mde-doctor/probes/1`:
+//! `probe`. Schema `mde-doctor/probe/v1` (files from before the output contract say
+//! `mde-doctor/probes/1`; both are read):
 //!
 //! ```json
 //! {
-//!   "schema": "mde-doctor/probes/1",
+//!   "schema": "mde-doctor/probe/v1",
 //!   "collected_at": "2026-11-23T09:41:00Z",
 //!   "context": "SYSTEM",
 //!   "clock": { "local_utc": "2026-11-23T09:41:00Z", "reference": "https://login.microsoftonline.com",
@@ -31,7 +32,9 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, schemars::JsonSchema)]
 pub struct Probes {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The tag the file carried (`mde-doctor/probe/v1`; `mde-doctor/probes/1` before the
+    /// output contract). Not written from here: the writer puts the document's tag first.
+    #[serde(default, skip_serializing)]
     pub schema: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collected_at: Option<String>,

@@ -24,7 +24,8 @@ pub use proxy::ProxyConfig;
 pub use tls::load_pem_certificates;
 
 /// The `schema` of the document written.
-pub const SCHEMA: &str = "mde-doctor/probes/1";
+/// The tag `probe` writes (the same as `mde_schema::Document for Probes`).
+pub const SCHEMA: &str = "mde-doctor/probe/v1";
 
 /// How long each step may take. A step that runs out is recorded as failed with
 /// "timed out after N s"; the whole run is bounded by `total`.

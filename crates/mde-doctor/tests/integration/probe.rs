@@ -39,7 +39,12 @@ fn probe(dns: u16, args: &[&str], expected_status: i32) -> (serde_json::Value, D
     }
     all.extend(args.iter().map(|a| a.to_string()));
     let run = Test::new().args(all).run().status(expected_status);
-    (run.json(), started.elapsed())
+    let elapsed = started.elapsed();
+    // Every probe document is typed and tagged, whatever failed.
+    crate::schema::validate("mde-doctor/probe/v1", &run.stdout());
+    let doc = run.json();
+    assert_eq!(doc["schema"], "mde-doctor/probe/v1");
+    (doc, elapsed)
 }
 
 fn endpoint<'a>(doc: &'a serde_json::Value, url: &str) -> &'a serde_json::Value {
@@ -109,7 +114,7 @@ fn dns_answer_nxdomain_and_silence_are_told_apart() {
             && l["error"].as_str().is_some_and(|e| e.contains("NXDOMAIN")))
     );
     assert_eq!(doc["dns"]["servers"][0], "127.0.0.1");
-    assert_eq!(doc["schema"], "mde-doctor/probes/1");
+    assert_eq!(doc["schema"], "mde-doctor/probe/v1");
     // Steps ran in parallel: the silent server's timeout, not the sum of everything.
     assert!(took < Duration::from_secs(8), "took {took:?}");
 }

@@ -171,7 +171,7 @@ fn codes_json() {
 /// Validates `text` (a document, or JSON lines after their header) against the schema of
 /// `tag` with Python's `jsonschema` (Draft 2020-12), an implementation independent of the
 /// `schemars` that wrote the schema: the schema must describe what is printed.
-fn validate(tag: &str, text: &str) {
+pub(crate) fn validate(tag: &str, text: &str) {
     let dir = tempfile::tempdir().unwrap();
     let schema = Test::new().args(["schema", tag]).run().status(0).stdout();
     let schema_path = dir.path().join("schema.json");
