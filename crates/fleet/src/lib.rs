@@ -13,6 +13,7 @@ mod device;
 mod export;
 mod facts;
 mod filter;
+mod inputs;
 mod lenient;
 mod offline;
 mod overview;
@@ -28,6 +29,7 @@ pub use device::{Device, device_key, name_key};
 pub use export::{CSV_HEADER, csv_row, write_csv};
 pub use facts::Facts;
 pub use filter::Filter;
+pub use inputs::{Loaded, expand, is_bundle_dir, load, read_reports};
 pub use offline::{CSS, FleetView};
 pub use overview::{Count, Overview, SPLIT_ROWS, Split};
 pub use report::{

@@ -20,7 +20,9 @@ pub enum ReportError {
         column: usize,
         source: serde_json::Error,
     },
-    #[error("not an mde-doctor analyze report: no device, enrollment, verdict or findings")]
+    #[error(
+        "not an mde-doctor analyze report: no device, enrollment, verdict or findings (or the line of a bundle analyze could not use)"
+    )]
     NotAReport,
 }
 
@@ -156,7 +158,8 @@ impl Report {
             && report.enrollment.is_none()
             && report.findings.is_empty()
             && report.verdict.is_empty();
-        if empty {
+        // `analyze`'s line for a bundle it could not use is not a device's report.
+        if empty || report.verdict == "unusable" {
             return Err(ReportError::NotAReport);
         }
         Ok(report)

@@ -117,3 +117,61 @@ fn unreadable_inputs_make_the_result_incomplete() {
         .status(2)
         .stderr_contains("line 1");
 }
+
+/// The JSON lines of `analyze BUNDLE… --format json` are a fleet's input as well: the same
+/// devices as from the bundles, and a bundle that could not be used is named.
+#[test]
+fn batch_json_lines_give_the_same_fleet_as_the_bundles() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundles = ["healthy", "tenant-mismatch", "clock-skew", "proxy-auth"]
+        .map(|n| crate::util::repo_path(&format!("examples/bundles/{n}")));
+    let mut args = vec!["analyze".to_string(), "--format".into(), "json".into()];
+    args.extend(bundles.iter().cloned());
+    let lines = Test::new().args(args).run().status(1).stdout();
+    let jsonl = dir.path().join("fleet.jsonl");
+    std::fs::write(&jsonl, &lines).unwrap();
+    let devices = |args: Vec<String>, status: i32| {
+        let v = Test::new().args(args).run().status(status).json();
+        let mut rows: Vec<serde_json::Value> = v["devices"].as_array().unwrap().clone();
+        for r in &mut rows {
+            r["last_seen"] = serde_json::Value::Null;
+            // DNS servers, proxy and OU come from the bundle's probes and manifest, which a
+            // diagnosis does not carry: a report clusters by the rest.
+            for fact in ["dns_servers", "proxy", "ou"] {
+                r["facts"][fact] = serde_json::Value::Null;
+            }
+        }
+        (rows, v["problems"].clone())
+    };
+    let mut from_bundles = vec!["fleet".to_string(), "--format".into(), "json".into()];
+    from_bundles.extend(bundles.iter().cloned());
+    let (expected, _) = devices(from_bundles, 1);
+    let (got, problems) = devices(
+        vec![
+            "fleet".into(),
+            "--format".into(),
+            "json".into(),
+            jsonl.display().to_string(),
+        ],
+        1,
+    );
+    assert_eq!(got.len(), 4);
+    assert_eq!(got, expected);
+    assert_eq!(problems, serde_json::json!([]));
+
+    // An unusable bundle's line and a damaged line are problems naming their line.
+    let mut text = lines.clone();
+    text.push_str("{\"source\":\"PC-9.zip\",\"verdict\":\"unusable\",\"error\":\"not a zip\"}\n");
+    text.push_str("{\"device\": \n");
+    std::fs::write(&jsonl, text).unwrap();
+    let run = Test::new()
+        .args(["fleet", "--format", "json", &jsonl.display().to_string()])
+        .run()
+        .status(3);
+    let problems = run.json()["problems"].to_string();
+    assert!(
+        problems.contains("line 6: PC-9.zip could not be used: not a zip"),
+        "{problems}"
+    );
+    assert!(problems.contains("line 7:"), "{problems}");
+}
