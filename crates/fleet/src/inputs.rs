@@ -1,6 +1,8 @@
 //! What `mde-doctor fleet` reads: bundles (folders or `.zip`), folders of them, `analyze
 //! --format json` reports, and the JSON lines of `analyze BUNDLE… --format json`.
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
@@ -18,22 +20,35 @@ pub struct Loaded {
     pub inputs: usize,
 }
 
-/// Reads every input; a device seen several times keeps its last report. `seen` is the
+/// Reads every input (bundles analyzed on every core); a device seen several times keeps its
+/// last report. `seen` is the
 /// time given to devices whose report does not say when it was collected.
 pub fn load(inputs: &[PathBuf], seen: i64) -> Loaded {
     let (paths, mut problems) = expand(inputs);
     let mut devices: Vec<Device> = Vec::new();
-    for path in &paths {
-        let (reports, errors) = read_reports(path);
-        problems.extend(errors);
-        for report in reports {
-            let d = Device::from_report(&report, seen);
-            // Several reports of one device: the last one read wins. Offline, a device is its
-            // id and its name: bundles copied from one image share the id.
-            devices.retain(|x| x.key != d.key || x.hostname != d.hostname);
-            devices.push(d);
-        }
-    }
+    // Several reports of one device: the last one read wins. Offline, a device is its id and
+    // its name: bundles copied from one image share the id.
+    let mut index: HashMap<(String, String), usize> = HashMap::new();
+    let read = crate::parallel::in_order(
+        &paths,
+        crate::parallel::cores(),
+        |path| read_reports(path),
+        |_, (reports, errors)| {
+            problems.extend(errors);
+            for report in reports {
+                let d = Device::from_report(&report, seen);
+                match index.entry((d.key.clone(), d.hostname.clone())) {
+                    Entry::Occupied(at) => devices[*at.get()] = d,
+                    Entry::Vacant(slot) => {
+                        slot.insert(devices.len());
+                        devices.push(d);
+                    }
+                }
+            }
+            Ok::<(), std::convert::Infallible>(())
+        },
+    );
+    let Ok(()) = read;
     Loaded {
         devices,
         problems,

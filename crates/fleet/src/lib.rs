@@ -17,6 +17,7 @@ mod inputs;
 mod lenient;
 mod offline;
 mod overview;
+pub mod parallel;
 mod report;
 
 pub use analyze::{AnalyzeError, analyze_bundle};

@@ -5,11 +5,8 @@
 //! never the whole fleet.
 
 use mde_schema::analyze::{BatchRecord, Unusable, UnusableVerdict};
-use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
 
 use mde_artifacts::{Limits, read_bundle};
 use mde_diagnose::{Diagnosis, Severity, Verdict};
@@ -57,11 +54,6 @@ pub(crate) fn run(
         }
         _ => None,
     };
-    let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(bundles.len());
-    let next = AtomicUsize::new(0);
-    let (send, receive) = mpsc::sync_channel::<(usize, Outcome)>(workers * 4);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let progress = std::io::stderr().is_terminal() && bundles.len() >= 100;
@@ -69,46 +61,24 @@ pub(crate) fn run(
     if format == ReportFormat::Json {
         mde_report::json::write_header::<BatchRecord<'_>>(&mut out)?;
     }
-    std::thread::scope(|scope| -> Result<(), CliError> {
-        for _ in 0..workers {
-            let send = send.clone();
-            let next = &next;
-            scope.spawn(move || {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(path) = bundles.get(i) else { break };
-                    let outcome = one(path, format, html_dir, options);
-                    if send.send((i, outcome)).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-        drop(send);
-        // Written in the order given, whatever order the workers finish in.
-        let mut pending = BTreeMap::new();
-        let mut written = 0;
-        for (i, outcome) in receive {
-            pending.insert(i, outcome);
-            while let Some(outcome) = pending.remove(&written) {
-                tally.add(&outcome);
-                let rendered = match &outcome {
-                    Outcome::Diagnosed { rendered, .. } | Outcome::Unusable { rendered } => {
-                        rendered
-                    }
-                };
-                out.write_all(rendered.as_bytes())?;
-                written += 1;
-                if progress && written % 100 == 0 {
-                    eprint!("\ranalyzed {written} of {}", bundles.len());
-                }
+    mde_fleet::parallel::in_order(
+        bundles,
+        mde_fleet::parallel::cores(),
+        |path| one(path, format, html_dir, options),
+        |i, outcome| -> Result<(), CliError> {
+            tally.add(&outcome);
+            let (Outcome::Diagnosed { rendered, .. } | Outcome::Unusable { rendered }) = &outcome;
+            out.write_all(rendered.as_bytes())?;
+            let written = i + 1;
+            if progress && written % 100 == 0 {
+                eprint!("\ranalyzed {written} of {}", bundles.len());
             }
-        }
-        if progress {
-            eprintln!("\ranalyzed {written} of {}", bundles.len());
-        }
-        Ok(())
-    })?;
+            Ok(())
+        },
+    )?;
+    if progress {
+        eprintln!("\ranalyzed {} of {}", bundles.len(), bundles.len());
+    }
     out.flush()?;
     drop(out);
     eprintln!("{}", tally.summary());
