@@ -1,7 +1,7 @@
 //! The JSON shapes of catalog entries, shared by `explain` and `codes`. Field names are part
 //! of mde-doctor's interface: add fields, do not rename them.
 
-use mde_catalog::{Catalog, EnrollmentCode, HResult};
+use mde_catalog::{Catalog, EnrollmentCode, Hresult, HresultInfo, Link};
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -19,17 +19,11 @@ pub(crate) struct CodeJson<'a> {
     pub(crate) meaning: &'a str,
     pub(crate) actions: &'a [String],
     pub(crate) docs: Vec<&'a str>,
-    pub(crate) links: Vec<LinkJson<'a>>,
+    pub(crate) links: &'a [Link],
     pub(crate) readings: Vec<ReadingJson<'a>>,
     pub(crate) disagreement: Option<&'a str>,
     /// The HRESULT of the same name (41 is also WININET_E_NAME_NOT_RESOLVED, 0x80072ee7).
-    pub(crate) related_hresult: Option<String>,
-}
-
-#[derive(Serialize)]
-pub(crate) struct LinkJson<'a> {
-    title: &'a str,
-    url: &'a str,
+    pub(crate) related_hresult: Option<Hresult>,
 }
 
 #[derive(Serialize)]
@@ -44,7 +38,7 @@ pub(crate) struct ReadingJson<'a> {
 #[derive(Serialize)]
 pub(crate) struct HResultJson<'a> {
     kind: &'static str,
-    code: String,
+    code: Hresult,
     decimal: i32,
     status: &'a str,
     name: &'a str,
@@ -53,7 +47,7 @@ pub(crate) struct HResultJson<'a> {
     meaning: &'a str,
     actions: &'a [String],
     docs: Vec<&'a str>,
-    links: Vec<LinkJson<'a>>,
+    links: &'a [Link],
     readings: Vec<ReadingJson<'a>>,
 }
 
@@ -72,14 +66,7 @@ pub(crate) fn code_json<'a>(catalog: &'a Catalog, c: &'a EnrollmentCode) -> Code
         meaning: &c.meaning,
         actions: &c.actions,
         docs: c.docs.iter().map(|l| l.url.as_str()).collect(),
-        links: c
-            .docs
-            .iter()
-            .map(|l| LinkJson {
-                title: &l.title,
-                url: &l.url,
-            })
-            .collect(),
+        links: &c.docs,
         readings: c
             .readings
             .iter()
@@ -94,15 +81,15 @@ pub(crate) fn code_json<'a>(catalog: &'a Catalog, c: &'a EnrollmentCode) -> Code
             })
             .collect(),
         disagreement: c.disagreement.as_deref(),
-        related_hresult: related_hresult(catalog, c).map(HResult::hex),
+        related_hresult: related_hresult(catalog, c).map(|h| h.code),
     }
 }
 
-pub(crate) fn hresult_json(h: &HResult) -> HResultJson<'_> {
+pub(crate) fn hresult_json(h: &HresultInfo) -> HResultJson<'_> {
     HResultJson {
         kind: "hresult",
-        code: h.hex(),
-        decimal: h.code as i32,
+        code: h.code,
+        decimal: h.code.decimal(),
         status: &h.name,
         name: &h.name,
         category: "hybrid-join",
@@ -110,14 +97,7 @@ pub(crate) fn hresult_json(h: &HResult) -> HResultJson<'_> {
         meaning: &h.meaning,
         actions: &h.actions,
         docs: h.docs.iter().map(|l| l.url.as_str()).collect(),
-        links: h
-            .docs
-            .iter()
-            .map(|l| LinkJson {
-                title: &l.title,
-                url: &l.url,
-            })
-            .collect(),
+        links: &h.docs,
         readings: vec![ReadingJson {
             source: &h.source,
             source_title: &h.source,
@@ -128,7 +108,10 @@ pub(crate) fn hresult_json(h: &HResult) -> HResultJson<'_> {
 }
 
 /// The HRESULT that carries an enrollment code's symbolic name, if any.
-pub(crate) fn related_hresult<'a>(catalog: &'a Catalog, c: &EnrollmentCode) -> Option<&'a HResult> {
+pub(crate) fn related_hresult<'a>(
+    catalog: &'a Catalog,
+    c: &EnrollmentCode,
+) -> Option<&'a HresultInfo> {
     let symbol = c.symbol.as_deref()?;
     catalog
         .hresults()
