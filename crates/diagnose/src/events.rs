@@ -317,11 +317,11 @@ mod tests {
     fn bundles_keep_every_channel_this_table_decodes() {
         for e in known_events() {
             assert!(
-                mde_artifacts::events::relevant_channel(
+                crate::wanted::relevant_channel(
                     e.channel.as_deref().unwrap_or(""),
                     e.provider.as_deref().unwrap_or("")
                 ),
-                "{:?}/{:?} missing from crates/artifacts/data/event-channels.toml",
+                "{:?}/{:?} missing from crates/diagnose/data/event-channels.toml",
                 e.channel,
                 e.provider
             );

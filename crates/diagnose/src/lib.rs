@@ -16,6 +16,7 @@ pub mod events;
 mod model;
 mod readings;
 mod texts;
+pub mod wanted;
 
 pub use mde_catalog::{JoinState, Link, Severity};
 pub use model::{Detail, Device, Diagnosis, Enrollment, Evidence, Finding, JoinStates, Verdict};

@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
-use mde_artifacts::{Limits, read_bundle};
+use mde_artifacts::Limits;
+use mde_diagnose::wanted::read_bundle;
 use mde_diagnose::{Diagnosis, Severity, Verdict};
 
 use super::Status;
