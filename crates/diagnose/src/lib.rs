@@ -16,6 +16,7 @@ pub mod events;
 mod model;
 mod readings;
 mod texts;
+mod time;
 pub mod wanted;
 
 pub use mde_catalog::{JoinState, Link, Severity};

@@ -16,6 +16,7 @@ use crate::context::{Ctx, SENSECM, evidence};
 use crate::events::{Decoded, decode};
 use crate::model::{Evidence, Finding, Severity};
 use crate::texts::finding;
+use crate::time::to_second;
 
 /// An event occurrence: the log it is in, the event, what it means.
 type Occurrence = (String, Event, Decoded);
@@ -61,15 +62,16 @@ fn event_evidence(artifact: &str, e: &Event, d: &Decoded) -> Evidence {
 /// the time: an event logged after the state was collected would still count.
 fn stale(ctx: &Ctx<'_>, last: &str) -> Option<String> {
     let seen = super::join::observe(ctx)?;
-    // Times compare as text once in one shape: `2026-09-14T07:58:40`.
-    let shape = |t: &str| -> String { t.replace(' ', "T").chars().take(19).collect() };
-    let last = shape(last);
+    // Times compare as instants, to the second (`2026-09-14T07:58:40` when shown).
+    let last_at = to_second(last);
     let collected = ctx
         .snapshot
         .manifest
         .as_ref()
-        .and_then(|m| m.value.collected_at.as_deref().map(shape));
-    if collected.is_some_and(|c| last > c) {
+        .and_then(|m| m.value.collected_at.as_deref().and_then(to_second));
+    if let (Some(l), Some(c)) = (last_at, collected)
+        && l > c
+    {
         return None;
     }
     // When the device registered: its device certificate's start of validity.
@@ -77,8 +79,9 @@ fn stale(ctx: &Ctx<'_>, last: &str) -> Option<String> {
         d.device
             .device_certificate_validity
             .as_ref()
-            .map(|v| shape(&v.from))
+            .and_then(|v| to_second(&v.from))
     });
+    let last = last_at.map_or_else(|| last.to_string(), |l| l.to_string());
     let domain_member = ctx
         .dsreg
         .as_ref()
@@ -93,7 +96,7 @@ fn stale(ctx: &Ctx<'_>, last: &str) -> Option<String> {
         )),
         // A domain member that registered since: failures logged before the registration.
         JoinState::EntraJoined | JoinState::HybridJoined
-            if registered.as_deref().is_none_or(|r| last.as_str() < r) =>
+            if registered.is_none_or(|r| last_at.is_some_and(|l| l < r)) =>
         {
             Some(format!(
                 "The device is now {} ({}){}, so these failures, the last at {last}, are from before it registered and no longer matter.",
