@@ -5,7 +5,7 @@ use mde_artifacts::bundle::{Limits, read_bundle_zip};
 
 fuzz_target!(|data: &[u8]| {
     let limits = Limits { max_file: 1 << 20, max_total: 4 << 20, max_files: 64 };
-    if let Ok(snapshot) = read_bundle_zip("fuzz.zip", data.to_vec(), limits) {
+    if let Ok(snapshot) = read_bundle_zip("fuzz.zip", data.to_vec(), limits, mde_artifacts::Wanted::ALL) {
         // Refused entries keep their raw name (to say what was refused); everything read
         // has a name inside the bundle.
         for artifact in snapshot

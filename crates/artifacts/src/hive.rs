@@ -2,8 +2,8 @@
 //! `C:\Windows\System32\config`, read with notatin, which also replays the `.LOG1`/`.LOG2`
 //! transaction logs of a hive copied from a running system ("dirty" hives).
 //!
-//! A real SOFTWARE hive holds hundreds of thousands of keys; by default only the subtrees of
-//! [`keys_of_interest`](crate::keys::keys_of_interest) are read. Values are decoded by the
+//! A real SOFTWARE hive holds hundreds of thousands of keys; the caller says which subtrees
+//! to read ([`Selection`]). Values are decoded by the
 //! same code as `.reg` data, so a hive and an export of the same key give equal values.
 //!
 //! notatin is a third-party parser of untrusted input; a panic inside it is caught here and
@@ -16,7 +16,6 @@ use notatin::cell_key_node::CellKeyNode;
 use notatin::parser::Parser;
 use notatin::parser_builder::ParserBuilder;
 
-use crate::keys::keys_of_interest;
 use crate::location::{Diagnostic, Location};
 use crate::reg::{KeyPath, RegData, RegFile, RegFormat, RegKey, RegValue, StringBytes};
 
@@ -29,14 +28,7 @@ pub enum HiveError {
     Damaged(String),
 }
 
-/// Which keys to read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Selection {
-    /// The subtrees mde-doctor uses (`data/registry-keys.toml`).
-    OfInterest,
-    /// Every key (for `inspect --all`).
-    All,
-}
+pub use crate::select::Selection;
 
 /// Whether the bytes start like a hive.
 pub fn is_hive(bytes: &[u8]) -> bool {
@@ -73,7 +65,7 @@ pub fn read_hive(
     bytes: Vec<u8>,
     logs: Vec<Vec<u8>>,
     hive_name: &str,
-    selection: Selection,
+    selection: Selection<'_>,
 ) -> Result<RegFile, HiveError> {
     if !is_hive(&bytes) {
         return Err(HiveError::NotAHive);
@@ -150,10 +142,10 @@ pub fn read_hive(
                     );
                 }
             }
-            Selection::OfInterest => {
+            Selection::Subtrees(subtrees) => {
                 // One walk state for every subtree: a key reached twice is read once.
                 let mut state = Walk::default();
-                for k in keys_of_interest()
+                for k in subtrees
                     .iter()
                     .filter(|k| k.hive.eq_ignore_ascii_case(base_name(&hive_upper)))
                 {

@@ -9,20 +9,23 @@
 
 pub mod bundle;
 pub mod detect;
+pub mod dispatch;
 pub mod dsregcmd;
 pub mod events;
 #[cfg(feature = "hive")]
 pub mod hive;
-pub mod keys;
 pub mod ldif;
 pub mod location;
 pub mod read;
 pub mod reg;
+pub mod select;
 pub mod snapshot;
 pub mod text;
 
 pub use bundle::{BundleError, Limits, read_bundle};
 pub use detect::{Kind, detect};
+pub use dispatch::{Artifact, OpenError, ParseError, Parsed, parse_whole, read_path};
 pub use location::{Diagnostic, Location};
 pub use read::{ReadError, ReadOptions, check_path, read_file};
+pub use select::{Selection, Subtree, Wanted};
 pub use snapshot::{ArtifactInfo, ArtifactStatus, Provenance, Skip, Snapshot};

@@ -8,15 +8,19 @@
 //! compiled in and validated when first used, and by this crate's tests, so a broken edit is
 //! caught before it ships.
 
+mod hresult;
+mod join_state;
 mod load;
 mod lookup;
 mod model;
 mod readings;
 
+pub use hresult::{Hresult, HresultError};
+pub use join_state::JoinState;
 pub use load::CatalogError;
 pub use lookup::{Found, LookupError, Query, QueryError};
 pub use model::{
-    Catalog, Category, EnrollmentCode, Flow, HResult, Link, Reading, Severity, SourceInfo,
+    Catalog, Category, EnrollmentCode, Flow, HresultInfo, Link, Reading, Severity, SourceInfo,
 };
 
 use std::sync::OnceLock;

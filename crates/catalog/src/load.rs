@@ -8,7 +8,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Deserialize;
 
-use crate::model::{Catalog, Category, EnrollmentCode, Flow, HResult, Link, Severity, SourceInfo};
+use crate::Hresult;
+use crate::model::{
+    Catalog, Category, EnrollmentCode, Flow, HresultInfo, Link, Severity, SourceInfo,
+};
 use crate::readings::{ReadingRow, parse_readings};
 
 /// A data file is malformed or inconsistent.
@@ -223,7 +226,7 @@ impl Catalog {
                 CatalogError::Invalid { message, .. } => hinvalid(message),
                 other => other,
             })?;
-            let h = HResult {
+            let h = HresultInfo {
                 code,
                 name: raw.name,
                 phase: raw.phase,
@@ -234,7 +237,7 @@ impl Catalog {
             };
             if let Some(previous) = hresults.insert(code, h) {
                 return Err(hinvalid(format!(
-                    "{:#010x} is listed twice ({})",
+                    "{} is listed twice ({})",
                     code, previous.name
                 )));
             }
@@ -250,12 +253,13 @@ impl Catalog {
     }
 }
 
-fn parse_hex(text: &str) -> Option<u32> {
+/// The data file writes every code as Windows documents it: `0x` and eight hex digits.
+fn parse_hex(text: &str) -> Option<Hresult> {
     let digits = text.strip_prefix("0x")?;
-    if digits.len() != 8 || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if digits.len() != 8 {
         return None;
     }
-    u32::from_str_radix(digits, 16).ok()
+    Hresult::parse(text)
 }
 
 /// A documentation link must be an absolute https URL with a host and nothing that needs

@@ -6,7 +6,8 @@
 //! symbolic names in any case (`EnrollmentRegistrationFailure_AAD_MismatchTenants`,
 //! `dsreg_autojoin_adconfig_read_failed`).
 
-use crate::model::{Catalog, EnrollmentCode, HResult};
+use crate::Hresult;
+use crate::model::{Catalog, EnrollmentCode, HresultInfo};
 
 /// Values above this are HRESULTs, not enrollment status codes.
 const ENROLLMENT_MAX: u32 = 0xffff;
@@ -15,7 +16,7 @@ const ENROLLMENT_MAX: u32 = 0xffff;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Query {
     Enrollment(u32),
-    HResult(u32),
+    HResult(Hresult),
     Name(String),
 }
 
@@ -64,7 +65,7 @@ impl Query {
             if value < 0 {
                 // Event logs and some tools print HRESULTs as signed 32-bit integers.
                 let v = i32::try_from(value).map_err(|_| fail("below the 32-bit range"))?;
-                return Ok(Query::HResult(v as u32));
+                return Ok(Query::HResult(Hresult(v as u32)));
             }
             let v = u32::try_from(value).map_err(|_| fail("above the 32-bit range"))?;
             return Ok(classify(v));
@@ -83,7 +84,7 @@ impl Query {
 
 fn classify(value: u32) -> Query {
     if value > ENROLLMENT_MAX {
-        Query::HResult(value)
+        Query::HResult(Hresult(value))
     } else {
         Query::Enrollment(value)
     }
@@ -100,7 +101,7 @@ fn parse_hex_digits(text: &str) -> Option<u32> {
 #[derive(Debug, Clone, Copy)]
 pub enum Found<'a> {
     Enrollment(&'a EnrollmentCode),
-    HResult(&'a HResult),
+    HResult(&'a HresultInfo),
 }
 
 /// The query was understood but names nothing the catalog knows.
@@ -108,8 +109,11 @@ pub enum Found<'a> {
 pub enum LookupError {
     #[error("{code} is not a known enrollment status code")]
     UnknownCode { code: u32, nearest: Vec<u32> },
-    #[error("{code:#010x} is not a hybrid-join error code mde-doctor knows")]
-    UnknownHResult { code: u32, nearest: Vec<u32> },
+    #[error("{code} is not a hybrid-join error code mde-doctor knows")]
+    UnknownHResult {
+        code: Hresult,
+        nearest: Vec<Hresult>,
+    },
     #[error("{name:?} is not a known symbolic name")]
     UnknownName {
         name: String,
@@ -120,7 +124,7 @@ pub enum LookupError {
 impl Catalog {
     /// The HRESULT that carries an enrollment code's symbolic name, if any (41 is also
     /// WININET_E_NAME_NOT_RESOLVED, 0x80072ee7).
-    pub fn related_hresult(&self, c: &EnrollmentCode) -> Option<&HResult> {
+    pub fn related_hresult(&self, c: &EnrollmentCode) -> Option<&HresultInfo> {
         let symbol = c.symbol.as_deref()?;
         self.hresults()
             .find(|h| h.name.eq_ignore_ascii_case(symbol))
@@ -139,8 +143,13 @@ impl Catalog {
             }
             Query::HResult(code) => self.hresult(*code).map(Found::HResult).ok_or_else(|| {
                 // Same facility first (the upper 16 bits), then numerically closest.
-                let mut known: Vec<u32> = self.hresults.keys().copied().collect();
-                known.sort_by_key(|k| ((k >> 16) != (code >> 16), k.abs_diff(*code)));
+                let mut known: Vec<Hresult> = self.hresults.keys().copied().collect();
+                known.sort_by_key(|k| {
+                    (
+                        k.facility_bits() != code.facility_bits(),
+                        k.0.abs_diff(code.0),
+                    )
+                });
                 known.truncate(3);
                 LookupError::UnknownHResult {
                     code: *code,
@@ -231,10 +240,22 @@ mod tests {
         assert_eq!(Query::parse(" 15 "), Ok(Query::Enrollment(15)));
         assert_eq!(Query::parse("0x23"), Ok(Query::Enrollment(35)));
         assert_eq!(Query::parse("0x00000023 (35)"), Ok(Query::Enrollment(35)));
-        assert_eq!(Query::parse("0x801c001d"), Ok(Query::HResult(0x801c001d)));
-        assert_eq!(Query::parse("0X801C001D"), Ok(Query::HResult(0x801c001d)));
-        assert_eq!(Query::parse("-2145648611"), Ok(Query::HResult(0x801c001d)));
-        assert_eq!(Query::parse("2149318685"), Ok(Query::HResult(0x801c001d)));
+        assert_eq!(
+            Query::parse("0x801c001d"),
+            Ok(Query::HResult(Hresult(0x801c001d)))
+        );
+        assert_eq!(
+            Query::parse("0X801C001D"),
+            Ok(Query::HResult(Hresult(0x801c001d)))
+        );
+        assert_eq!(
+            Query::parse("-2145648611"),
+            Ok(Query::HResult(Hresult(0x801c001d)))
+        );
+        assert_eq!(
+            Query::parse("2149318685"),
+            Ok(Query::HResult(Hresult(0x801c001d)))
+        );
         assert_eq!(Query::parse("banana"), Ok(Query::Name("banana".into())));
     }
 

@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::Hresult;
+
 /// What the enrollment status says about the device, coarsely. Keys of `[categories]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -73,8 +75,21 @@ impl Category {
     }
 }
 
-/// How mde-doctor ranks an enrollment state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// How bad something is: an enrollment state in the catalog, a finding or an event in a
+/// diagnosis. One scale for all of them, so a finding can take its code's severity.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Ok,
@@ -128,7 +143,7 @@ impl Flow {
     }
 }
 
-/// A documentation page.
+/// A documentation page (the catalog's `[links]`, cited by every crate's data files).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Link {
     pub title: String,
@@ -187,8 +202,8 @@ impl EnrollmentCode {
 
 /// A hybrid-join / device-registration error code.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HResult {
-    pub code: u32,
+pub struct HresultInfo {
+    pub code: Hresult,
     pub name: String,
     pub phase: String,
     pub meaning: String,
@@ -197,10 +212,10 @@ pub struct HResult {
     pub source: String,
 }
 
-impl HResult {
+impl HresultInfo {
     /// `0x801c001d`, the way dsregcmd and the documentation write it.
     pub fn hex(&self) -> String {
-        format!("{:#010x}", self.code)
+        self.code.hex()
     }
 }
 
@@ -208,7 +223,7 @@ impl HResult {
 #[derive(Debug, Clone)]
 pub struct Catalog {
     pub(crate) codes: BTreeMap<u32, EnrollmentCode>,
-    pub(crate) hresults: BTreeMap<u32, HResult>,
+    pub(crate) hresults: BTreeMap<Hresult, HresultInfo>,
     pub(crate) sources: Vec<SourceInfo>,
     pub(crate) categories: BTreeMap<Category, String>,
     pub(crate) links: BTreeMap<String, Link>,
@@ -221,7 +236,7 @@ impl Catalog {
     }
 
     /// Hybrid-join error codes in ascending order.
-    pub fn hresults(&self) -> impl Iterator<Item = &HResult> {
+    pub fn hresults(&self) -> impl Iterator<Item = &HresultInfo> {
         self.hresults.values()
     }
 
@@ -229,7 +244,7 @@ impl Catalog {
         self.codes.get(&code)
     }
 
-    pub fn hresult(&self, code: u32) -> Option<&HResult> {
+    pub fn hresult(&self, code: Hresult) -> Option<&HresultInfo> {
         self.hresults.get(&code)
     }
 

@@ -180,9 +180,12 @@ fn unknown_codes_suggest_the_nearest() {
         Err(LookupError::UnknownName { suggestions, .. }) => assert!(suggestions.is_empty()),
         other => panic!("{other:?}"),
     }
-    match catalog.lookup(&Query::HResult(0x801c0099)) {
+    match catalog.lookup(&Query::HResult(crate::Hresult(0x801c0099))) {
         Err(LookupError::UnknownHResult { nearest, .. }) => {
-            assert!(nearest.iter().all(|n| n >> 16 == 0x801c), "{nearest:x?}")
+            assert!(
+                nearest.iter().all(|n| n.facility_bits() == 0x801c),
+                "{nearest:x?}"
+            )
         }
         other => panic!("{other:?}"),
     }

@@ -11,9 +11,10 @@ use serde::Deserialize;
 
 use crate::model::{Finding, Severity};
 
+/// One `[[link]]` of `data/causes.toml`: a cause and the findings it explains.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Link {
+struct Explains {
     cause: String,
     effects: Vec<String>,
 }
@@ -22,7 +23,7 @@ struct Link {
 #[serde(deny_unknown_fields)]
 struct Causes {
     order: Vec<String>,
-    link: Vec<Link>,
+    link: Vec<Explains>,
 }
 
 fn causes() -> &'static Causes {

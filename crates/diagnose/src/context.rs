@@ -5,6 +5,7 @@ use mde_artifacts::dsregcmd::{DsregFacts, Field};
 use mde_artifacts::ldif::{LdifRecord, Scp};
 use mde_artifacts::snapshot::{RegistryValue, Snapshot};
 
+use crate::checks::OsAssessment;
 use crate::model::Evidence;
 
 pub(crate) const SENSECM: &str = r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\SenseCM";
@@ -50,16 +51,21 @@ pub(crate) struct Ctx<'a> {
     pub(crate) dsreg: Option<DsregFacts>,
     /// What the checks wanted and did not find (for the `missing` list).
     pub(crate) missing: Vec<String>,
+    /// Made once here; several checks and the summary need it.
+    pub(crate) os: OsAssessment,
 }
 
 impl<'a> Ctx<'a> {
     pub(crate) fn new(snapshot: &'a Snapshot, options: &'a Options) -> Ctx<'a> {
-        Ctx {
+        let mut ctx = Ctx {
             snapshot,
             options,
             dsreg: snapshot.dsregcmd.as_ref().map(|d| d.value.facts()),
             missing: Vec::new(),
-        }
+            os: OsAssessment::default(),
+        };
+        ctx.os = crate::checks::assess_os(&ctx);
+        ctx
     }
 
     pub(crate) fn reg(&self, key: &str, name: &str) -> Option<&'a RegistryValue> {

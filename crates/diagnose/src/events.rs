@@ -13,6 +13,8 @@ use mde_artifacts::events::Event;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
+use mde_catalog::Hresult;
+
 use crate::model::Severity;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -23,7 +25,7 @@ pub struct EventInfo {
     #[serde(default)]
     pub provider: Option<String>,
     pub id: u32,
-    pub severity: String,
+    pub severity: Severity,
     pub title: String,
     pub params: Vec<String>,
     #[serde(default)]
@@ -52,7 +54,7 @@ pub fn known_events() -> &'static [EventInfo] {
 /// An HRESULT found in an event, decoded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CodeInfo {
-    pub code: String,
+    pub code: Hresult,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -104,14 +106,6 @@ pub fn is_known(channel: &str, provider: &str, id: u32, level: u8) -> bool {
     known_events()
         .iter()
         .any(|i| matches(i, channel, provider, id, level))
-}
-
-fn severity(key: &str) -> Severity {
-    match key {
-        "error" => Severity::Error,
-        "warning" => Severity::Warning,
-        _ => Severity::Info,
-    }
 }
 
 struct Patterns {
@@ -169,14 +163,13 @@ pub fn decode(e: &Event) -> Option<Decoded> {
     let catalog = mde_catalog::builtin();
     let mut codes: Vec<CodeInfo> = Vec::new();
     for m in p.hresult.find_iter(&all_text) {
-        let Ok(value) = u32::from_str_radix(&m.as_str()[2..], 16) else {
+        let Some(code) = Hresult::parse(m.as_str()) else {
             continue;
         };
-        let code = format!("{value:#010x}");
-        if codes.iter().any(|c| c.code == code) || value == 0 {
+        if codes.iter().any(|c| c.code == code) || code.0 == 0 {
             continue;
         }
-        let known = catalog.hresult(value);
+        let known = catalog.hresult(code);
         codes.push(CodeInfo {
             code,
             name: known.map(|h| h.name.clone()),
@@ -185,19 +178,13 @@ pub fn decode(e: &Event) -> Option<Decoded> {
     }
     // A decimal HRESULT is the same code: show it as Windows documents it (0xCAA5001C).
     for c in p.decimal_error.captures_iter(&all_text) {
-        let value = match c[1].parse::<i64>() {
-            Ok(v) if v < 0 => i32::try_from(v).ok().map(|v| v as u32),
-            Ok(v) => u32::try_from(v).ok(),
-            Err(_) => None,
-        };
-        let Some(value) = value.filter(|v| v & 0x8000_0000 != 0) else {
+        let Some(code) = Hresult::parse(&c[1]).filter(|h| h.is_failure()) else {
             continue;
         };
-        let code = format!("{value:#010x}");
         if codes.iter().any(|c| c.code == code) {
             continue;
         }
-        let known = catalog.hresult(value);
+        let known = catalog.hresult(code);
         codes.insert(
             0,
             CodeInfo {
@@ -213,7 +200,7 @@ pub fn decode(e: &Event) -> Option<Decoded> {
                 .error
                 .captures(&all_text)
                 .map(|c| c[1].to_ascii_lowercase())
-                .or_else(|| codes.first().map(|c| c.code.clone())),
+                .or_else(|| codes.first().map(|c| c.code.hex())),
             win32_api: p.api.captures(&all_text).map(|c| c[1].to_string()),
             url: p
                 .url
@@ -226,7 +213,7 @@ pub fn decode(e: &Event) -> Option<Decoded> {
     };
     Some(Decoded {
         title: info.title.clone(),
-        severity: severity(&info.severity),
+        severity: info.severity,
         finding: info.finding.clone(),
         params,
         codes,
@@ -284,7 +271,7 @@ mod tests {
             Some("Error: 0xCAA5001C Token broker operation failed.\nError: 3399811100"),
         );
         let d = decode(&e).unwrap();
-        assert_eq!(d.codes[0].code, "0xcaa5001c");
+        assert_eq!(d.codes[0].code.hex(), "0xcaa5001c");
         let e = event(
             "Microsoft-Windows-AAD/Operational",
             1098,
@@ -293,7 +280,7 @@ mod tests {
         );
         let d = decode(&e).unwrap();
         assert_eq!(d.codes.len(), 1, "{:?}", d.codes);
-        assert_eq!(d.codes[0].code, "0xcaa5001c");
+        assert_eq!(d.codes[0].code.hex(), "0xcaa5001c");
         assert_eq!(d.aad.unwrap().error_code.as_deref(), Some("0xcaa5001c"));
     }
 
@@ -330,11 +317,11 @@ mod tests {
     fn bundles_keep_every_channel_this_table_decodes() {
         for e in known_events() {
             assert!(
-                mde_artifacts::events::relevant_channel(
+                crate::wanted::relevant_channel(
                     e.channel.as_deref().unwrap_or(""),
                     e.provider.as_deref().unwrap_or("")
                 ),
-                "{:?}/{:?} missing from crates/artifacts/data/event-channels.toml",
+                "{:?}/{:?} missing from crates/diagnose/data/event-channels.toml",
                 e.channel,
                 e.provider
             );

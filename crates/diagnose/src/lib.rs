@@ -16,10 +16,11 @@ pub mod events;
 mod model;
 mod readings;
 mod texts;
+mod time;
+pub mod wanted;
 
-pub use model::{
-    Detail, Device, Diagnosis, Enrollment, Evidence, Finding, JoinStates, Link, Severity, Verdict,
-};
+pub use mde_catalog::{JoinState, Link, Severity};
+pub use model::{Detail, Device, Diagnosis, Enrollment, Evidence, Finding, JoinStates, Verdict};
 
 use mde_artifacts::Snapshot;
 
@@ -48,7 +49,7 @@ pub fn diagnose_with(snapshot: &Snapshot, options: &Options) -> Diagnosis {
     for (_, check) in checks::CHECKS {
         check(&mut ctx, &mut findings);
     }
-    let os = checks::os_facts(&ctx);
+    let os = ctx.os.facts.take();
     let configmgr = findings
         .iter()
         .any(|f| f.id.starts_with("authority.configmgr"));
@@ -97,9 +98,7 @@ pub fn diagnose_with(snapshot: &Snapshot, options: &Options) -> Diagnosis {
     let has_errors = findings.iter().any(|f| f.severity == Severity::Error);
     let verdict = match (has_errors, enrollment_severity) {
         (true, _) => Verdict::Failing,
-        (false, Some(mde_catalog::Severity::Warning | mde_catalog::Severity::Error)) => {
-            Verdict::Failing
-        }
+        (false, Some(Severity::Warning | Severity::Error)) => Verdict::Failing,
         (false, Some(_)) => Verdict::Healthy,
         (false, None) => Verdict::Incomplete,
     };

@@ -4,23 +4,7 @@
 use schemars::JsonSchema;
 use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Info,
-    Warning,
-    Error,
-}
-
-impl Severity {
-    pub fn key(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        }
-    }
-}
+pub(crate) use mde_catalog::{JoinState, Link, Severity};
 
 /// A piece of evidence a finding rests on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
@@ -38,12 +22,6 @@ pub struct Evidence {
     pub record: Option<u64>,
     /// The value or line as read (from the device: untrusted, escape it when rendering).
     pub excerpt: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
-pub struct Link {
-    pub title: String,
-    pub url: String,
 }
 
 /// One conclusion.
@@ -119,9 +97,8 @@ impl Enrollment {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct JoinStates {
-    /// `entra_joined`, `hybrid_joined`, `domain_joined`, `on_prem_drs_joined`, `not_joined`.
-    pub current: Option<String>,
-    pub after_onboarding: Option<String>,
+    pub current: Option<JoinState>,
+    pub after_onboarding: Option<JoinState>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
     /// `current` for people: "Microsoft Entra hybrid joined".

@@ -3,14 +3,18 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use serde::Deserialize;
+use serde::de::IntoDeserializer as _;
+use serde::{Deserialize, Deserializer};
 
 use crate::model::{Evidence, Finding, Link, Severity};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Text {
-    pub(crate) severity: String,
+    /// `None` for `from-catalog`: the enrollment check gives the finding its status code's
+    /// severity.
+    #[serde(deserialize_with = "fixed_or_from_catalog")]
+    pub(crate) severity: Option<Severity>,
     pub(crate) title: String,
     pub(crate) root_cause: String,
     pub(crate) actions: Vec<String>,
@@ -41,12 +45,13 @@ pub(crate) fn fill(template: &str, vars: &[(&str, String)]) -> String {
     out
 }
 
-fn severity(key: &str) -> Severity {
-    match key {
-        "error" => Severity::Error,
-        "warning" => Severity::Warning,
-        _ => Severity::Info,
+/// `from-catalog`, or a [`Severity`] key; anything else makes `data/checks.toml` invalid.
+fn fixed_or_from_catalog<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Severity>, D::Error> {
+    let key = String::deserialize(d)?;
+    if key == "from-catalog" {
+        return Ok(None);
     }
+    Severity::deserialize(key.as_str().into_deserializer()).map(Some)
 }
 
 /// Builds a finding from its text, filling placeholders.
@@ -58,7 +63,7 @@ pub(crate) fn finding(id: &str, vars: &[(&str, String)], evidence: Vec<Evidence>
     let links = resolve_links(&text.docs, catalog);
     Finding {
         id: id.to_string(),
-        severity: severity(&text.severity),
+        severity: text.severity.unwrap_or(Severity::Info),
         code: None,
         title: fill(&text.title, vars),
         root_cause: fill(&text.root_cause, vars),
@@ -74,10 +79,7 @@ pub(crate) fn finding(id: &str, vars: &[(&str, String)], evidence: Vec<Evidence>
 pub(crate) fn resolve_links(keys: &[String], catalog: &mde_catalog::Catalog) -> Vec<Link> {
     keys.iter()
         .filter_map(|k| catalog.link(k))
-        .map(|l| Link {
-            title: l.title.clone(),
-            url: l.url.clone(),
-        })
+        .cloned()
         .collect()
 }
 
@@ -90,8 +92,8 @@ mod tests {
         let catalog = mde_catalog::builtin();
         for (id, text) in texts() {
             assert!(
-                ["error", "warning", "info", "from-catalog"].contains(&text.severity.as_str()),
-                "{id}"
+                text.severity != Some(Severity::Ok),
+                "{id}: a finding is never ok"
             );
             for key in &text.docs {
                 assert!(catalog.link(key).is_some(), "{id}: unknown doc key {key}");

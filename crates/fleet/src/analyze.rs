@@ -3,7 +3,8 @@
 
 use std::path::Path;
 
-use mde_artifacts::{BundleError, Limits, Snapshot, read_bundle};
+use mde_artifacts::{BundleError, Limits, Snapshot};
+use mde_diagnose::wanted::read_bundle;
 
 use crate::facts::Facts;
 use crate::report::{Report, ReportError};

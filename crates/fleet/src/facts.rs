@@ -1,5 +1,6 @@
 //! The things failing devices can share — the dimensions of the root-cause clusters.
 
+use mde_catalog::{Hresult, Severity};
 use serde::{Deserialize, Serialize};
 
 use crate::report::Report;
@@ -69,7 +70,7 @@ fn code_hresult(report: &Report) -> Option<String> {
     let hresult = report
         .findings
         .iter()
-        .filter(|f| f.severity == "error")
+        .filter(|f| f.severity == Severity::Error.key())
         .flat_map(|f| {
             std::iter::once(f.title.as_str())
                 .chain(f.evidence.iter().filter_map(|e| e.excerpt.as_deref()))
@@ -91,8 +92,11 @@ fn find_hresult(text: &str) -> Option<String> {
             .iter()
             .take_while(|b| b.is_ascii_hexdigit())
             .count();
-        if digits == 8 && matches!(bytes[start], b'8' | b'C' | b'c') {
-            return Some(format!("0x{}", text[start..start + 8].to_ascii_lowercase()));
+        if digits == 8
+            && let Some(h) = Hresult::parse(&text[start - 2..start + 8])
+            && matches!(bytes[start], b'8' | b'C' | b'c')
+        {
+            return Some(h.hex());
         }
         i = start;
     }

@@ -141,7 +141,7 @@ impl From<LookupError> for CliError {
                 );
             }
             LookupError::UnknownHResult { nearest, .. } => {
-                let list: Vec<String> = nearest.iter().map(|c| format!("{c:#010x}")).collect();
+                let list: Vec<String> = nearest.iter().map(|c| c.hex()).collect();
                 hints.push(format!("nearest known codes: {}", list.join(", ")));
                 hints
                     .push("`mde-doctor codes --hresults` lists the hybrid-join error codes".into());

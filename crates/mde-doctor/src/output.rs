@@ -35,31 +35,26 @@ pub(crate) fn text_width() -> usize {
 }
 
 /// Word-wraps `text` to `width` columns; every line starts with `indent`, the first one
-/// with `first` instead (which must have the same display width).
+/// with `first` instead (which must have the same display width). Runs of whitespace,
+/// line breaks included, count as one space (catalog texts are written across TOML lines);
+/// a word longer than the width stays whole on its own line.
 pub(crate) fn wrap(text: &str, width: usize, first: &str, indent: &str) -> String {
-    let mut out = String::new();
-    let mut line = String::from(first);
-    let mut line_len = first.chars().count();
-    let mut empty = true;
-    for word in text.split_whitespace() {
-        let len = word.chars().count();
-        if !empty && line_len + 1 + len > width {
-            out.push_str(line.trim_end());
-            out.push('\n');
-            line = String::from(indent);
-            line_len = indent.chars().count();
-            empty = true;
-        }
-        if !empty {
-            line.push(' ');
-            line_len += 1;
-        }
-        line.push_str(word);
-        line_len += len;
-        empty = false;
+    let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if words.is_empty() {
+        return format!("{}\n", first.trim_end());
     }
-    out.push_str(line.trim_end());
-    out.push('\n');
+    let options = textwrap::Options::new(width)
+        .initial_indent(first)
+        .subsequent_indent(indent)
+        .break_words(false)
+        .word_separator(textwrap::WordSeparator::AsciiSpace)
+        .word_splitter(textwrap::WordSplitter::NoHyphenation)
+        .wrap_algorithm(textwrap::WrapAlgorithm::FirstFit);
+    let mut out = String::new();
+    for line in textwrap::wrap(&words, options) {
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
     out
 }
 
@@ -76,5 +71,12 @@ mod tests {
         );
         // A word longer than the width stays whole on its own line.
         assert_eq!(wrap("abcdefghijkl x", 6, "", ""), "abcdefghijkl\nx\n");
+        // A line may be exactly `width` long; whitespace runs and line breaks are one space.
+        assert_eq!(
+            wrap("aaaa  bbbbb\ncc d", 12, "* ", "  "),
+            "* aaaa bbbbb\n  cc d\n"
+        );
+        assert_eq!(wrap("", 12, "- ", "  "), "-\n");
+        assert_eq!(wrap("   ", 12, "", ""), "\n");
     }
 }

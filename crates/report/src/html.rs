@@ -115,6 +115,7 @@ fn render_page<'a>(d: &'a Diagnosis) -> String {
             Severity::Error => "Error",
             Severity::Warning => "Warning",
             Severity::Info => "Info",
+            Severity::Ok => "OK",
         },
     };
     let root_id = d.root_cause.as_deref();

@@ -29,7 +29,8 @@ fn severity_style(severity: Severity) -> Style {
     match severity {
         Severity::Error => RED,
         Severity::Warning => YELLOW,
-        Severity::Info => CYAN,
+        // The diagnosis gives no finding `ok` (mde_diagnose raises it to information).
+        Severity::Info | Severity::Ok => CYAN,
     }
 }
 
@@ -103,13 +104,13 @@ pub fn render_text(d: &Diagnosis) -> String {
         .join_state
         .current_label
         .as_deref()
-        .or(d.join_state.current.as_deref())
+        .or(d.join_state.current.map(|s| s.key()))
     {
         let after = d
             .join_state
             .after_onboarding_label
             .as_deref()
-            .or(d.join_state.after_onboarding.as_deref())
+            .or(d.join_state.after_onboarding.map(|s| s.key()))
             .unwrap_or("?");
         let how = match d.join_state.confidence.as_deref() {
             Some("inferred") => " (inferred: no dsregcmd output)",

@@ -2,7 +2,8 @@
 
 use std::path::PathBuf;
 
-use mde_artifacts::{Limits, read_bundle};
+use mde_artifacts::Limits;
+use mde_diagnose::wanted::read_bundle;
 
 fn diagnosis(name: &str) -> mde_diagnose::Diagnosis {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))

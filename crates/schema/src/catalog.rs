@@ -1,7 +1,7 @@
 //! `explain` and `codes`: catalog entries as JSON. An entry says what kind it is (`kind`:
 //! `enrollment` or `hresult`), so one list can hold both.
 
-use mde_catalog::{Catalog, EnrollmentCode, HResult, Link};
+use mde_catalog::{Catalog, EnrollmentCode, Hresult, HresultInfo, Link};
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -57,7 +57,7 @@ pub struct CodeEntry<'a> {
     /// How the documentation versions disagree, when they do.
     pub disagreement: Option<&'a str>,
     /// The HRESULT of the same name (41 is also WININET_E_NAME_NOT_RESOLVED, 0x80072ee7).
-    pub related_hresult: Option<String>,
+    pub related_hresult: Option<Hresult>,
 }
 
 /// What one documentation source says.
@@ -74,7 +74,7 @@ pub struct Reading<'a> {
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct HResultEntry<'a> {
     /// `0x801c03f2`.
-    pub code: String,
+    pub code: Hresult,
     /// The same code as a signed 32-bit number, as some logs print it.
     pub decimal: i32,
     pub status: &'a str,
@@ -119,16 +119,16 @@ impl<'a> CodeEntry<'a> {
                 })
                 .collect(),
             disagreement: c.disagreement.as_deref(),
-            related_hresult: catalog.related_hresult(c).map(HResult::hex),
+            related_hresult: catalog.related_hresult(c).map(|h| h.code),
         }
     }
 }
 
 impl<'a> HResultEntry<'a> {
-    pub fn new(h: &'a HResult) -> HResultEntry<'a> {
+    pub fn new(h: &'a HresultInfo) -> HResultEntry<'a> {
         HResultEntry {
-            code: h.hex(),
-            decimal: h.code as i32,
+            code: h.code,
+            decimal: h.code.decimal(),
             status: &h.name,
             name: &h.name,
             category: "hybrid-join",

@@ -26,17 +26,22 @@ pub use files::{BundleError, Limits};
 pub use manifest::Manifest;
 pub use probes::{Clock, ClockSource, Dns, Domain, Endpoint, LdapProbe, Lookup, Probes, Proxy};
 
+use std::borrow::Cow;
 use std::path::Path;
 
 use crate::detect::{Kind, detect};
-use crate::dsregcmd::parse_dsregcmd;
+use crate::dispatch::{ParseError, Parsed, parse_whole};
 use crate::location::Diagnostic;
-use crate::reg::parse_reg;
+use crate::select::Wanted;
 use crate::snapshot::{ArtifactInfo, ArtifactStatus, Registry, Skip, Snapshot, Sourced};
 use files::{Gathered, RawFile};
 
-/// Reads a bundle directory or zip file.
-pub fn read_bundle(path: &Path, limits: Limits) -> Result<Snapshot, BundleError> {
+/// Reads a bundle directory or zip file, keeping what `wanted` says of its hives and logs.
+pub fn read_bundle(
+    path: &Path,
+    limits: Limits,
+    wanted: Wanted<'_>,
+) -> Result<Snapshot, BundleError> {
     let meta = std::fs::metadata(path).map_err(|source| BundleError::Io {
         path: path.to_path_buf(),
         source,
@@ -65,7 +70,7 @@ pub fn read_bundle(path: &Path, limits: Limits) -> Result<Snapshot, BundleError>
         }
         files::from_zip(path, bytes, limits)?
     };
-    Ok(snapshot(path.display().to_string(), gathered))
+    Ok(snapshot(path.display().to_string(), gathered, wanted))
 }
 
 /// Reads a zip bundle held in memory (uploads to the console; fuzzing).
@@ -73,12 +78,13 @@ pub fn read_bundle_zip(
     name: &str,
     bytes: Vec<u8>,
     limits: Limits,
+    wanted: Wanted<'_>,
 ) -> Result<Snapshot, BundleError> {
     let gathered = files::from_zip(Path::new(name), bytes, limits)?;
-    Ok(snapshot(name.to_string(), gathered))
+    Ok(snapshot(name.to_string(), gathered, wanted))
 }
 
-fn snapshot(source: String, gathered: Gathered) -> Snapshot {
+fn snapshot(source: String, gathered: Gathered, wanted: Wanted<'_>) -> Snapshot {
     let Gathered {
         files,
         skipped,
@@ -128,7 +134,7 @@ fn snapshot(source: String, gathered: Gathered) -> Snapshot {
         let mut outcome = if file.bytes.is_empty() {
             Outcome::skipped(Skip::Empty, "empty file (0 bytes)")
         } else {
-            read_one(&mut snap, file, kind, &logs_for)
+            read_one(&mut snap, file, kind, &logs_for, wanted)
         };
         if let Some((_, note)) = notes.iter().find(|(path, _)| *path == file.path) {
             outcome
@@ -212,66 +218,25 @@ fn read_one(
     file: &RawFile,
     kind: Kind,
     logs_for: &dyn Fn(&str) -> Vec<Vec<u8>>,
+    wanted: Wanted<'_>,
 ) -> Outcome {
     match kind {
-        Kind::Reg => match parse_reg(&file.bytes) {
-            Ok(reg) => {
-                snap.registry.merge(&file.path, &reg);
-                let summary = reg_summary(&reg);
-                Outcome::read(reg.diagnostics, summary)
-            }
-            Err(e) => Outcome::damaged(e.to_string()),
-        },
-        Kind::Hive => read_hive_file(snap, file, logs_for),
-        Kind::Dsregcmd => match parse_dsregcmd(&file.bytes) {
-            Ok(status) => {
-                let fields: usize = status.sections.iter().map(|s| s.fields.len()).sum();
-                let summary = format!(
-                    "{}, {}",
-                    plural(status.sections.len(), "section", "sections"),
-                    plural(fields, "field", "fields")
-                );
-                let diagnostics = status.diagnostics.clone();
-                if snap.dsregcmd.is_none() {
-                    snap.dsregcmd = Some(Sourced {
-                        artifact: file.path.clone(),
-                        value: status,
-                    });
-                    Outcome::read(diagnostics, summary)
-                } else {
-                    Outcome {
-                        status: ArtifactStatus::Listed,
-                        diagnostics: vec![Diagnostic::new(
-                            crate::Location::Whole,
-                            "a second dsregcmd output; the first one in the bundle is used",
-                        )],
-                        summary: Some(summary),
-                    }
+        Kind::Reg | Kind::Hive | Kind::Dsregcmd | Kind::Manifest | Kind::Probes => {
+            let name = file.path.rsplit('/').next().unwrap_or(&file.path);
+            match parse_whole(
+                kind,
+                name,
+                Cow::Borrowed(&file.bytes),
+                &|| logs_for(&file.path),
+                wanted.registry,
+            ) {
+                Ok(parsed) => keep(snap, file, kind, parsed),
+                Err(ParseError::NotInThisBuild) => {
+                    Outcome::skipped(Skip::NotInThisBuild, "this build reads no offline hives")
                 }
+                Err(e) => Outcome::damaged(e.to_string()),
             }
-            Err(e) => Outcome::damaged(e.to_string()),
-        },
-        Kind::Manifest => match parse_json::<Manifest>(&file.bytes) {
-            Ok(m) => {
-                snap.manifest = Some(Sourced {
-                    artifact: file.path.clone(),
-                    value: m,
-                });
-                Outcome::read(Vec::new(), "collection manifest".into())
-            }
-            Err(reason) => Outcome::damaged(reason),
-        },
-        Kind::Probes => match parse_json::<Probes>(&file.bytes) {
-            Ok(p) => {
-                let summary = plural(p.endpoints.len(), "endpoint probed", "endpoints probed");
-                snap.probes = Some(Sourced {
-                    artifact: file.path.clone(),
-                    value: p,
-                });
-                Outcome::read(Vec::new(), summary)
-            }
-            Err(reason) => Outcome::damaged(reason),
-        },
+        }
         Kind::Ldif => {
             let bytes = file.bytes.as_slice();
             let scps_before = snap.scps.len();
@@ -294,25 +259,24 @@ fn read_one(
             );
             Outcome::read(diagnostics, summary)
         }
-        Kind::Evtx | Kind::EventXml => match crate::events::read_event_log_filtered(
-            file.bytes.clone(),
-            &crate::events::keep_relevant_channels,
-        ) {
-            Ok(log) => {
-                let diagnostics = log.diagnostics.clone();
-                let summary = format!(
-                    "{}, {} from the channels diagnosed",
-                    plural(log.total, "event", "events"),
-                    log.events.len()
-                );
-                snap.events.push(Sourced {
-                    artifact: file.path.clone(),
-                    value: log,
-                });
-                Outcome::read(diagnostics, summary)
+        Kind::Evtx | Kind::EventXml => {
+            match crate::events::read_event_log_filtered(file.bytes.clone(), wanted.events) {
+                Ok(log) => {
+                    let diagnostics = log.diagnostics.clone();
+                    let summary = format!(
+                        "{}, {} from the channels diagnosed",
+                        plural(log.total, "event", "events"),
+                        log.events.len()
+                    );
+                    snap.events.push(Sourced {
+                        artifact: file.path.clone(),
+                        value: log,
+                    });
+                    Outcome::read(diagnostics, summary)
+                }
+                Err(e) => Outcome::damaged(e.to_string()),
             }
-            Err(e) => Outcome::damaged(e.to_string()),
-        },
+        }
         Kind::ClientAnalyzer => {
             let (status, diagnostics) = client_analyzer::read(snap, &file.path, &file.bytes);
             Outcome {
@@ -334,6 +298,61 @@ fn read_one(
             "not a registry export or hive, dsregcmd output, event log, LDIF, probes.json \
              or manifest.json",
         ),
+    }
+}
+
+/// Puts a file read whole into the snapshot.
+fn keep(snap: &mut Snapshot, file: &RawFile, kind: Kind, parsed: Parsed) -> Outcome {
+    match parsed {
+        Parsed::Registry(reg) => {
+            snap.registry.merge(&file.path, &reg);
+            let summary = if kind == Kind::Hive {
+                format!("{} of interest", reg_summary(&reg))
+            } else {
+                reg_summary(&reg)
+            };
+            Outcome::read(reg.diagnostics, summary)
+        }
+        Parsed::Dsregcmd(status) => {
+            let fields: usize = status.sections.iter().map(|s| s.fields.len()).sum();
+            let summary = format!(
+                "{}, {}",
+                plural(status.sections.len(), "section", "sections"),
+                plural(fields, "field", "fields")
+            );
+            let diagnostics = status.diagnostics.clone();
+            if snap.dsregcmd.is_none() {
+                snap.dsregcmd = Some(Sourced {
+                    artifact: file.path.clone(),
+                    value: *status,
+                });
+                Outcome::read(diagnostics, summary)
+            } else {
+                Outcome {
+                    status: ArtifactStatus::Listed,
+                    diagnostics: vec![Diagnostic::new(
+                        crate::Location::Whole,
+                        "a second dsregcmd output; the first one in the bundle is used",
+                    )],
+                    summary: Some(summary),
+                }
+            }
+        }
+        Parsed::Manifest(m) => {
+            snap.manifest = Some(Sourced {
+                artifact: file.path.clone(),
+                value: m,
+            });
+            Outcome::read(Vec::new(), "collection manifest".into())
+        }
+        Parsed::Probes(p) => {
+            let summary = plural(p.endpoints.len(), "endpoint probed", "endpoints probed");
+            snap.probes = Some(Sourced {
+                artifact: file.path.clone(),
+                value: *p,
+            });
+            Outcome::read(Vec::new(), summary)
+        }
     }
 }
 
@@ -361,48 +380,6 @@ fn read_scps<R: std::io::BufRead>(
         }
     }
     (records, reader.take_diagnostics())
-}
-
-#[cfg(feature = "hive")]
-fn read_hive_file(
-    snap: &mut Snapshot,
-    file: &RawFile,
-    logs_for: &dyn Fn(&str) -> Vec<Vec<u8>>,
-) -> Outcome {
-    use crate::hive::{Selection, embedded_name, read_hive};
-    let file_name = file.path.rsplit('/').next().unwrap_or(&file.path);
-    // A hive renamed by whoever copied it still names itself in its base block.
-    let known = [
-        "SOFTWARE",
-        "SYSTEM",
-        "NTUSER.DAT",
-        "SAM",
-        "SECURITY",
-        "DEFAULT",
-    ];
-    let name = if known.iter().any(|k| file_name.eq_ignore_ascii_case(k)) {
-        file_name.to_string()
-    } else {
-        embedded_name(&file.bytes).unwrap_or_else(|| file_name.to_string())
-    };
-    match read_hive(
-        file.bytes.clone(),
-        logs_for(&file.path),
-        &name,
-        Selection::OfInterest,
-    ) {
-        Ok(reg) => {
-            snap.registry.merge(&file.path, &reg);
-            let summary = format!("{} of interest", reg_summary(&reg));
-            Outcome::read(reg.diagnostics, summary)
-        }
-        Err(e) => Outcome::damaged(e.to_string()),
-    }
-}
-
-#[cfg(not(feature = "hive"))]
-fn read_hive_file(_: &mut Snapshot, _: &RawFile, _: &dyn Fn(&str) -> Vec<Vec<u8>>) -> Outcome {
-    Outcome::skipped(Skip::NotInThisBuild, "this build reads no offline hives")
 }
 
 /// Parses a JSON artifact (`manifest.json`, `probes.json`) in whatever encoding it came in.

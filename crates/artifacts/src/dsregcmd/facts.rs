@@ -5,11 +5,14 @@
 use serde::Serialize;
 
 use super::DsregStatus;
-use super::value::{ErrorCode, TestResult, Validity, yes_no};
+use mde_catalog::{Hresult, JoinState};
 
-/// The device's join state (Device State; WorkplaceJoined from User State).
+use super::value::{TestResult, Validity, parse_error_code, yes_no};
+
+/// The device's join flags (Device State; WorkplaceJoined from User State) and the join
+/// state they make.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct JoinState {
+pub struct JoinFlags {
     pub azure_ad_joined: Option<bool>,
     pub enterprise_joined: Option<bool>,
     pub domain_joined: Option<bool>,
@@ -19,40 +22,11 @@ pub struct JoinState {
     pub workplace_joined: Option<bool>,
     /// The state the documentation's table derives from the three flags; `None` when they
     /// are missing or contradict each other.
-    pub kind: Option<JoinKind>,
+    pub kind: Option<JoinState>,
     /// Why the flags cannot all be true (a device is not Entra joined and joined to an
     /// on-premises DRS at once): a copy stitched from two outputs, or a damaged registration.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contradiction: Option<String>,
-}
-
-/// The join states of the dsregcmd documentation (AzureAdJoined / EnterpriseJoined /
-/// DomainJoined), plus "not joined".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum JoinKind {
-    /// Microsoft Entra joined (YES / NO / NO).
-    EntraJoined,
-    /// Microsoft Entra hybrid joined (YES / NO / YES).
-    HybridJoined,
-    /// Domain joined only (NO / NO / YES).
-    DomainJoined,
-    /// Joined to an on-premises DRS (NO / YES / YES).
-    OnPremDrsJoined,
-    /// None of them (the device may still be Entra registered: WorkplaceJoined).
-    NotJoined,
-}
-
-impl JoinKind {
-    pub fn describe(self) -> &'static str {
-        match self {
-            JoinKind::EntraJoined => "Microsoft Entra joined",
-            JoinKind::HybridJoined => "Microsoft Entra hybrid joined",
-            JoinKind::DomainJoined => "domain joined (not Entra joined)",
-            JoinKind::OnPremDrsJoined => "joined to on-premises DRS (Enterprise joined)",
-            JoinKind::NotJoined => "not joined",
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -94,8 +68,8 @@ pub struct SsoState {
     pub azure_ad_prt_authority: Option<String>,
     pub enterprise_prt: Option<bool>,
     pub enterprise_prt_authority: Option<String>,
-    pub attempt_status: Option<ErrorCode>,
-    pub http_error: Option<ErrorCode>,
+    pub attempt_status: Option<Hresult>,
+    pub http_error: Option<Hresult>,
     pub http_status: Option<String>,
     pub server_error_code: Option<String>,
     pub server_error_description: Option<String>,
@@ -120,7 +94,7 @@ pub struct Diagnostics {
     pub previous_registration: Option<String>,
     pub registration_type: Option<String>,
     pub error_phase: Option<String>,
-    pub client_error_code: Option<ErrorCode>,
+    pub client_error_code: Option<Hresult>,
     pub server_error_code: Option<String>,
     pub server_message: Option<String>,
     pub https_status: Option<String>,
@@ -133,7 +107,7 @@ pub struct Diagnostics {
 /// Everything typed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DsregFacts {
-    pub join_state: JoinState,
+    pub join_state: JoinFlags,
     pub device: DeviceDetails,
     pub tenant: TenantDetails,
     pub sso: SsoState,
@@ -180,9 +154,9 @@ impl DsregStatus {
         self.text(keys, SSO).filter(|v| yes_no(v).is_none())
     }
 
-    fn code(&self, keys: &[&str], sections: &[&str]) -> Option<ErrorCode> {
+    fn code(&self, keys: &[&str], sections: &[&str]) -> Option<Hresult> {
         self.field(keys, sections)
-            .and_then(|f| ErrorCode::parse(&f.value))
+            .and_then(|f| parse_error_code(&f.value))
     }
 
     /// The typed fields.
@@ -195,16 +169,16 @@ impl DsregStatus {
         });
         let kind = match (aadj, ej, dj) {
             _ if contradiction.is_some() => None,
-            (Some(true), _, Some(true)) => Some(JoinKind::HybridJoined),
-            (Some(true), _, Some(false)) => Some(JoinKind::EntraJoined),
-            (Some(false), Some(true), Some(true)) => Some(JoinKind::OnPremDrsJoined),
-            (Some(false), _, Some(true)) => Some(JoinKind::DomainJoined),
-            (Some(false), _, Some(false)) => Some(JoinKind::NotJoined),
+            (Some(true), _, Some(true)) => Some(JoinState::HybridJoined),
+            (Some(true), _, Some(false)) => Some(JoinState::EntraJoined),
+            (Some(false), Some(true), Some(true)) => Some(JoinState::OnPremDrsJoined),
+            (Some(false), _, Some(true)) => Some(JoinState::DomainJoined),
+            (Some(false), _, Some(false)) => Some(JoinState::NotJoined),
             // A fragment without the flags says nothing about the join state.
             _ => None,
         };
         DsregFacts {
-            join_state: JoinState {
+            join_state: JoinFlags {
                 azure_ad_joined: aadj,
                 enterprise_joined: ej,
                 domain_joined: dj,
@@ -279,7 +253,7 @@ impl DsregStatus {
                 error_phase: self.diag(&["Error Phase"]),
                 client_error_code: self
                     .diag(&["Client ErrorCode"])
-                    .and_then(|v| ErrorCode::parse(&v)),
+                    .and_then(|v| parse_error_code(&v)),
                 server_error_code: self.diag(&["Server ErrorCode"]),
                 server_message: self.diag(&["Server Message"]),
                 https_status: self.diag(&["Https Status"]),
@@ -392,6 +366,6 @@ mod tests {
                 "              DomainJoined : YES",
             ],
         )]);
-        assert_eq!(s.facts().join_state.kind, Some(JoinKind::OnPremDrsJoined));
+        assert_eq!(s.facts().join_state.kind, Some(JoinState::OnPremDrsJoined));
     }
 }

@@ -18,11 +18,9 @@ mod facts;
 mod parse;
 mod value;
 
-pub use facts::{
-    DeviceDetails, Diagnostics, DsregFacts, JoinKind, JoinState, SsoState, TenantDetails,
-};
+pub use facts::{DeviceDetails, Diagnostics, DsregFacts, JoinFlags, SsoState, TenantDetails};
 pub use parse::{DsregError, parse_dsregcmd};
-pub use value::{ErrorCode, TestResult, Validity, snake_case};
+pub use value::{TestResult, Validity, parse_error_code, snake_case};
 
 use serde::Serialize;
 

@@ -1,5 +1,6 @@
 //! Value shapes found in dsregcmd output.
 
+use mde_catalog::Hresult;
 use serde::Serialize;
 
 /// `AzureAdJoined` → `azure_ad_joined`, `Client ErrorCode` → `client_error_code`,
@@ -42,39 +43,18 @@ pub(crate) fn yes_no(value: &str) -> Option<bool> {
 
 /// An HRESULT or Win32 code as dsregcmd prints it: `0x801c03f2`, `ERROR (0xd0020017)`,
 /// or a signed decimal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct ErrorCode(#[serde(serialize_with = "hex")] pub u32);
-
-fn hex<S: serde::Serializer>(v: &u32, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&format!("{v:#010x}"))
-}
-
-impl ErrorCode {
-    pub fn parse(text: &str) -> Option<ErrorCode> {
-        let t = text.trim();
-        let t = t
-            .strip_prefix("ERROR")
-            .map(|r| {
-                r.trim()
-                    .trim_start_matches('(')
-                    .trim_end_matches(')')
-                    .trim()
-            })
-            .unwrap_or(t);
-        if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
-            return u32::from_str_radix(h, 16).ok().map(ErrorCode);
-        }
-        let n: i64 = t.parse().ok()?;
-        if n < 0 {
-            i32::try_from(n).ok().map(|v| ErrorCode(v as u32))
-        } else {
-            u32::try_from(n).ok().map(ErrorCode)
-        }
-    }
-
-    pub fn hex(self) -> String {
-        format!("{:#010x}", self.0)
-    }
+pub fn parse_error_code(text: &str) -> Option<Hresult> {
+    let t = text.trim();
+    let t = t
+        .strip_prefix("ERROR")
+        .map(|r| {
+            r.trim()
+                .trim_start_matches('(')
+                .trim_end_matches(')')
+                .trim()
+        })
+        .unwrap_or(t);
+    Hresult::parse(t)
 }
 
 /// A diagnostic test result: `PASS`, `FAIL [0x801c0021/0x80072ee2]`, `SKIPPED`.
@@ -83,7 +63,7 @@ pub struct TestResult {
     /// `PASS`, `FAIL`, `SKIPPED`, or whatever word dsregcmd printed, upper-cased.
     pub status: String,
     /// The codes in brackets: the error and, after a slash, its sub-error.
-    pub codes: Vec<ErrorCode>,
+    pub codes: Vec<Hresult>,
     pub raw: String,
 }
 
@@ -99,7 +79,7 @@ impl TestResult {
             .trim_start_matches('[')
             .trim_end_matches(']')
             .split(['/', ',', ' '])
-            .filter_map(ErrorCode::parse)
+            .filter_map(parse_error_code)
             .collect();
         TestResult {
             status: word.to_ascii_uppercase(),
@@ -160,16 +140,16 @@ mod tests {
 
     #[test]
     fn codes_and_tests() {
-        assert_eq!(ErrorCode::parse("0x801c03f2"), Some(ErrorCode(0x801c03f2)));
+        assert_eq!(parse_error_code("0x801c03f2"), Some(Hresult(0x801c03f2)));
         assert_eq!(
-            ErrorCode::parse("ERROR (0xd0020017)"),
-            Some(ErrorCode(0xd0020017))
+            parse_error_code("ERROR (0xd0020017)"),
+            Some(Hresult(0xd0020017))
         );
-        assert_eq!(ErrorCode::parse("-2145648611"), Some(ErrorCode(0x801c001d)));
-        assert_eq!(ErrorCode::parse("DirectoryError"), None);
+        assert_eq!(parse_error_code("-2145648611"), Some(Hresult(0x801c001d)));
+        assert_eq!(parse_error_code("DirectoryError"), None);
         let t = TestResult::parse("FAIL [0x801c0021/0x80072ee2]");
         assert_eq!(t.status, "FAIL");
-        assert_eq!(t.codes, [ErrorCode(0x801c0021), ErrorCode(0x80072ee2)]);
+        assert_eq!(t.codes, [Hresult(0x801c0021), Hresult(0x80072ee2)]);
         assert!(t.failed());
         assert_eq!(TestResult::parse("PASS").codes, []);
         let v = Validity::parse("[ 2021-12-07 15:28:54.000 UTC -- 2031-12-07 15:58:54.000 UTC ]")

@@ -88,45 +88,6 @@ pub fn keep_all(_: &EventHeader<'_>) -> bool {
     true
 }
 
-/// The event log channels and classic-log providers of `data/event-channels.toml`: what a
-/// bundle keeps, and what `collect` exports.
-#[derive(Debug, serde::Deserialize)]
-pub struct EventChannels {
-    pub channels: Vec<String>,
-    pub providers: Vec<String>,
-}
-
-/// The compiled-in channel list.
-pub fn event_channels() -> &'static EventChannels {
-    static DATA: std::sync::OnceLock<EventChannels> = std::sync::OnceLock::new();
-    DATA.get_or_init(|| {
-        toml::from_str(include_str!("../../data/event-channels.toml"))
-            .unwrap_or_else(|e| panic!("data/event-channels.toml is invalid: {e}"))
-    })
-}
-
-/// Keeps the events of the channels and providers in `data/event-channels.toml`.
-pub fn keep_relevant_channels(h: &EventHeader<'_>) -> bool {
-    let data = event_channels();
-    data.channels
-        .iter()
-        .any(|c| c.eq_ignore_ascii_case(h.channel))
-        || data
-            .providers
-            .iter()
-            .any(|p| p.eq_ignore_ascii_case(h.provider))
-}
-
-/// The channels and providers `keep_relevant_channels` keeps, for checks of other data.
-pub fn relevant_channel(channel: &str, provider: &str) -> bool {
-    keep_relevant_channels(&EventHeader {
-        channel,
-        provider,
-        event_id: 0,
-        level: 0,
-    })
-}
-
 /// What one event log file held.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EventLog {

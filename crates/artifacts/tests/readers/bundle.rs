@@ -8,7 +8,7 @@ use mde_artifacts::reg::RegData;
 use mde_artifacts::snapshot::{ArtifactStatus, Skip};
 use mde_artifacts::{Kind, Location, Snapshot, read_bundle};
 
-use crate::fixtures::{read, sample};
+use crate::fixtures::{read, sample, wanted};
 
 /// A realistic bundle: every kind the reader knows, from real writers where there is one.
 fn write_bundle(dir: &Path) {
@@ -91,10 +91,10 @@ fn without_source(mut s: Snapshot) -> Snapshot {
 fn directory_and_zip_give_the_same_snapshot() {
     let dir = tempfile::tempdir().unwrap();
     write_bundle(dir.path());
-    let from_dir = read_bundle(dir.path(), Limits::default()).unwrap();
+    let from_dir = read_bundle(dir.path(), Limits::default(), wanted()).unwrap();
     let zip_path = dir.path().with_extension("zip");
     std::fs::write(&zip_path, zip_dir(dir.path(), &[])).unwrap();
-    let from_zip = read_bundle(&zip_path, Limits::default()).unwrap();
+    let from_zip = read_bundle(&zip_path, Limits::default(), wanted()).unwrap();
     std::fs::remove_file(&zip_path).unwrap();
     assert_eq!(without_source(from_dir.clone()), without_source(from_zip));
 
@@ -189,7 +189,7 @@ fn one_corrupt_file_does_not_sink_the_bundle() {
         b"{\"schema\": \"mde-doctor/probes/1\", \"clock\": ",
     )
     .unwrap();
-    let s = read_bundle(dir.path(), Limits::default()).unwrap();
+    let s = read_bundle(dir.path(), Limits::default(), wanted()).unwrap();
     let status_of = |p: &str| {
         s.artifacts
             .iter()
@@ -246,7 +246,7 @@ fn traversal_and_bombs_are_refused() {
         max_file: 1 << 20,
         ..Limits::default()
     };
-    let s = read_bundle_zip("upload.zip", zip, limits).unwrap();
+    let s = read_bundle_zip("upload.zip", zip, limits, wanted()).unwrap();
     let skipped: Vec<(&str, String)> = s
         .artifacts
         .iter()
@@ -281,29 +281,32 @@ fn not_a_bundle() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("x.txt");
     std::fs::write(&file, b"hello").unwrap();
-    let err = read_bundle(&file, Limits::default()).unwrap_err();
+    let err = read_bundle(&file, Limits::default(), wanted()).unwrap_err();
     assert!(
         err.to_string().contains("neither a directory nor a zip"),
         "{err}"
     );
-    let missing = read_bundle(&dir.path().join("missing"), Limits::default()).unwrap_err();
+    let missing =
+        read_bundle(&dir.path().join("missing"), Limits::default(), wanted()).unwrap_err();
     assert!(missing.to_string().contains("missing"), "{missing}");
     let bad_zip = dir.path().join("bad.zip");
     std::fs::write(&bad_zip, b"PK\x03\x04garbage").unwrap();
-    assert!(read_bundle(&bad_zip, Limits::default()).is_err());
+    assert!(read_bundle(&bad_zip, Limits::default(), wanted()).is_err());
 }
 
 #[test]
 fn an_scp_exported_by_ldifde_u_reads_as_utf8_does() {
     let dir = tempfile::tempdir().unwrap();
     write_bundle(dir.path());
-    let utf8 = read_bundle(dir.path(), Limits::default()).unwrap().scps;
+    let utf8 = read_bundle(dir.path(), Limits::default(), wanted())
+        .unwrap()
+        .scps;
     let path = dir.path().join("ad/scp.ldif");
     let text = std::fs::read_to_string(&path).unwrap();
     let mut utf16 = vec![0xFF, 0xFE];
     utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
     std::fs::write(&path, utf16).unwrap();
-    let s = read_bundle(dir.path(), Limits::default()).unwrap();
+    let s = read_bundle(dir.path(), Limits::default(), wanted()).unwrap();
     assert_eq!(s.scps, utf8);
     let info = s
         .artifacts
@@ -384,7 +387,7 @@ fn every_zip_entry_is_listed_read_or_with_its_reason() {
     for at in twin {
         zip[at + b"registry/sensecm.re".len()] = b'g';
     }
-    let s = read_bundle_zip("upload.zip", zip, Limits::default()).unwrap();
+    let s = read_bundle_zip("upload.zip", zip, Limits::default(), wanted()).unwrap();
     assert_eq!(skip_of(&s, "secret.reg"), Skip::Encrypted);
     assert_eq!(skip_of(&s, "empty.txt"), Skip::Empty);
     assert_eq!(skip_of(&s, "inner.zip"), Skip::Archive);
@@ -433,7 +436,7 @@ fn a_truncated_zip_entry_is_reported_and_the_rest_read() {
     for b in &mut zip[at + 200..at + 400] {
         *b ^= 0x5a;
     }
-    let s = read_bundle_zip("upload.zip", zip, Limits::default()).unwrap();
+    let s = read_bundle_zip("upload.zip", zip, Limits::default(), wanted()).unwrap();
     assert_eq!(skip_of(&s, "hives/SOFTWARE"), Skip::Truncated);
     assert!(s.dsregcmd.is_some());
 }
@@ -455,7 +458,7 @@ fn unreadable_folders_fifos_and_links_are_listed_and_the_rest_read() {
         .unwrap();
     assert!(made.success());
     std::os::unix::fs::symlink("/etc/passwd", dir.path().join("passwd")).unwrap();
-    let s = read_bundle(dir.path(), Limits::default()).unwrap();
+    let s = read_bundle(dir.path(), Limits::default(), wanted()).unwrap();
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
     assert_eq!(skip_of(&s, "pipe"), Skip::NotAFile);
     assert_eq!(skip_of(&s, "passwd"), Skip::Link);

@@ -1,7 +1,8 @@
 //! Every sample in tests/data/dsregcmd, with its join state, tenant and diagnostics.
 
 use mde_artifacts::Location;
-use mde_artifacts::dsregcmd::{DsregStatus, ErrorCode, JoinKind, Layout, parse_dsregcmd};
+use mde_artifacts::dsregcmd::{DsregStatus, Layout, parse_dsregcmd};
+use mde_catalog::{Hresult, JoinState};
 
 use crate::fixtures::sample as sample_bytes;
 
@@ -26,7 +27,7 @@ fn entra_joined_healthy() {
     let s = sample("full_03_entra-joined-healthy.txt");
     let f = s.facts();
     assert_eq!(s.layout, Layout::Modern);
-    assert_eq!(f.join_state.kind, Some(JoinKind::EntraJoined));
+    assert_eq!(f.join_state.kind, Some(JoinState::EntraJoined));
     assert_eq!(f.join_state.domain_joined, Some(false));
     assert_eq!(f.join_state.device_name.as_deref(), Some("Win10-Client"));
     assert_eq!(f.join_state.workplace_joined, Some(false));
@@ -87,7 +88,7 @@ fn entra_joined_healthy() {
 fn workplace_joined_only() {
     let s = sample("full_04_workplace-joined-only.txt");
     let f = s.facts();
-    assert_eq!(f.join_state.kind, Some(JoinKind::NotJoined));
+    assert_eq!(f.join_state.kind, Some(JoinState::NotJoined));
     assert_eq!(f.join_state.workplace_joined, Some(true));
     assert_eq!(f.join_state.virtual_desktop.as_deref(), Some("NOT SET"));
     // The Work Account section's certificate belongs to the registration, not the device.
@@ -113,7 +114,7 @@ fn documentation_device_state_samples() {
         "ms-azuredocs-2019_01_device-state-no-blank-line.txt",
     ] {
         let f = sample(name).facts();
-        assert_eq!(f.join_state.kind, Some(JoinKind::HybridJoined), "{name}");
+        assert_eq!(f.join_state.kind, Some(JoinState::HybridJoined), "{name}");
         assert_eq!(
             f.join_state.domain_name.as_deref(),
             Some("HYBRIDADFS"),
@@ -164,7 +165,7 @@ fn user_state_sample() {
 fn sso_prt_failure() {
     let f = sample("ms-dsregcmd-doc_05_sso-state-prt-failure.txt").facts();
     assert_eq!(f.sso.azure_ad_prt, Some(false));
-    assert_eq!(f.sso.attempt_status, Some(ErrorCode(0xc000006d)));
+    assert_eq!(f.sso.attempt_status, Some(Hresult(0xc000006d)));
     assert_eq!(f.sso.server_error_code.as_deref(), Some("invalid_grant"));
     assert_eq!(
         f.sso.server_error_description.as_deref(),
@@ -194,10 +195,10 @@ fn prejoin_discover_failure() {
     assert_eq!(d.ad_connectivity_test.unwrap().status, "PASS");
     let drs = d.drs_discovery_test.unwrap();
     assert!(drs.failed());
-    assert_eq!(drs.codes, [ErrorCode(0x801c0021), ErrorCode(0x801c000c)]);
+    assert_eq!(drs.codes, [Hresult(0x801c0021), Hresult(0x801c000c)]);
     assert_eq!(d.drs_connectivity_test.unwrap().status, "SKIPPED");
     assert_eq!(d.error_phase.as_deref(), Some("discover"));
-    assert_eq!(d.client_error_code, Some(ErrorCode(0x801c0021)));
+    assert_eq!(d.client_error_code, Some(Hresult(0x801c0021)));
     assert_eq!(d.fallback_to_sync_join.as_deref(), Some("ENABLED"));
     assert_eq!(line_of(&s, "Client ErrorCode"), Location::Line(17));
     // The header line one character wider than the rules is still a title.
@@ -211,7 +212,7 @@ fn prejoin_sync_join_directory_error() {
         .diagnostics;
     assert_eq!(d.registration_type.as_deref(), Some("sync"));
     assert_eq!(d.error_phase.as_deref(), Some("join"));
-    assert_eq!(d.client_error_code, Some(ErrorCode(0x801c03f2)));
+    assert_eq!(d.client_error_code, Some(Hresult(0x801c03f2)));
     assert_eq!(d.server_error_code.as_deref(), Some("DirectoryError"));
     assert!(d.server_message.unwrap().contains("isn't found"));
     assert_eq!(d.https_status.as_deref(), Some("400"));
@@ -243,7 +244,7 @@ fn legacy_layout() {
     let s = sample("ms-hybridjoin-doc_01_legacy-format-status.txt");
     assert_eq!(s.layout, Layout::Legacy);
     let f = s.facts();
-    assert_eq!(f.join_state.kind, Some(JoinKind::HybridJoined));
+    assert_eq!(f.join_state.kind, Some(JoinState::HybridJoined));
     assert_eq!(f.join_state.domain_name.as_deref(), Some("CONTOSO"));
     // In the old layout the device and tenant fields live in Device State.
     assert_eq!(
@@ -269,7 +270,7 @@ fn fragment_without_a_title() {
     let s = sample("ms-hybridjoin-doc_03_previous-registration-fragment.txt");
     let d = s.facts().diagnostics;
     assert_eq!(d.error_phase.as_deref(), Some("join"));
-    assert_eq!(d.client_error_code, Some(ErrorCode(0x801c03f2)));
+    assert_eq!(d.client_error_code, Some(Hresult(0x801c03f2)));
     assert_eq!(s.sections[0].name, "");
 }
 

@@ -89,3 +89,34 @@ pub(crate) fn sample_path(rel: &str) -> PathBuf {
         _ => panic!("no sample folder for {rel}"),
     }
 }
+
+/// What these tests keep of a bundle: some of the subtrees and channels a diagnosis wants
+/// (the lists themselves belong to mde-diagnose and are tested there).
+pub(crate) fn wanted() -> mde_artifacts::Wanted<'static> {
+    use mde_artifacts::{Selection, Subtree, Wanted};
+    static SUBTREES: std::sync::LazyLock<Vec<Subtree>> = std::sync::LazyLock::new(|| {
+        [
+            r"Microsoft\SenseCM",
+            r"Microsoft\Windows\CurrentVersion\CDJ",
+        ]
+        .into_iter()
+        .map(|path| Subtree {
+            hive: "SOFTWARE".into(),
+            path: path.into(),
+            recursive: true,
+        })
+        .collect()
+    });
+    fn keep(h: &mde_artifacts::events::EventHeader<'_>) -> bool {
+        [
+            "Microsoft-Windows-AAD/Operational",
+            "Microsoft-Windows-User Device Registration/Admin",
+        ]
+        .iter()
+        .any(|c| c.eq_ignore_ascii_case(h.channel))
+    }
+    Wanted {
+        registry: Selection::Subtrees(&SUBTREES),
+        events: &keep,
+    }
+}

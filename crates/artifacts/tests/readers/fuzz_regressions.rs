@@ -24,7 +24,12 @@ fn zip_entry_refused_keeps_its_raw_name() {
         max_total: 4 << 20,
         max_files: 64,
     };
-    let s = read_bundle_zip("fuzz.zip", read("fuzz/bundle-refused-entry.zip"), limits);
+    let s = read_bundle_zip(
+        "fuzz.zip",
+        read("fuzz/bundle-refused-entry.zip"),
+        limits,
+        mde_artifacts::Wanted::ALL,
+    );
     if let Ok(s) = s {
         for a in s
             .artifacts

@@ -1,7 +1,7 @@
-use mde_artifacts::Location;
 use mde_artifacts::hive::{Selection, embedded_name, read_hive};
 use mde_artifacts::reg::{RegData, RegFile, RegFormat, parse_reg};
 use mde_artifacts::text::Encoding;
+use mde_artifacts::{Location, Subtree};
 
 use crate::fixtures::{expected_values, read};
 
@@ -89,7 +89,18 @@ fn hive_keys_of_interest_only() {
         read("hive/SOFTWARE"),
         vec![],
         "SOFTWARE",
-        Selection::OfInterest,
+        Selection::Subtrees(&[
+            Subtree {
+                hive: "SOFTWARE".into(),
+                path: r"Microsoft\SenseCM".into(),
+                recursive: true,
+            },
+            Subtree {
+                hive: "SOFTWARE".into(),
+                path: r"Microsoft\Windows\CurrentVersion\CDJ".into(),
+                recursive: true,
+            },
+        ]),
     )
     .unwrap();
     assert!(hive.key(r"HKLM\SOFTWARE\Microsoft\SenseCM").is_some());

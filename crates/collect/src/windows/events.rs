@@ -1,9 +1,10 @@
-//! Event logs with `EvtExportLog`: each channel of `event-channels.toml` (and the classic
-//! logs' providers, from Application), the `--since` window, one `.evtx` per channel.
+//! Event logs with `EvtExportLog`: each channel of mde-diagnose's `event-channels.toml` (and
+//! the classic logs' providers, from Application), the `--since` window, one `.evtx` per
+//! channel.
 
 use std::time::Duration;
 
-use mde_artifacts::events::event_channels;
+use mde_diagnose::wanted::event_channels;
 
 use super::win32::export_log;
 use crate::bundle::{Bundle, StepError, StepResult};

@@ -1,9 +1,10 @@
-//! The registry keys of `registry-keys.toml` (the list the checks and the hive reader use),
-//! exported as regedit 5 `.reg` files: one file per key of interest, named after it.
+//! The registry keys of mde-diagnose's `registry-keys.toml` (the list the checks and the
+//! hive reader use), exported as regedit 5 `.reg` files: one file per key of interest, named
+//! after it.
 
 use mde_artifacts::Location;
-use mde_artifacts::keys::{KeyOfInterest, keys_of_interest};
 use mde_artifacts::reg::{KeyPath, RegData, RegKey, RegValue, StringBytes, to_reg_utf16};
+use mde_diagnose::wanted::{KeyOfInterest, keys_of_interest};
 
 use super::win32::{Key, RegError};
 use crate::bundle::{Bundle, StepError, StepResult};

@@ -1,6 +1,8 @@
 //! dsregcmd's registration diagnostics: error phase, client and server error codes (through
 //! the hybrid-join table), and the pre-join tests.
 
+use mde_catalog::Hresult;
+
 use crate::context::Ctx;
 use crate::model::Finding;
 use crate::texts::finding;
@@ -37,7 +39,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, out: &mut Vec<Finding>) {
     }
     if d.error_phase.is_some() || d.client_error_code.is_some() {
         let code = d.client_error_code;
-        let known = code.and_then(|c| catalog.hresult(c.0));
+        let known = code.and_then(|c| catalog.hresult(c));
         let server = match (&d.server_error_code, &d.server_message) {
             (Some(c), Some(m)) => format!(" The server answered {c}: \"{m}\"."),
             (Some(c), None) => format!(" The server answered {c}."),
@@ -78,10 +80,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, out: &mut Vec<Finding>) {
             .is_some_and(|m| m.contains("AADSTS90002"));
         if let Some(h) = known {
             f.actions = h.actions.clone();
-            f.links.extend(h.docs.iter().map(|l| crate::model::Link {
-                title: l.title.clone(),
-                url: l.url.clone(),
-            }));
+            f.links.extend(h.docs.iter().cloned());
             f.links.dedup_by(|a, b| a.url == b.url);
             f.docs = f.links.iter().map(|l| l.url.clone()).collect();
             f.code = code_for(h.code);
@@ -127,7 +126,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, out: &mut Vec<Finding>) {
             .rev()
             .find_map(|c| {
                 catalog
-                    .hresult(c.0)
+                    .hresult(*c)
                     .map(|h| format!("{} ({}): {}", c.hex(), h.name, h.meaning))
             })
             .unwrap_or_else(|| match name {
@@ -147,7 +146,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, out: &mut Vec<Finding>) {
             ],
             ctx.dsreg_evidence(name).into_iter().collect(),
         );
-        if let Some(h) = result.codes.iter().rev().find_map(|c| catalog.hresult(c.0)) {
+        if let Some(h) = result.codes.iter().rev().find_map(|c| catalog.hresult(*c)) {
             f.actions = h.actions.clone();
             f.code = code_for(h.code);
         } else {
@@ -159,8 +158,8 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, out: &mut Vec<Finding>) {
 }
 
 /// Enrollment status codes that registration errors lead to.
-fn code_for(hresult: u32) -> Option<u32> {
-    match hresult {
+fn code_for(hresult: Hresult) -> Option<u32> {
+    match hresult.0 {
         0x8007054b => Some(38),
         0x80070576 | 0x80090324 => Some(40),
         0x8007203a => Some(36),

@@ -46,11 +46,8 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, out: &mut Vec<Finding>) {
         out.push(f);
         return;
     }
-    let severity = match entry.severity {
-        mde_catalog::Severity::Ok | mde_catalog::Severity::Info => Severity::Info,
-        mde_catalog::Severity::Warning => Severity::Warning,
-        mde_catalog::Severity::Error => Severity::Error,
-    };
+    // A finding is at least information: an ok status is reported as information.
+    let severity = entry.severity.max(Severity::Info);
     let mut f = finding(
         "enrollment.status",
         &[
@@ -67,10 +64,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, out: &mut Vec<Finding>) {
     f.links = entry
         .docs
         .iter()
-        .map(|l| crate::model::Link {
-            title: l.title.clone(),
-            url: l.url.clone(),
-        })
+        .cloned()
         .chain(resolve_links(&keys, catalog))
         .collect();
     f.docs = f.links.iter().map(|l| l.url.clone()).collect();

@@ -9,13 +9,14 @@
 use std::collections::BTreeMap;
 
 use mde_artifacts::Location;
-use mde_artifacts::dsregcmd::JoinKind;
 use mde_artifacts::events::Event;
+use mde_catalog::{Hresult, JoinState};
 
 use crate::context::{Ctx, SENSECM, evidence};
 use crate::events::{Decoded, decode};
 use crate::model::{Evidence, Finding, Severity};
 use crate::texts::finding;
+use crate::time::to_second;
 
 /// An event occurrence: the log it is in, the event, what it means.
 type Occurrence = (String, Event, Decoded);
@@ -61,15 +62,16 @@ fn event_evidence(artifact: &str, e: &Event, d: &Decoded) -> Evidence {
 /// the time: an event logged after the state was collected would still count.
 fn stale(ctx: &Ctx<'_>, last: &str) -> Option<String> {
     let seen = super::join::observe(ctx)?;
-    // Times compare as text once in one shape: `2026-09-14T07:58:40`.
-    let shape = |t: &str| -> String { t.replace(' ', "T").chars().take(19).collect() };
-    let last = shape(last);
+    // Times compare as instants, to the second (`2026-09-14T07:58:40` when shown).
+    let last_at = to_second(last);
     let collected = ctx
         .snapshot
         .manifest
         .as_ref()
-        .and_then(|m| m.value.collected_at.as_deref().map(shape));
-    if collected.is_some_and(|c| last > c) {
+        .and_then(|m| m.value.collected_at.as_deref().and_then(to_second));
+    if let (Some(l), Some(c)) = (last_at, collected)
+        && l > c
+    {
         return None;
     }
     // When the device registered: its device certificate's start of validity.
@@ -77,23 +79,24 @@ fn stale(ctx: &Ctx<'_>, last: &str) -> Option<String> {
         d.device
             .device_certificate_validity
             .as_ref()
-            .map(|v| shape(&v.from))
+            .and_then(|v| to_second(&v.from))
     });
+    let last = last_at.map_or_else(|| last.to_string(), |l| l.to_string());
     let domain_member = ctx
         .dsreg
         .as_ref()
         .and_then(|d| d.join_state.domain_joined)
-        .unwrap_or(matches!(seen.kind, JoinKind::HybridJoined));
+        .unwrap_or(matches!(seen.kind, JoinState::HybridJoined));
     match seen.kind {
         // Not a domain member: there is no SCP to read, whenever the events were logged.
-        JoinKind::NotJoined | JoinKind::EntraJoined if !domain_member => Some(format!(
+        JoinState::NotJoined | JoinState::EntraJoined if !domain_member => Some(format!(
             "The device is {} and not domain joined ({}), so it has no service connection point to read: these events, the last at {last}, do not concern security management.",
             seen.kind.describe(),
             seen.basis
         )),
         // A domain member that registered since: failures logged before the registration.
-        JoinKind::EntraJoined | JoinKind::HybridJoined
-            if registered.as_deref().is_none_or(|r| last.as_str() < r) =>
+        JoinState::EntraJoined | JoinState::HybridJoined
+            if registered.is_none_or(|r| last_at.is_some_and(|l| l < r)) =>
         {
             Some(format!(
                 "The device is now {} ({}){}, so these failures, the last at {last}, are from before it registered and no longer matter.",
@@ -116,7 +119,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, out: &mut Vec<Finding>) {
         .reg(SENSECM, "EnrollmentStatus")
         .and_then(|v| v.data.as_u64());
     // (finding id, event id, first code) → occurrences.
-    let mut groups: BTreeMap<(String, u32, String), Vec<Occurrence>> = BTreeMap::new();
+    let mut groups: BTreeMap<(String, u32, Option<Hresult>), Vec<Occurrence>> = BTreeMap::new();
     let mut scp_not_found: Vec<Occurrence> = Vec::new();
     for log in &ctx.snapshot.events {
         for e in &log.value.events {
@@ -127,8 +130,8 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, out: &mut Vec<Finding>) {
             if d.severity == Severity::Info {
                 continue;
             }
-            let first = d.codes.first().map(|c| c.code.clone()).unwrap_or_default();
-            if finding_id == "events.registration-failed" && first == "0x801c001d" {
+            let first = d.codes.first().map(|c| c.code);
+            if finding_id == "events.registration-failed" && first == Some(Hresult(0x801c_001d)) {
                 scp_not_found.push((log.artifact.clone(), e.clone(), d));
                 continue;
             }
@@ -180,16 +183,15 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, out: &mut Vec<Finding>) {
         occurrences.sort_by(|a, b| a.1.time.cmp(&b.1.time));
         let (artifact, latest, decoded) = occurrences.last().expect("a group has members").clone();
         let known = decoded.codes.first();
-        let code_text = if code.is_empty() {
-            String::new()
-        } else {
-            format!(
+        let code_text = match code {
+            None => String::new(),
+            Some(code) => format!(
                 " ({code}{})",
                 known
                     .and_then(|k| k.name.as_ref())
                     .map(|n| format!(" {n}"))
                     .unwrap_or_default()
-            )
+            ),
         };
         let mut meaning = known
             .and_then(|k| k.meaning.clone())
@@ -234,11 +236,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, out: &mut Vec<Finding>) {
             f.severity = Severity::Info;
             f.root_cause = format!("{} {why}", f.root_cause);
         }
-        if let Some(h) = known.and_then(|k| {
-            u32::from_str_radix(k.code.trim_start_matches("0x"), 16)
-                .ok()
-                .and_then(|c| mde_catalog::builtin().hresult(c))
-        }) {
+        if let Some(h) = known.and_then(|k| mde_catalog::builtin().hresult(k.code)) {
             f.actions = h.actions.clone();
         }
         out.push(f);

@@ -5,7 +5,7 @@
 //! synthetic registration became the default (2023-09-25) a device that cannot complete that
 //! registration gets a synthetic identity instead, so hybrid join is no longer a prerequisite.
 
-use mde_artifacts::dsregcmd::JoinKind;
+use mde_catalog::JoinState;
 
 use crate::context::{Ctx, JOIN_INFO};
 use crate::model::{Evidence, Finding, JoinStates};
@@ -15,7 +15,7 @@ const SYNTHETIC: &str = "Since 2023-09-25 a device that does not complete this r
 
 /// The join state as the evidence shows it, how sure that is, and what it rests on.
 pub(crate) struct Observed {
-    pub(crate) kind: JoinKind,
+    pub(crate) kind: JoinState,
     /// `read` (dsregcmd) or `inferred` (registry, AD object).
     pub(crate) confidence: &'static str,
     pub(crate) basis: String,
@@ -51,17 +51,17 @@ pub(crate) fn observe(ctx: &Ctx<'_>) -> Option<Observed> {
     let domain = ctx.ad_domain();
     let (kind, mut evidence, basis) = match (entra, domain) {
         (Some(e), Some((d, de))) => (
-            JoinKind::HybridJoined,
+            JoinState::HybridJoined,
             vec![e, de],
             format!("an Entra join certificate (CloudDomainJoin\\JoinInfo) and membership of {d}"),
         ),
         (Some(e), None) => (
-            JoinKind::EntraJoined,
+            JoinState::EntraJoined,
             vec![e],
             "an Entra join certificate (CloudDomainJoin\\JoinInfo) and no domain membership".into(),
         ),
         (None, Some((d, de))) => (
-            JoinKind::DomainJoined,
+            JoinState::DomainJoined,
             vec![de],
             format!("membership of {d} and no Entra join certificate in the registry"),
         ),
@@ -84,8 +84,8 @@ pub(crate) fn states(ctx: &Ctx<'_>, sync_filtered: bool) -> JoinStates {
     };
     let (after, note) = after(seen.kind, sync_filtered);
     JoinStates {
-        current: Some(key(seen.kind).into()),
-        after_onboarding: Some(key(after).into()),
+        current: Some(seen.kind),
+        after_onboarding: Some(after),
         note: note.map(str::to_string),
         current_label: Some(seen.kind.describe().into()),
         after_onboarding_label: Some(after.describe().into()),
@@ -94,33 +94,23 @@ pub(crate) fn states(ctx: &Ctx<'_>, sync_filtered: bool) -> JoinStates {
     }
 }
 
-fn after(kind: JoinKind, sync_filtered: bool) -> (JoinKind, Option<&'static str>) {
+fn after(kind: JoinState, sync_filtered: bool) -> (JoinState, Option<&'static str>) {
     match kind {
-        JoinKind::EntraJoined | JoinKind::HybridJoined => (kind, None),
-        JoinKind::DomainJoined | JoinKind::OnPremDrsJoined if sync_filtered => {
+        JoinState::EntraJoined | JoinState::HybridJoined => (kind, None),
+        JoinState::DomainJoined | JoinState::OnPremDrsJoined if sync_filtered => {
             (kind, Some(FILTERED))
         }
-        JoinKind::DomainJoined | JoinKind::OnPremDrsJoined => {
-            (JoinKind::HybridJoined, Some(SYNTHETIC))
+        JoinState::DomainJoined | JoinState::OnPremDrsJoined => {
+            (JoinState::HybridJoined, Some(SYNTHETIC))
         }
-        JoinKind::NotJoined => (JoinKind::EntraJoined, Some(SYNTHETIC)),
+        JoinState::NotJoined => (JoinState::EntraJoined, Some(SYNTHETIC)),
     }
 }
 
 const FILTERED: &str = "Entra Connect's sync rule filters the device's AD object out, so hybrid join cannot complete: the device keeps its join state and, since 2023-09-25, gets a synthetic Entra registration instead.";
 
-fn key(kind: JoinKind) -> &'static str {
-    match kind {
-        JoinKind::EntraJoined => "entra_joined",
-        JoinKind::HybridJoined => "hybrid_joined",
-        JoinKind::DomainJoined => "domain_joined",
-        JoinKind::OnPremDrsJoined => "on_prem_drs_joined",
-        JoinKind::NotJoined => "not_joined",
-    }
-}
-
 pub(crate) fn check(ctx: &mut Ctx<'_>, out: &mut Vec<Finding>) {
-    let has_dsregcmd = super::os_facts(ctx).is_none_or(|o| o.has_dsregcmd);
+    let has_dsregcmd = ctx.os.facts.as_ref().is_none_or(|o| o.has_dsregcmd);
     let seen = observe(ctx);
     if ctx.dsreg.is_none() {
         if has_dsregcmd {
@@ -156,18 +146,18 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, out: &mut Vec<Finding>) {
             .any(|f| f.id == "sync.filtered" || f.id == "sync.not-in-scope");
         let after = after(kind, filtered).0;
         let explanation = match kind {
-            JoinKind::EntraJoined | JoinKind::HybridJoined => {
+            JoinState::EntraJoined | JoinState::HybridJoined => {
                 "The device already has a full Microsoft Entra registration; onboarding keeps it."
                     .to_string()
             }
-            JoinKind::DomainJoined if filtered => FILTERED.to_string(),
-            JoinKind::DomainJoined => format!(
+            JoinState::DomainJoined if filtered => FILTERED.to_string(),
+            JoinState::DomainJoined => format!(
                 "A domain-joined device is hybrid joined by onboarding in the original flow (SCP, Entra Connect sync and line of sight to a DC needed). {SYNTHETIC}"
             ),
-            JoinKind::OnPremDrsJoined => format!(
+            JoinState::OnPremDrsJoined => format!(
                 "The device is registered with an on-premises DRS (Enterprise joined); onboarding needs Microsoft Entra hybrid join instead, which an SCP pointing at Enterprise DRS prevents. {SYNTHETIC}"
             ),
-            JoinKind::NotJoined => format!(
+            JoinState::NotJoined => format!(
                 "A device that is neither domain joined nor Entra joined is Entra joined by onboarding in the original flow. {SYNTHETIC}"
             ),
         };
@@ -185,7 +175,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, out: &mut Vec<Finding>) {
             ],
             evidence,
         ));
-        if kind == JoinKind::NotJoined
+        if kind == JoinState::NotJoined
             && facts
                 .as_ref()
                 .is_some_and(|f| f.join_state.workplace_joined == Some(true))

@@ -37,4 +37,4 @@ pub(crate) const CHECKS: &[(&str, Check)] = &[
 ];
 
 pub(crate) use join::states as join_states;
-pub(crate) use os::facts as os_facts;
+pub(crate) use os::{OsAssessment, assess as assess_os};

@@ -20,13 +20,24 @@ pub(crate) struct OsFacts {
     pub(crate) has_dsregcmd: bool,
 }
 
-pub(crate) fn facts(ctx: &Ctx<'_>) -> Option<OsFacts> {
-    let mut sink = Vec::new();
-    evaluate(ctx, &mut sink)
+/// The OS assessment, made once per diagnosis ([`Ctx::new`]): the OS check reports its
+/// findings, the join check and the diagnosis summary read its facts.
+#[derive(Default)]
+pub(crate) struct OsAssessment {
+    /// `None` when the bundle has no `Windows NT\CurrentVersion` build.
+    pub(crate) facts: Option<OsFacts>,
+    pub(crate) findings: Vec<Finding>,
+}
+
+pub(crate) fn assess(ctx: &Ctx<'_>) -> OsAssessment {
+    let mut findings = Vec::new();
+    let facts = evaluate(ctx, &mut findings);
+    OsAssessment { facts, findings }
 }
 
 pub(crate) fn check(ctx: &mut Ctx<'_>, out: &mut Vec<Finding>) {
-    if evaluate(ctx, out).is_none() {
+    out.extend(ctx.os.findings.iter().cloned());
+    if ctx.os.facts.is_none() {
         ctx.missing
             .push(r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion".into());
         out.push(finding("os.missing", &[], vec![]));

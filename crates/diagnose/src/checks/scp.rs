@@ -1,6 +1,6 @@
 //! The service connection point: missing, malformed, or pointing at Enterprise DRS.
 
-use mde_artifacts::dsregcmd::JoinKind;
+use mde_catalog::JoinState;
 
 use crate::context::{CDJ_AAD, Ctx, evidence, is_guid};
 use crate::model::Finding;
@@ -81,7 +81,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, out: &mut Vec<Finding>) {
     let Some(facts) = ctx.dsreg.clone() else {
         return;
     };
-    let domain_only = facts.join_state.kind == Some(JoinKind::DomainJoined)
+    let domain_only = facts.join_state.kind == Some(JoinState::DomainJoined)
         || (facts.join_state.kind.is_none() && facts.diagnostics.error_phase.is_some());
     let has_scp = ctx.reg(CDJ_AAD, "TenantId").is_some() || !ctx.snapshot.scps.is_empty();
     if !domain_only || has_scp {
@@ -92,7 +92,8 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, out: &mut Vec<Finding>) {
         .ad_configuration_test
         .as_ref()
         .is_some_and(|t| t.failed());
-    let read_failed = facts.diagnostics.client_error_code.map(|c| c.0) == Some(0x801c001d);
+    let read_failed =
+        facts.diagnostics.client_error_code == Some(mde_catalog::Hresult(0x801c_001d));
     if config_failed || read_failed {
         let why = if config_failed {
             "dsregcmd's AD Configuration Test failed"

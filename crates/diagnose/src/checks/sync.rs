@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use mde_artifacts::dsregcmd::JoinKind;
+use mde_catalog::JoinState;
 use mde_syncrule::{Object, Value};
 use serde::Deserialize;
 
@@ -213,7 +213,7 @@ fn needs_sync(ctx: &Ctx<'_>) -> bool {
     }
     !matches!(
         ctx.dsreg.as_ref().and_then(|d| d.join_state.kind),
-        Some(JoinKind::EntraJoined | JoinKind::HybridJoined)
+        Some(JoinState::EntraJoined | JoinState::HybridJoined)
     )
 }
 

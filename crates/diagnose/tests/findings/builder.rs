@@ -2,7 +2,8 @@
 //! optionally edited the way a real device differs, read back through the real readers and
 //! diagnosed.
 
-use mde_artifacts::{Limits, read_bundle};
+use mde_artifacts::Limits;
+use mde_diagnose::wanted::read_bundle;
 use mde_diagnose::{Diagnosis, Options, Severity};
 use mde_scenarios::Scenario;
 

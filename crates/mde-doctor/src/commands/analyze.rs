@@ -2,7 +2,8 @@
 
 use std::path::Path;
 
-use mde_artifacts::{Limits, read_bundle};
+use mde_artifacts::Limits;
+use mde_diagnose::wanted::read_bundle;
 
 use super::Status;
 use crate::cli::ReportFormat;

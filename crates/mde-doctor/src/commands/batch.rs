@@ -8,7 +8,8 @@ use mde_schema::analyze::{BatchRecord, Unusable, UnusableVerdict};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use mde_artifacts::{Limits, read_bundle};
+use mde_artifacts::Limits;
+use mde_diagnose::wanted::read_bundle;
 use mde_diagnose::{Diagnosis, Severity, Verdict};
 
 use super::Status;

@@ -215,7 +215,7 @@ fn timeline(rows: &[Row<'_>], total: usize, problems: &[String]) -> String {
         let (style, tag) = match row.decoded.as_ref().map(|d| d.severity) {
             Some(Severity::Error) => (ERROR, "ERROR"),
             Some(Severity::Warning) => (WARNING, "WARN "),
-            Some(Severity::Info) => (INFO, "INFO "),
+            Some(Severity::Info | Severity::Ok) => (INFO, "INFO "),
             None => (
                 DIM,
                 match e.level {

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use mde_catalog::{Catalog, EnrollmentCode, Found, HResult, Query, Severity};
+use mde_catalog::{Catalog, EnrollmentCode, Found, HresultInfo, Query, Severity};
 
 use mde_report::json::document_json;
 use mde_schema::catalog::{CodeEntry, Entry, HResultEntry};
@@ -150,14 +150,14 @@ fn links_text<'a>(s: &mut String, links: impl Iterator<Item = (&'a String, &'a S
 }
 
 /// The text explanation of a hybrid-join error code.
-pub(crate) fn hresult_text(h: &HResult, width: usize) -> String {
+pub(crate) fn hresult_text(h: &HresultInfo, width: usize) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
         "{HEADING}{} — {}{HEADING:#}  {DIM}(decimal {}, phase: {}){DIM:#}",
         h.hex(),
         h.name,
-        h.code as i32,
+        h.code.decimal(),
         h.phase
     );
     let _ = writeln!(s, "\n{HEADING}Meaning{HEADING:#}");

@@ -3,14 +3,10 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use mde_artifacts::bundle::{Limits, Manifest, Probes, parse_json};
-use mde_artifacts::dsregcmd::{DsregStatus, parse_dsregcmd};
-use mde_artifacts::hive::{Selection, embedded_name, read_hive};
-use mde_artifacts::read::{check_text, read_head};
-use mde_artifacts::reg::{RegFile, RegFormat, parse_reg};
+use mde_artifacts::reg::RegFormat;
 use mde_artifacts::snapshot::ArtifactStatus;
 use mde_artifacts::{
-    Diagnostic, Kind, ReadOptions, Snapshot, check_path, detect, read_bundle, read_file,
+    Artifact, Diagnostic, Kind, OpenError, Parsed, ReadOptions, Selection, Snapshot, read_path,
 };
 use serde_json::{Value, json};
 
@@ -21,17 +17,6 @@ use crate::output::{self, DIM, ERROR, HEADING, WARNING};
 use mde_report::sanitize::{JsonVisible, bidi_warnings_at, vis};
 use serde::Serialize;
 use std::io::Write as _;
-
-/// What one file turned out to be.
-enum Inspected {
-    Reg(RegFile),
-    Dsregcmd(Box<DsregStatus>),
-    Bundle(Box<Snapshot>),
-    Manifest(Manifest),
-    Probes(Box<Probes>),
-    /// A kind that another command reads (event logs, LDIF).
-    Listed(Kind, u64),
-}
 
 pub(crate) fn run(
     files: &[std::path::PathBuf],
@@ -81,88 +66,18 @@ pub(crate) fn run(
     super::finish(failures, files.len())
 }
 
-fn inspect(path: &Path, all: bool, options: ReadOptions) -> Result<Inspected, String> {
-    let limits = Limits {
-        max_file: options.max_file,
-        ..Limits::default()
+/// Reads one path through the library's dispatch; the message names no path (the caller
+/// names the file once).
+fn inspect(path: &Path, all: bool, options: ReadOptions) -> Result<Artifact, String> {
+    let hive = if all {
+        Selection::All
+    } else {
+        Selection::Subtrees(mde_diagnose::wanted::registry_subtrees())
     };
-    // A device, FIFO or socket is refused here, before anything opens it.
-    let meta = check_path(path).map_err(|e| without_path(e, path))?;
-    if meta.is_dir() {
-        return read_bundle(path, limits)
-            .map(|s| Inspected::Bundle(Box::new(s)))
-            .map_err(|e| e.to_string());
-    }
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let is_text = |kind| {
-        matches!(
-            kind,
-            Kind::Reg | Kind::Dsregcmd | Kind::Manifest | Kind::Probes
-        )
-    };
-    // A text artifact over its limit is refused from its first bytes, before the rest is
-    // read into memory.
-    if meta.len() > options.max_text {
-        let head = read_head(path, 64 << 10).map_err(|e| without_path(e, path))?;
-        if is_text(detect(&name, &head)) {
-            check_text(path, meta.len() as usize, options).map_err(|e| without_path(e, path))?;
-        }
-    }
-    let bytes = read_file(path, options).map_err(|e| without_path(e, path))?;
-    let kind = detect(&name, &bytes);
-    if is_text(kind) {
-        check_text(path, bytes.len(), options).map_err(|e| without_path(e, path))?;
-    }
-    match kind {
-        Kind::Reg => parse_reg(&bytes)
-            .map(Inspected::Reg)
-            .map_err(|e| e.to_string()),
-        Kind::Hive => {
-            let hive_name = if ["SOFTWARE", "SYSTEM"]
-                .iter()
-                .any(|k| name.eq_ignore_ascii_case(k))
-            {
-                name.clone()
-            } else {
-                embedded_name(&bytes).unwrap_or(name.clone())
-            };
-            let logs = ["LOG1", "LOG2"]
-                .iter()
-                // Through read_file as well: a FIFO named SOFTWARE.LOG1 must not block.
-                .filter_map(|ext| {
-                    read_file(&path.with_file_name(format!("{name}.{ext}")), options).ok()
-                })
-                .collect();
-            let selection = if all {
-                Selection::All
-            } else {
-                Selection::OfInterest
-            };
-            read_hive(bytes, logs, &hive_name, selection)
-                .map(Inspected::Reg)
-                .map_err(|e| e.to_string())
-        }
-        Kind::Dsregcmd => parse_dsregcmd(&bytes)
-            .map(|d| Inspected::Dsregcmd(Box::new(d)))
-            .map_err(|e| e.to_string()),
-        Kind::Zip => read_bundle(path, limits)
-            .map(|s| Inspected::Bundle(Box::new(s)))
-            .map_err(|e| e.to_string()),
-        Kind::Manifest => parse_json(&bytes).map(Inspected::Manifest),
-        Kind::Probes => parse_json(&bytes).map(|p| Inspected::Probes(Box::new(p))),
-        kind
-        @ (Kind::Evtx | Kind::EventXml | Kind::Ldif | Kind::HiveLog | Kind::ClientAnalyzer) => {
-            Ok(Inspected::Listed(kind, bytes.len() as u64))
-        }
-        Kind::Unknown => Err(
-            "cannot tell what this is: expected a registry export (.reg), a registry hive, \
-             dsregcmd /status output, a bundle (directory or .zip), probes.json or manifest.json"
-                .into(),
-        ),
-    }
+    read_path(path, options, mde_diagnose::wanted::wanted(), hive).map_err(|e| match e {
+        OpenError::Read(e) => without_path(e, path),
+        other => other.to_string(),
+    })
 }
 
 /// A registry file as JSON, serialized straight from the parsed file (no `Value` tree: a
@@ -218,10 +133,10 @@ fn small_json(out: &mut impl std::io::Write, mut json: Value) -> serde_json::Res
     serde_json::to_writer_pretty(out, &json)
 }
 
-fn write_json(out: &mut impl std::io::Write, file: &str, found: &Inspected) -> std::io::Result<()> {
+fn write_json(out: &mut impl std::io::Write, file: &str, found: &Artifact) -> std::io::Result<()> {
     let mut warnings = Vec::new();
     let result = match found {
-        Inspected::Reg(reg) => {
+        Artifact::File(Parsed::Registry(reg)) => {
             warnings_over("/keys", &reg.keys, &mut warnings);
             let json = RegJson {
                 file,
@@ -238,7 +153,7 @@ fn write_json(out: &mut impl std::io::Write, file: &str, found: &Inspected) -> s
             };
             serde_json::to_writer_pretty(&mut *out, &json)
         }
-        Inspected::Dsregcmd(d) => {
+        Artifact::File(Parsed::Dsregcmd(d)) => {
             let facts = d.facts();
             for (i, section) in d.sections.iter().enumerate() {
                 warnings_over(
@@ -264,15 +179,15 @@ fn write_json(out: &mut impl std::io::Write, file: &str, found: &Inspected) -> s
             };
             serde_json::to_writer_pretty(&mut *out, &json)
         }
-        Inspected::Bundle(s) => small_json(out, bundle_json(file, s)),
-        Inspected::Manifest(m) => small_json(
+        Artifact::Bundle(s) => small_json(out, bundle_json(file, s)),
+        Artifact::File(Parsed::Manifest(m)) => small_json(
             out,
             json!({"file": file, "kind": "manifest", "manifest": m}),
         ),
-        Inspected::Probes(p) => {
+        Artifact::File(Parsed::Probes(p)) => {
             small_json(out, json!({"file": file, "kind": "probes", "probes": p}))
         }
-        Inspected::Listed(kind, size) => small_json(
+        Artifact::Listed(kind, size) => small_json(
             out,
             json!({
                 "file": file,
@@ -318,10 +233,10 @@ fn problems_text(s: &mut String, problems: &[Diagnostic]) {
     }
 }
 
-fn to_text(file: &str, found: &Inspected) -> String {
+fn to_text(file: &str, found: &Artifact) -> String {
     let mut s = String::new();
     match found {
-        Inspected::Reg(reg) => {
+        Artifact::File(Parsed::Registry(reg)) => {
             let what = match reg.format {
                 RegFormat::Hive => "registry hive".to_string(),
                 RegFormat::Regedit5 => format!(
@@ -362,7 +277,7 @@ fn to_text(file: &str, found: &Inspected) -> String {
             }
             problems_text(&mut s, &reg.diagnostics);
         }
-        Inspected::Dsregcmd(d) => {
+        Artifact::File(Parsed::Dsregcmd(d)) => {
             let f = d.facts();
             let _ = writeln!(
                 s,
@@ -424,7 +339,7 @@ fn to_text(file: &str, found: &Inspected) -> String {
             }
             problems_text(&mut s, &d.diagnostics);
         }
-        Inspected::Bundle(b) => {
+        Artifact::Bundle(b) => {
             let _ = writeln!(
                 s,
                 "{HEADING}{}{HEADING:#}: evidence bundle, {} files",
@@ -489,7 +404,7 @@ fn to_text(file: &str, found: &Inspected) -> String {
                 );
             }
         }
-        Inspected::Manifest(m) => {
+        Artifact::File(Parsed::Manifest(m)) => {
             let _ = writeln!(s, "{HEADING}{}{HEADING:#}: bundle manifest", vis(file));
             let _ = writeln!(
                 s,
@@ -502,7 +417,7 @@ fn to_text(file: &str, found: &Inspected) -> String {
                 vis(m.collected_at.as_deref().unwrap_or("?"))
             );
         }
-        Inspected::Probes(p) => {
+        Artifact::File(Parsed::Probes(p)) => {
             let _ = writeln!(
                 s,
                 "{HEADING}{}{HEADING:#}: network and clock probes",
@@ -523,7 +438,7 @@ fn to_text(file: &str, found: &Inspected) -> String {
                 );
             }
         }
-        Inspected::Listed(kind, size) => {
+        Artifact::Listed(kind, size) => {
             let _ = writeln!(
                 s,
                 "{HEADING}{}{HEADING:#}: {} ({size} bytes) — {}",
