@@ -12,6 +12,8 @@
 //! - JSON-lines outputs start with a [`Header`] line (the tag alone), then one record per
 //!   line, each a type implementing [`Record`].
 
+pub mod events;
+
 use schemars::JsonSchema;
 use serde::Serialize;
 
