@@ -32,7 +32,8 @@ pub fn is_hostile(c: char) -> bool {
 
 /// Whether `s` holds a bidi formatting character.
 pub fn has_bidi(s: &str) -> bool {
-    s.chars().any(is_bidi)
+    // Every bidi character is outside ASCII; most text is ASCII, which is checked by words.
+    !s.is_ascii() && s.chars().any(is_bidi)
 }
 
 fn escape(c: char, out: &mut String) {

@@ -13,14 +13,14 @@ use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::Serialize;
 use serde::ser::{SerializeSeq, Serializer};
 
-use crate::Document;
+use crate::{Document, Records};
 
 /// The output of `events --format json`.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct EventsDocument<'a> {
     /// The events shown (after the filters), ordered by time; events of the same time keep
     /// their record order.
-    pub events: &'a [EventRecord<'a>],
+    pub events: Records<'a, EventRecord<'a>>,
     /// How many events are shown (the length of `events`).
     pub shown: usize,
     /// How many records the files held, shown or not.
@@ -190,6 +190,29 @@ mod tests {
         for field in ["record_id", "NameValue", "CodeInfo", "AadError", "raw"] {
             assert!(text.contains(field), "{field}: {text}");
         }
+    }
+
+    /// A long sequence, serialized in parallel groups, is the sequence serialized in place.
+    #[test]
+    fn records_serialize_as_the_slice_does() {
+        let pairs: Vec<(String, String)> = (0..40_000)
+            .map(|i| (format!("n{i}"), format!("v\u{202e}\n{i}")))
+            .collect();
+        let values: Vec<NameValue<'_>> = pairs
+            .iter()
+            .map(|(name, value)| NameValue { name, value })
+            .collect();
+        for n in [0, 1, 1023, 1024, 40_000] {
+            assert_eq!(
+                serde_json::to_string(&crate::Records(&values[..n])).unwrap(),
+                serde_json::to_string(&values[..n]).unwrap(),
+                "{n}"
+            );
+        }
+        assert_eq!(
+            serde_json::to_value(crate::Records(&values[..5000])).unwrap(),
+            serde_json::to_value(&values[..5000]).unwrap()
+        );
     }
 
     #[test]

@@ -70,7 +70,7 @@ fn read_evtx_from<T: std::io::Read + std::io::Seek + Send>(
     let mut log = EventLog {
         format: "evtx",
         total: 0,
-        events: Vec::new(),
+        events: Vec::with_capacity(parts.iter().map(|(_, p)| p.events.len()).sum()),
         diagnostics: Vec::new(),
     };
     for (_, part) in parts {
