@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Side-by-side throughput of `mde-doctor events` and the evtx crate's own `evtx_dump` on the
+# Side-by-side throughput (and peak memory) of `mde-doctor events` and the evtx crate's own `evtx_dump` on the
 # same large .evtx, both using every core. Builds the input from a real sample with
 # gen-large-evtx.py. Needs hyperfine (apt) and evtx_dump (`cargo install evtx --locked`).
 #
@@ -27,3 +27,10 @@ for r in data["results"]:
     m = r["mean"]
     print(f"{r['command'].split(' ')[0]:<28} {m*1000:8.1f} ms  {size/m/1e6:7.1f} MB/s  {records/m:10.0f} records/s  x{m/base:.2f} of evtx_dump  [{r['command'][:60]}]")
 PY
+echo "peak memory (maximum resident set, /usr/bin/time -v):"
+for cmd in "evtx_dump -t 0 -o jsonl $big" \
+           "target/release/mde-doctor events $big" \
+           "target/release/mde-doctor events --all --format json $big"; do
+  { /usr/bin/time -v $cmd > /dev/null; } 2>&1 |
+    awk -F': ' -v cmd="${cmd:0:60}" '/Maximum resident/ {printf "  %7.1f MB  %s\n", $2 / 1024, cmd}'
+done

@@ -52,7 +52,7 @@ pub fn known_events() -> &'static [EventInfo] {
 }
 
 /// An HRESULT found in an event, decoded.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct CodeInfo {
     pub code: Hresult,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -62,7 +62,7 @@ pub struct CodeInfo {
 }
 
 /// The parts of an AAD error the documentation asks for.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct AadError {
     pub error_code: Option<String>,
     pub win32_api: Option<String>,

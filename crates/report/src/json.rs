@@ -21,6 +21,27 @@ pub fn document_json<T: Document>(doc: &T, pretty: bool) -> String {
     crate::sanitize::json_visible(&s).into_owned()
 }
 
+/// Writes `doc` as compact JSON, newline-terminated, streamed to `out` as it is serialized
+/// (never held as a JSON tree or a string: for documents as large as their input, such as
+/// every event of a large log). The tag comes first and control characters are shown as in
+/// [`document_json`]; the `warnings` are the document's own: a type that streams large parts
+/// carries them where they occur (see [`warnings_of`]).
+pub fn write_document_streamed<T: Document>(out: impl Write, doc: &T) -> std::io::Result<()> {
+    let mut out =
+        std::io::BufWriter::with_capacity(1 << 16, crate::sanitize::JsonVisible::new(out));
+    serde_json::to_writer(&mut out, &mde_schema::tagged(doc)).map_err(std::io::Error::from)?;
+    out.write_all(b"\n")?;
+    out.flush()
+}
+
+/// The bidi `warnings` of a value (JSON pointers relative to it), `None` when there is none.
+/// Building the value costs: call it for a part known to hold bidi characters, or a small one.
+pub fn warnings_of<T: serde::Serialize + ?Sized>(value: &T) -> Option<Vec<String>> {
+    let value = serde_json::to_value(value).ok()?;
+    let warnings = crate::sanitize::bidi_warnings(&value);
+    (!warnings.is_empty()).then_some(warnings)
+}
+
 /// Writes `doc` (see [`document_json`]).
 pub fn write_document<T: Document>(
     out: &mut impl Write,

@@ -32,7 +32,8 @@ pub fn is_hostile(c: char) -> bool {
 
 /// Whether `s` holds a bidi formatting character.
 pub fn has_bidi(s: &str) -> bool {
-    s.chars().any(is_bidi)
+    // Every bidi character is outside ASCII; most text is ASCII, which is checked by words.
+    !s.is_ascii() && s.chars().any(is_bidi)
 }
 
 fn escape(c: char, out: &mut String) {
@@ -128,6 +129,10 @@ pub fn bidi_warnings(value: &serde_json::Value) -> Vec<String> {
 /// [`bidi_warnings`] for a value found at `pointer` of a larger document (for writers that
 /// stream a document field by field).
 pub fn bidi_warnings_at(pointer: &str, value: &serde_json::Value, out: &mut Vec<String>) {
+    // Almost no document holds one: looked for first, and pointers built only then.
+    if !any_bidi(value) {
+        return;
+    }
     // Iterative: the document may be as deep as its input allowed.
     let mut stack = vec![(pointer.to_string(), value)];
     while let Some((pointer, v)) = stack.pop() {
@@ -159,6 +164,35 @@ pub fn bidi_warnings_at(pointer: &str, value: &serde_json::Value, out: &mut Vec<
     }
 }
 
+/// Whether any string of `value` (keys included) holds a bidi formatting character.
+fn any_bidi(value: &serde_json::Value) -> bool {
+    let mut stack = vec![value];
+    while let Some(v) = stack.pop() {
+        match v {
+            serde_json::Value::String(s) if has_bidi(s) => return true,
+            serde_json::Value::Array(items) => stack.extend(items),
+            serde_json::Value::Object(map) => {
+                for (k, item) in map {
+                    if has_bidi(k) {
+                        return true;
+                    }
+                    stack.push(item);
+                }
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Whether `bytes` are all ASCII below DEL: JSON text with nothing for [`json_visible`] to
+/// escape. (Checked in blocks, which the compiler turns into vector instructions.)
+fn plain_ascii(bytes: &[u8]) -> bool {
+    bytes
+        .chunks(64)
+        .all(|block| !block.iter().fold(false, |seen, &b| seen | (b >= 0x7f)))
+}
+
 /// A writer that passes JSON through [`json_visible`] as it streams, for output written
 /// piece by piece (`serde_json::to_writer` on a locked stdout). Bytes of a character split
 /// between two writes wait for the rest; bytes that are not UTF-8 pass unchanged.
@@ -178,6 +212,10 @@ impl<W: std::io::Write> JsonVisible<W> {
 
 impl<W: std::io::Write> std::io::Write for JsonVisible<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.pending.is_empty() && plain_ascii(buf) {
+            self.inner.write_all(buf)?;
+            return Ok(buf.len());
+        }
         self.pending.extend_from_slice(buf);
         let complete = match std::str::from_utf8(&self.pending) {
             Ok(_) => self.pending.len(),

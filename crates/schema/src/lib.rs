@@ -14,6 +14,7 @@
 
 pub mod analyze;
 pub mod catalog;
+pub mod events;
 pub mod probe;
 
 use schemars::JsonSchema;
@@ -167,4 +168,53 @@ fn with_tag(mut schema: serde_json::Value, tag: &str, shape: &str) -> serde_json
         }
     }
     schema
+}
+
+/// A slice of records serialized as a sequence. For a long one, groups of records are first
+/// serialized by serde_json on every core (each record exactly as it would be written in
+/// place, into its own string), then written in order: a large output (every event of a
+/// large log) is not serialized on one core. Its JSON Schema is that of `[T]`.
+#[derive(Debug, Clone, Copy)]
+pub struct Records<'a, T>(pub &'a [T]);
+
+/// Records serialized together on every core before they are written: enough to keep the
+/// cores busy, few enough to keep memory flat.
+const GROUP: usize = 16 * 1024;
+
+impl<T: Serialize + Sync> Serialize for Records<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use rayon::prelude::*;
+        use serde::ser::{Error as _, SerializeSeq};
+        let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
+        if self.0.len() < 1024 {
+            for record in self.0 {
+                seq.serialize_element(record)?;
+            }
+            return seq.end();
+        }
+        for group in self.0.chunks(GROUP) {
+            let rendered: Vec<_> = group
+                .par_iter()
+                .map(serde_json::value::to_raw_value)
+                .collect();
+            for raw in rendered {
+                seq.serialize_element(&raw.map_err(S::Error::custom)?)?;
+            }
+        }
+        seq.end()
+    }
+}
+
+impl<T: JsonSchema> JsonSchema for Records<'_, T> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        <Vec<T>>::schema_name()
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        <Vec<T>>::json_schema(generator)
+    }
 }

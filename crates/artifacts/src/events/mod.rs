@@ -8,6 +8,7 @@
 
 mod evtx_file;
 mod header_map;
+mod record_json;
 pub(crate) mod xml;
 
 pub use evtx_file::{read_evtx, read_evtx_file_filtered, read_evtx_filtered};

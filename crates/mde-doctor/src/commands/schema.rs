@@ -14,6 +14,7 @@ pub(crate) fn all() -> Vec<SchemaFile> {
         document::<mde_diagnose::Diagnosis>(),
         records::<mde_schema::analyze::BatchRecord<'_>>(),
         document::<mde_fleet::FleetView>(),
+        document::<mde_schema::events::EventsDocument<'_>>(),
         document::<mde_schema::catalog::Entry<'_>>(),
         document::<mde_schema::catalog::Codes<'_>>(),
         document::<mde_artifacts::bundle::Probes>(),

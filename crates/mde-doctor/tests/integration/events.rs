@@ -38,7 +38,8 @@ fn json_keeps_the_raw_event_beside_the_decoded_one() {
         .run()
         .status(0);
     let v = run.json();
-    let items = v.as_array().unwrap();
+    assert_eq!(v["schema"], "mde-doctor/events/v1");
+    let items = v["events"].as_array().unwrap();
     assert_eq!(
         items.len(),
         1,
@@ -69,11 +70,7 @@ fn filters() {
     let count = |args: &[&str]| -> usize {
         let mut all = vec!["events", "--format", "json"];
         all.extend_from_slice(args);
-        Test::new()
-            .args(all)
-            .run()
-            .status(0)
-            .json()
+        Test::new().args(all).run().status(0).json()["events"]
             .as_array()
             .unwrap()
             .len()
@@ -103,9 +100,14 @@ fn all_events_of_a_real_evtx() {
         ])
         .run()
         .status(0);
-    let items = run.json();
+    let doc = run.json();
+    let items = &doc["events"];
     assert_eq!(items.as_array().unwrap().len(), 6);
     assert_eq!(items[0]["known"], false);
+    assert_eq!(
+        (doc["shown"].as_u64(), doc["total"].as_u64()),
+        (Some(6), Some(6))
+    );
     // Without --all nothing in that log is a known event.
     Test::new()
         .args([
@@ -182,7 +184,7 @@ fn since_keeps_the_events_of_its_first_second() {
             ])
             .run()
             .status(0)
-            .json()
+            .json()["events"]
             .as_array()
             .unwrap()
             .iter()
@@ -208,4 +210,65 @@ fn an_undecoded_event_shows_its_rendered_message() {
         .run()
         .status(0)
         .stdout_contains("AADRT/Admin 1006  AAD runtime started.");
+}
+
+/// `events --all --format json` of every real sample gives the events it gave before the
+/// reader and the writer were made fast (counts and content: `events_baseline.tsv`).
+#[test]
+fn real_samples_give_the_events_they_always_gave() {
+    use sha2::Digest as _;
+    let baseline = include_str!("events_baseline.tsv");
+    let mut checked = 0;
+    for line in baseline.lines().filter(|l| !l.starts_with('#')) {
+        let [name, count, digest] = line.split('\t').collect::<Vec<_>>()[..] else {
+            panic!("bad baseline line {line:?}");
+        };
+        let doc = Test::new()
+            .args(["events", "--all", "--format", "json", &real_evtx(name)])
+            .run()
+            .status(0)
+            .json();
+        let events = doc["events"].as_array().unwrap();
+        assert_eq!(events.len().to_string(), count, "{name}");
+        assert_eq!(doc["shown"].as_u64(), Some(events.len() as u64), "{name}");
+        let mut hash = sha2::Sha256::new();
+        for e in events {
+            let mut e = e.clone();
+            e["file"] = name.into();
+            hash.update(serde_json::to_string(&e).unwrap());
+            hash.update(b"\n");
+        }
+        assert_eq!(
+            format!("{:x}", hash.finalize()),
+            digest,
+            "{name}: events changed"
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 11);
+}
+
+/// The typed document of `events --format json` on a real log: tag first, then the events,
+/// counts and problems.
+#[test]
+fn json_document_snapshot() {
+    let file = real_evtx("Microsoft-Windows-HelloForBusiness%4Operational.evtx");
+    let run = Test::new()
+        .args(["events", "--all", "--format", "json", &file])
+        .run()
+        .status(0);
+    assert!(
+        run.stdout()
+            .starts_with("{\"schema\":\"mde-doctor/events/v1\","),
+        "{}",
+        run.stdout()
+    );
+    let mut doc = run.json();
+    for e in doc["events"].as_array_mut().unwrap() {
+        e["file"] = "Microsoft-Windows-HelloForBusiness%4Operational.evtx".into();
+    }
+    insta::assert_snapshot!(
+        "events_json_hello_for_business",
+        serde_json::to_string_pretty(&doc).unwrap()
+    );
 }

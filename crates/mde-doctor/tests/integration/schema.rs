@@ -246,6 +246,19 @@ fn outputs_match_their_schema() {
             1,
         ),
         (
+            "mde-doctor/events/v1",
+            vec![
+                "events".into(),
+                "--all".into(),
+                "--format".into(),
+                "json".into(),
+                repo_path("examples/events/security.evtx"),
+                repo_path("examples/events/Microsoft-Windows-HelloForBusiness%4Operational.evtx"),
+                repo_path("examples/events/sample_with_a_bad_chunk_magic.evtx"),
+            ],
+            0,
+        ),
+        (
             "mde-doctor/explain/v1",
             vec![
                 "explain".into(),
