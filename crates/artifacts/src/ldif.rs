@@ -22,12 +22,16 @@ use serde::Serialize;
 use crate::location::{Diagnostic, Location};
 
 /// An attribute value.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum LdifValue {
     Text(String),
     /// From `attr:: base64` when the bytes are not UTF-8 text.
-    Binary(#[serde(serialize_with = "as_base64")] Vec<u8>),
+    Binary(
+        #[serde(serialize_with = "as_base64")]
+        #[schemars(with = "String")]
+        Vec<u8>,
+    ),
     /// `attr:< url` — not fetched.
     Url(String),
     /// `attr:: base64` kept undecoded (see [`LdifReader::lazy_base64`]).
@@ -56,7 +60,7 @@ impl LdifValue {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct LdifAttribute {
     /// As written, options included (`userCertificate;binary`).
     pub name: String,
@@ -72,7 +76,7 @@ impl LdifAttribute {
 }
 
 /// One entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct LdifRecord {
     pub dn: String,
     pub at: Location,
@@ -633,7 +637,7 @@ pub fn base64_encode(bytes: &[u8]) -> String {
 }
 
 /// The device-registration service connection point found in LDIF.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Scp {
     pub dn: String,
     pub at: Location,

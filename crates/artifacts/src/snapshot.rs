@@ -13,7 +13,7 @@ use crate::location::{Diagnostic, Location};
 use crate::reg::{KeyPath, RegData, RegFile};
 
 /// Where a fact came from: an artifact of the bundle and a place inside it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Provenance {
     /// Path inside the bundle, `/`-separated (`registry/sensecm.reg`).
     pub artifact: String,
@@ -30,7 +30,7 @@ impl std::fmt::Display for Provenance {
 }
 
 /// A value with its provenance.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Sourced<T> {
     pub artifact: String,
     pub value: T,
@@ -150,7 +150,7 @@ pub struct ArtifactInfo {
 }
 
 /// One registry value as the snapshot knows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct RegistryValue {
     pub name: String,
     #[serde(flatten)]
@@ -159,7 +159,7 @@ pub struct RegistryValue {
 }
 
 /// One key, merged over every registry artifact of the bundle.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct RegistryKey {
     pub path: KeyPath,
     pub values: Vec<RegistryValue>,
@@ -169,7 +169,7 @@ pub struct RegistryKey {
 /// The registry as the bundle shows it: `.reg` exports and hives merged. When two artifacts
 /// give the same value, both are kept and the first (in bundle path order) is the one
 /// [`Registry::value`] returns.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Registry {
     pub keys: Vec<RegistryKey>,
     /// Position in `keys` by folded path, built as keys are merged: merging and looking up
@@ -223,7 +223,7 @@ impl Registry {
 }
 
 /// Everything read from one device's evidence.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Snapshot {
     /// The bundle as the user named it (directory or zip).
     pub source: String,

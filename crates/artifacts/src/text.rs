@@ -9,7 +9,7 @@
 use serde::Serialize;
 
 /// The encoding a text was decoded from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub enum Encoding {
     #[serde(rename = "utf-8")]
     Utf8,

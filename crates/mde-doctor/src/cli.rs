@@ -151,7 +151,7 @@ pub(crate) enum Command {
         /// Files or bundle directories to read.
         #[arg(value_name = "FILE", required = true)]
         files: Vec<std::path::PathBuf>,
-        /// Output format (json: an array with one object per file).
+        /// Output format (json: one document, `files` holding one object per file).
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
         /// For hives: read every key, not only the ones mde-doctor uses.

@@ -34,6 +34,19 @@ pub fn write_document_streamed<T: Document>(out: impl Write, doc: &T) -> std::io
     out.flush()
 }
 
+/// [`write_document_streamed`], indented for people (`inspect`: one file at a time).
+pub fn write_document_streamed_pretty<T: Document>(
+    out: impl Write,
+    doc: &T,
+) -> std::io::Result<()> {
+    let mut out =
+        std::io::BufWriter::with_capacity(1 << 16, crate::sanitize::JsonVisible::new(out));
+    serde_json::to_writer_pretty(&mut out, &mde_schema::tagged(doc))
+        .map_err(std::io::Error::from)?;
+    out.write_all(b"\n")?;
+    out.flush()
+}
+
 /// The bidi `warnings` of a value (JSON pointers relative to it), `None` when there is none.
 /// Building the value costs: call it for a part known to hold bidi characters, or a small one.
 pub fn warnings_of<T: serde::Serialize + ?Sized>(value: &T) -> Option<Vec<String>> {

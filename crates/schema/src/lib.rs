@@ -15,6 +15,7 @@
 pub mod analyze;
 pub mod catalog;
 pub mod events;
+pub mod inspect;
 pub mod probe;
 
 use schemars::JsonSchema;

@@ -34,7 +34,7 @@ use crate::snapshot::{ArtifactStatus, Snapshot, Sourced};
 use crate::text;
 
 /// One item of a details section.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct AnalyzerItem {
     /// `devInfo`, `MDEDevConfig`, `EDRCompInfo`, …
     pub section: String,
@@ -48,7 +48,7 @@ pub struct AnalyzerItem {
 }
 
 /// One check result (`<event id="…">`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct AnalyzerResult {
     pub id: String,
     pub severity: String,
@@ -60,7 +60,7 @@ pub struct AnalyzerResult {
 }
 
 /// What `MDEClientAnalyzer.xml` held.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct AnalyzerReport {
     pub items: Vec<AnalyzerItem>,
     pub results: Vec<AnalyzerResult>,

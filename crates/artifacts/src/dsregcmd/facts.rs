@@ -11,7 +11,7 @@ use super::value::{TestResult, Validity, parse_error_code, yes_no};
 
 /// The device's join flags (Device State; WorkplaceJoined from User State) and the join
 /// state they make.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct JoinFlags {
     pub azure_ad_joined: Option<bool>,
     pub enterprise_joined: Option<bool>,
@@ -29,7 +29,7 @@ pub struct JoinFlags {
     pub contradiction: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct DeviceDetails {
     pub device_id: Option<String>,
     pub thumbprint: Option<String>,
@@ -40,7 +40,7 @@ pub struct DeviceDetails {
     pub device_auth_status: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct TenantDetails {
     pub tenant_name: Option<String>,
     pub tenant_id: Option<String>,
@@ -60,7 +60,7 @@ pub struct TenantDetails {
     pub device_management_srv_url: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct SsoState {
     pub azure_ad_prt: Option<bool>,
     pub azure_ad_prt_update_time: Option<String>,
@@ -76,7 +76,7 @@ pub struct SsoState {
 }
 
 /// Diagnostic Data, pre-join and post-join.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Diagnostics {
     pub user_context: Option<String>,
     pub client_time: Option<String>,
@@ -105,7 +105,7 @@ pub struct Diagnostics {
 }
 
 /// Everything typed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct DsregFacts {
     pub join_state: JoinFlags,
     pub device: DeviceDetails,

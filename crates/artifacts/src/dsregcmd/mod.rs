@@ -28,7 +28,7 @@ use crate::location::{Diagnostic, Location};
 use crate::text::Encoding;
 
 /// Which generation of the output.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Layout {
     /// `Key : Value`, right-aligned keys (Windows 10 1809 and later).
@@ -38,7 +38,7 @@ pub enum Layout {
 }
 
 /// One `Key : Value` line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Field {
     /// As printed (`AzureAdJoined`, `Client ErrorCode`).
     pub key: String,
@@ -49,7 +49,7 @@ pub struct Field {
 }
 
 /// One framed section.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Section {
     /// The title (`Device State`); empty for fields before any title.
     pub name: String,
@@ -58,14 +58,14 @@ pub struct Section {
 }
 
 /// A line that is neither a frame nor a field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Note {
     pub text: String,
     pub at: Location,
 }
 
 /// A parsed `dsregcmd /status` output.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct DsregStatus {
     pub encoding: Encoding,
     pub layout: Layout,

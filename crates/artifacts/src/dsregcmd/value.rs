@@ -58,7 +58,7 @@ pub fn parse_error_code(text: &str) -> Option<Hresult> {
 }
 
 /// A diagnostic test result: `PASS`, `FAIL [0x801c0021/0x80072ee2]`, `SKIPPED`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct TestResult {
     /// `PASS`, `FAIL`, `SKIPPED`, or whatever word dsregcmd printed, upper-cased.
     pub status: String,
@@ -95,7 +95,7 @@ impl TestResult {
 
 /// `[ 2021-12-07 15:28:54.000 UTC -- 2031-12-07 15:58:54.000 UTC ]`; copies retyped into
 /// tickets and posts have a single hyphen between the dates (`… UTC - 2031-…`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Validity {
     pub from: String,
     pub to: String,

@@ -19,7 +19,7 @@ use serde::Serialize;
 use crate::location::{Diagnostic, Location};
 
 /// One event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Event {
     /// `EventRecordID` (0 when an XML export omits it).
     pub record_id: u64,
@@ -90,7 +90,7 @@ pub fn keep_all(_: &EventHeader<'_>) -> bool {
 }
 
 /// What one event log file held.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct EventLog {
     /// `evtx` or `xml`.
     pub format: &'static str,

@@ -206,6 +206,26 @@ impl Serialize for RegData {
     }
 }
 
+/// In JSON a value is `{"type": "REG_…", "data": …}`: `data` a string (REG_SZ,
+/// REG_EXPAND_SZ; binary and other types as lower-case hex), an array of strings
+/// (REG_MULTI_SZ), a number (REG_DWORD, REG_QWORD) or null (a deletion in a `.reg`).
+impl schemars::JsonSchema for RegData {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "RegData".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "object",
+            "properties": {
+                "type": {"type": "string", "pattern": "^REG_"},
+                "data": {"type": ["string", "array", "integer", "null"], "items": {"type": "string"}}
+            },
+            "required": ["type", "data"]
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

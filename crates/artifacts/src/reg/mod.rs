@@ -16,7 +16,7 @@ use crate::location::{Diagnostic, Location};
 use crate::text::Encoding;
 
 /// One value under a key.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct RegValue {
     /// Empty for the default value (`@` in a `.reg` file).
     pub name: String,
@@ -26,7 +26,7 @@ pub struct RegValue {
 }
 
 /// One key and the values the artifact lists under it (not its subkeys).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct RegKey {
     pub path: KeyPath,
     /// `[-HKEY_…]` in a `.reg` file: the key is to be deleted.
@@ -46,7 +46,7 @@ impl RegKey {
 }
 
 /// What a `.reg` export or a hive held.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct RegFile {
     pub format: RegFormat,
     #[serde(skip_serializing_if = "Option::is_none")]

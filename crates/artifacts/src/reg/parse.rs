@@ -28,7 +28,7 @@ use crate::location::{Diagnostic, Location};
 use crate::text::{self, NotText};
 
 /// Which header the file has.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RegFormat {
     /// `Windows Registry Editor Version 5.00`

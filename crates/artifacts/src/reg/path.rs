@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 /// A key path as written, compared in canonical form (long root name, case-insensitive).
-#[derive(Debug, Clone, Eq, Serialize)]
+#[derive(Debug, Clone, Eq, Serialize, schemars::JsonSchema)]
 #[serde(transparent)]
 pub struct KeyPath(String);
 

@@ -5,18 +5,16 @@ use std::path::Path;
 
 use mde_artifacts::reg::RegFormat;
 use mde_artifacts::snapshot::ArtifactStatus;
-use mde_artifacts::{
-    Artifact, Diagnostic, Kind, OpenError, Parsed, ReadOptions, Selection, Snapshot, read_path,
-};
-use serde_json::{Value, json};
+use mde_artifacts::{Artifact, Diagnostic, OpenError, Parsed, ReadOptions, Selection, read_path};
+use std::cell::RefCell;
+
+use mde_schema::inspect::{Emit, FileStream, InspectDocument, InspectedFile};
 
 use super::{Status, without_path};
 use crate::cli::Format;
 use crate::error::CliError;
 use crate::output::{self, DIM, ERROR, HEADING, WARNING};
-use mde_report::sanitize::{JsonVisible, bidi_warnings_at, vis};
-use serde::Serialize;
-use std::io::Write as _;
+use mde_report::sanitize::{bidi_warnings_at, vis};
 
 pub(crate) fn run(
     files: &[std::path::PathBuf],
@@ -30,21 +28,24 @@ pub(crate) fn run(
     let stdout = std::io::stdout();
     match format {
         Format::Json => {
-            let mut out = std::io::BufWriter::new(JsonVisible::new(stdout.lock()));
-            out.write_all(b"[")?;
-            let mut first = true;
-            for path in files {
-                match inspect(path, all, options) {
-                    Ok(found) => {
-                        out.write_all(if first { b"\n" } else { b",\n" })?;
-                        first = false;
-                        write_json(&mut out, &path.display().to_string(), &found)?;
-                    }
-                    Err(message) => failures.push(format!("{}: {message}", path.display())),
-                }
-            }
-            out.write_all(if first { b"]\n" } else { b"\n]\n" })?;
-            out.flush()?;
+            let failed = RefCell::new(Vec::new());
+            let read = |path: &Path, emit: &mut Emit<'_>| -> Result<(), String> {
+                let found = inspect(path, all, options)?;
+                let shown = path.display().to_string();
+                let mut file = InspectedFile::new(&shown, &found);
+                *file.warnings_mut() = warnings(&file);
+                emit(&file)
+            };
+            let doc = InspectDocument {
+                files: FileStream {
+                    paths: files,
+                    read: &read,
+                    failures: &failed,
+                },
+                failures: &failed,
+            };
+            mde_report::json::write_document_streamed_pretty(stdout.lock(), &doc)?;
+            failures = failed.into_inner();
         }
         Format::Text => {
             let mut first = true;
@@ -80,150 +81,30 @@ fn inspect(path: &Path, all: bool, options: ReadOptions) -> Result<Artifact, Str
     })
 }
 
-/// A registry file as JSON, serialized straight from the parsed file (no `Value` tree: a
-/// large export must not take several times its parsed size again).
-#[derive(Serialize)]
-struct RegJson<'a> {
-    file: &'a str,
-    kind: &'static str,
-    format: RegFormat,
-    encoding: Option<mde_artifacts::text::Encoding>,
-    keys: &'a [mde_artifacts::reg::RegKey],
-    problems: &'a [Diagnostic],
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    warnings: Vec<String>,
-}
-
-/// `dsregcmd /status` as JSON: the typed facts (small) as values, the sections borrowed.
-#[derive(Serialize)]
-struct DsregJson<'a> {
-    file: &'a str,
-    kind: &'static str,
-    encoding: Value,
-    layout: Value,
-    join_state: Value,
-    device: Value,
-    tenant: Value,
-    sso: Value,
-    diagnostics: Value,
-    sections: &'a [mde_artifacts::dsregcmd::Section],
-    notes: &'a [mde_artifacts::dsregcmd::Note],
-    problems: &'a [Diagnostic],
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    warnings: Vec<String>,
+/// Bidi warnings of one entry: over a registry file's keys and a dsregcmd file's fields one
+/// element at a time (a large export is never turned into one JSON tree), over the whole
+/// entry for the others (their size is bounded).
+fn warnings(file: &InspectedFile<'_>) -> Vec<String> {
+    let mut out = Vec::new();
+    match file {
+        InspectedFile::Registry(reg) => warnings_over("/keys", reg.keys, &mut out),
+        InspectedFile::Dsregcmd(d) => {
+            for (i, section) in d.sections.iter().enumerate() {
+                warnings_over(&format!("/sections/{i}/fields"), &section.fields, &mut out);
+            }
+        }
+        other => out = mde_report::json::warnings_of(other).unwrap_or_default(),
+    }
+    out
 }
 
 /// Bidi warnings over a list, one element at a time (each turned into a small JSON value,
 /// never the whole list).
-fn warnings_over<T: Serialize>(pointer: &str, items: &[T], out: &mut Vec<String>) {
+fn warnings_over<T: serde::Serialize>(pointer: &str, items: &[T], out: &mut Vec<String>) {
     for (i, item) in items.iter().enumerate() {
         if let Ok(v) = serde_json::to_value(item) {
             bidi_warnings_at(&format!("{pointer}/{i}"), &v, out);
         }
-    }
-}
-
-fn to_value<T: Serialize>(v: T) -> Value {
-    serde_json::to_value(v).unwrap_or(Value::Null)
-}
-
-/// Writes a JSON value built in memory (artifacts whose size is bounded), with warnings.
-fn small_json(out: &mut impl std::io::Write, mut json: Value) -> serde_json::Result<()> {
-    mde_report::with_warnings(&mut json);
-    serde_json::to_writer_pretty(out, &json)
-}
-
-fn write_json(out: &mut impl std::io::Write, file: &str, found: &Artifact) -> std::io::Result<()> {
-    let mut warnings = Vec::new();
-    let result = match found {
-        Artifact::File(Parsed::Registry(reg)) => {
-            warnings_over("/keys", &reg.keys, &mut warnings);
-            let json = RegJson {
-                file,
-                kind: if reg.format == RegFormat::Hive {
-                    "hive"
-                } else {
-                    "reg"
-                },
-                format: reg.format,
-                encoding: reg.encoding,
-                keys: &reg.keys,
-                problems: &reg.diagnostics,
-                warnings,
-            };
-            serde_json::to_writer_pretty(&mut *out, &json)
-        }
-        Artifact::File(Parsed::Dsregcmd(d)) => {
-            let facts = d.facts();
-            for (i, section) in d.sections.iter().enumerate() {
-                warnings_over(
-                    &format!("/sections/{i}/fields"),
-                    &section.fields,
-                    &mut warnings,
-                );
-            }
-            let json = DsregJson {
-                file,
-                kind: "dsregcmd",
-                encoding: to_value(d.encoding),
-                layout: to_value(d.layout),
-                join_state: to_value(&facts.join_state),
-                device: to_value(&facts.device),
-                tenant: to_value(&facts.tenant),
-                sso: to_value(&facts.sso),
-                diagnostics: to_value(&facts.diagnostics),
-                sections: &d.sections,
-                notes: &d.notes,
-                problems: &d.diagnostics,
-                warnings,
-            };
-            serde_json::to_writer_pretty(&mut *out, &json)
-        }
-        Artifact::Bundle(s) => small_json(out, bundle_json(file, s)),
-        Artifact::File(Parsed::Manifest(m)) => small_json(
-            out,
-            json!({"file": file, "kind": "manifest", "manifest": m}),
-        ),
-        Artifact::File(Parsed::Probes(p)) => {
-            small_json(out, json!({"file": file, "kind": "probes", "probes": p}))
-        }
-        Artifact::Listed(kind, size) => small_json(
-            out,
-            json!({
-                "file": file,
-                "kind": kind.name(),
-                "size": size,
-                "note": listed_note(*kind),
-            }),
-        ),
-    };
-    result.map_err(std::io::Error::from)
-}
-
-fn bundle_json(file: &str, s: &Snapshot) -> Value {
-    let mut v = serde_json::to_value(s).expect("snapshot JSON");
-    if let Value::Object(map) = &mut v {
-        map.insert("file".into(), json!(file));
-        map.insert("kind".into(), json!("bundle"));
-        if let Some(d) = &s.dsregcmd {
-            map.insert(
-                "dsregcmd_facts".into(),
-                serde_json::to_value(d.value.facts()).expect("facts"),
-            );
-        }
-    }
-    v
-}
-
-fn listed_note(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Evtx | Kind::EventXml => "event logs are read by `mde-doctor events` and `analyze`",
-        Kind::Ldif => "LDIF is read by `mde-doctor syncrule` and `analyze`",
-        Kind::HiveLog => "a hive transaction log: inspect the hive beside it",
-        Kind::ClientAnalyzer => {
-            "the MDE Client Analyzer's results are read by `analyze` (the whole archive)"
-        }
-        _ => "",
     }
 }
 
@@ -444,7 +325,7 @@ fn to_text(file: &str, found: &Artifact) -> String {
                 "{HEADING}{}{HEADING:#}: {} ({size} bytes) — {}",
                 vis(file),
                 kind.name(),
-                listed_note(*kind)
+                mde_schema::inspect::listed_note(*kind)
             );
         }
     }

@@ -17,6 +17,7 @@ pub(crate) fn all() -> Vec<SchemaFile> {
         document::<mde_schema::events::EventsDocument<'_>>(),
         document::<mde_schema::catalog::Entry<'_>>(),
         document::<mde_schema::catalog::Codes<'_>>(),
+        document::<mde_schema::inspect::InspectDocument<'_>>(),
         document::<mde_artifacts::bundle::Probes>(),
     ]
 }

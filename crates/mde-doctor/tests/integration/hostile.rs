@@ -659,9 +659,9 @@ fn device_text_never_steers_the_terminal_or_forges_a_line() {
         30,
     );
     let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-    assert_eq!(json[0]["keys"][0]["values"][1]["data"], HOSTILE);
+    assert_eq!(json["files"][0]["keys"][0]["values"][1]["data"], HOSTILE);
     assert!(
-        json[0]["warnings"][0]
+        json["files"][0]["warnings"][0]
             .as_str()
             .unwrap()
             .starts_with("/keys/0/values/1")

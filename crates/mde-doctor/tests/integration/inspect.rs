@@ -22,7 +22,7 @@ fn reg_export_as_json() {
         .run()
         .status(0);
     let v = run.json();
-    let file = &v[0];
+    let file = &v["files"][0];
     assert_eq!(file["kind"], "reg");
     assert_eq!(file["encoding"], "utf-16le");
     let key = file["keys"]
@@ -66,8 +66,8 @@ fn hive_kind_from_content_not_name() {
         .run()
         .status(0);
     let v = run.json();
-    assert_eq!(v[0]["kind"], "hive");
-    assert!(v[0]["keys"].as_array().unwrap().len() >= 8);
+    assert_eq!(v["files"][0]["kind"], "hive");
+    assert!(v["files"][0]["keys"].as_array().unwrap().len() >= 8);
 }
 
 #[test]
@@ -81,7 +81,7 @@ fn dsregcmd_as_json_has_typed_fields_and_sections() {
         ])
         .run()
         .status(0);
-    let v = &run.json()[0];
+    let v = &run.json()["files"][0];
     assert_eq!(v["kind"], "dsregcmd");
     assert_eq!(v["diagnostics"]["error_phase"], "discover");
     assert_eq!(v["diagnostics"]["client_error_code"], "0x801c0021");
@@ -199,7 +199,7 @@ fn bundle_directory() {
         .args(["inspect", "--format", "json", b.to_str().unwrap()])
         .run()
         .status(0);
-    let v = &run.json()[0];
+    let v = &run.json()["files"][0];
     assert_eq!(v["kind"], "bundle");
     assert_eq!(
         v["manifest"]["value"]["hostname"],

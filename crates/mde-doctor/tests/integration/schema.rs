@@ -290,3 +290,24 @@ fn outputs_match_their_schema() {
         validate("mde-doctor/analyze/v1", &out.stdout());
     }
 }
+
+#[test]
+fn inspect_json() {
+    let text = json_of(
+        &[
+            "inspect",
+            "--format",
+            "json",
+            &repo_path("examples/bundles/tenant-mismatch/dsregcmd-status.txt"),
+            &repo_path("examples/bundles/tenant-mismatch/registry/sensecm.reg"),
+            &repo_path("examples/events/system.evtx"),
+            &repo_path("no-such-file.reg"),
+        ],
+        2,
+    );
+    assert_tagged(&text, "mde-doctor/inspect/v1");
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["files"].as_array().unwrap().len(), 3);
+    assert_eq!(v["failures"].as_array().unwrap().len(), 1);
+    insta::assert_snapshot!("inspect", text);
+}
