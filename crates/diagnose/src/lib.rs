@@ -12,6 +12,7 @@ mod checks;
 mod context;
 mod data;
 mod details;
+mod environment;
 pub mod events;
 mod model;
 mod readings;
@@ -20,7 +21,9 @@ mod time;
 pub mod wanted;
 
 pub use mde_catalog::{JoinState, Link, Severity};
-pub use model::{Detail, Device, Diagnosis, Enrollment, Evidence, Finding, JoinStates, Verdict};
+pub use model::{
+    Detail, Device, Diagnosis, Enrollment, Environment, Evidence, Finding, JoinStates, Verdict,
+};
 
 use mde_artifacts::Snapshot;
 
@@ -107,6 +110,7 @@ pub fn diagnose_with(snapshot: &Snapshot, options: &Options) -> Diagnosis {
         .any(|f| f.id == "sync.filtered" || f.id == "sync.not-in-scope");
     let join_state = checks::join_states(&ctx, sync_filtered);
     let details = details::details(&ctx, &device, enrollment.as_ref(), &join_state);
+    let environment = environment::environment(&ctx, snapshot);
     Diagnosis {
         source: snapshot.source.clone(),
         device,
@@ -118,5 +122,6 @@ pub fn diagnose_with(snapshot: &Snapshot, options: &Options) -> Diagnosis {
         missing: ctx.missing,
         findings,
         artifacts: snapshot.artifacts.clone(),
+        environment,
     }
 }

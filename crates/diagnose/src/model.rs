@@ -148,6 +148,28 @@ pub struct Diagnosis {
     pub findings: Vec<Finding>,
     /// Every entry of the bundle: what it was read as, or why it was not.
     pub artifacts: Vec<mde_artifacts::ArtifactInfo>,
+    /// What devices of a fleet may share beyond the findings (DNS servers, proxy, OU).
+    #[serde(skip_serializing_if = "Environment::is_empty")]
+    pub environment: Environment,
+}
+
+/// What a fleet groups failing devices by and the findings do not say, read from the
+/// bundle: the DNS servers and WinHTTP proxy the probes saw, the OU of the computer object.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct Environment {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dns_servers: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proxy: Option<String>,
+    /// The distinguished name of the OU holding the device's computer object.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ou: Option<String>,
+}
+
+impl Environment {
+    pub fn is_empty(&self) -> bool {
+        self.dns_servers.is_empty() && self.proxy.is_none() && self.ou.is_none()
+    }
 }
 
 impl Diagnosis {

@@ -1,9 +1,10 @@
-//! Analyzing a bundle for the fleet: the diagnosis `analyze --format json` would print, plus
-//! the cluster facts only the bundle itself holds (probes, manifest).
+//! Analyzing a bundle for the fleet: the diagnosis `analyze --format json` would print (its
+//! `environment` carries what only the bundle holds: DNS servers, proxy, OU), read as a
+//! report with its cluster facts.
 
 use std::path::Path;
 
-use mde_artifacts::{BundleError, Limits, Snapshot};
+use mde_artifacts::{BundleError, Limits};
 use mde_diagnose::wanted::read_bundle;
 
 use crate::facts::Facts;
@@ -26,44 +27,6 @@ pub fn analyze_bundle(path: &Path) -> Result<Report, AnalyzeError> {
         path: path.display().to_string(),
         source,
     })?;
-    let mut facts = Facts::of(&report);
-    add_snapshot_facts(&snapshot, &mut facts);
-    report.facts = Some(facts);
+    report.facts = Some(Facts::of(&report));
     Ok(report)
-}
-
-fn add_snapshot_facts(snapshot: &Snapshot, facts: &mut Facts) {
-    if let Some(probes) = &snapshot.probes {
-        if let Some(dns) = probes.value.dns.as_ref().filter(|d| !d.servers.is_empty()) {
-            facts.dns_servers = dns.servers.iter().take(8).cloned().collect();
-        }
-        if let Some(proxy) = probes
-            .value
-            .proxy
-            .as_ref()
-            .and_then(|p| p.winhttp.as_deref())
-        {
-            // DIRECT is no proxy: devices without one share nothing.
-            if !proxy.eq_ignore_ascii_case("direct") && !proxy.is_empty() {
-                facts.proxy = Some(proxy.chars().take(256).collect());
-            }
-        }
-    }
-    if let Some(manifest) = &snapshot.manifest {
-        // A collector may record the computer's OU (`ou`) or its distinguished name.
-        let extra = &manifest.value.extra;
-        let ou = extra
-            .get("ou")
-            .and_then(|v| v.as_str())
-            .map(str::to_string)
-            .or_else(|| {
-                extra
-                    .get("distinguished_name")
-                    .and_then(|v| v.as_str())
-                    .and_then(|dn| dn.split_once(',').map(|(_, rest)| rest.to_string()))
-            });
-        if let Some(ou) = ou.filter(|o| !o.is_empty()) {
-            facts.ou = Some(ou.chars().take(256).collect());
-        }
-    }
 }

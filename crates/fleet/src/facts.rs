@@ -31,9 +31,22 @@ impl Facts {
         if facts.os_build.is_none() {
             facts.os_build = report.device.build.clone().filter(|b| !b.is_empty());
         }
+        let env = &report.environment;
         if facts.dns_servers.is_empty() {
+            facts.dns_servers = env.dns_servers.clone();
+        }
+        if facts.dns_servers.is_empty() {
+            // Reports from before `environment`: `net.dns-not-dc` cites the servers.
             facts.dns_servers = dns_servers_from_evidence(report);
         }
+        if facts.proxy.is_none() {
+            facts.proxy = env.proxy.clone().filter(|p| !p.is_empty());
+        }
+        if facts.ou.is_none() {
+            facts.ou = env.ou.clone().filter(|o| !o.is_empty());
+        }
+        facts.proxy = facts.proxy.map(|p| p.chars().take(256).collect());
+        facts.ou = facts.ou.map(|o| o.chars().take(256).collect());
         if facts.code_hresult.is_none() {
             facts.code_hresult = code_hresult(report);
         }

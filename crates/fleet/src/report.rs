@@ -40,10 +40,24 @@ pub struct Report {
     pub missing: Vec<String>,
     pub details: Vec<Detail>,
     pub findings: Vec<Finding>,
-    /// Cluster keys the analyzing side read from the bundle itself (probes, manifest); absent
-    /// in `analyze` output, filled in when the console or `fleet` analyzed the bundle.
+    /// DNS servers, proxy and OU the diagnosis read from the bundle (`analyze`'s
+    /// `environment`).
+    pub environment: Environment,
+    /// Cluster keys, filled in when the console or `fleet` read the report.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub facts: Option<Facts>,
+}
+
+/// `analyze`'s `environment`, read leniently.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(default)]
+pub struct Environment {
+    #[serde(deserialize_with = "lenient::strings")]
+    pub dns_servers: Vec<String>,
+    #[serde(deserialize_with = "lenient::opt_string")]
+    pub proxy: Option<String>,
+    #[serde(deserialize_with = "lenient::opt_string")]
+    pub ou: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]

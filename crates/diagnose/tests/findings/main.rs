@@ -4,6 +4,7 @@
 
 mod builder;
 mod cases;
+mod environment;
 
 #[test]
 fn every_finding_id_has_a_case() {
