@@ -7,9 +7,12 @@
 //! [`Diagnostic`]: one bad line must not hide the rest of a file, and one bad file must not
 //! hide the rest of a bundle.
 
+#[cfg(feature = "zip")]
 pub mod bundle;
+#[cfg(feature = "zip")]
 pub mod detect;
 pub mod dsregcmd;
+#[cfg(feature = "evtx")]
 pub mod events;
 #[cfg(feature = "hive")]
 pub mod hive;
@@ -18,11 +21,15 @@ pub mod ldif;
 pub mod location;
 pub mod read;
 pub mod reg;
+#[cfg(feature = "zip")]
 pub mod snapshot;
 pub mod text;
 
+#[cfg(feature = "zip")]
 pub use bundle::{BundleError, Limits, read_bundle};
+#[cfg(feature = "zip")]
 pub use detect::{Kind, detect};
 pub use location::{Diagnostic, Location};
 pub use read::{ReadError, ReadOptions, check_path, read_file};
+#[cfg(feature = "zip")]
 pub use snapshot::{ArtifactInfo, ArtifactStatus, Provenance, Skip, Snapshot};

@@ -15,6 +15,8 @@
 use schemars::JsonSchema;
 use serde::Serialize;
 
+pub mod syncrule;
+
 /// A whole JSON document printed by a command.
 pub trait Document: Serialize + JsonSchema {
     /// `mde-doctor/<command>/v<N>`.
