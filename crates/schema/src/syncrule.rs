@@ -29,7 +29,7 @@ pub enum EvalResult {
         value: serde_json::Value,
         /// The language's type: `str`, `num`, `bool`, `bin`, `ref`, `dt`, `null`, `mvstr` …
         #[serde(rename = "type")]
-        value_type: String,
+        value_type: std::borrow::Cow<'static, str>,
     },
     Error {
         /// The evaluation error, or the expression's own `Error("…")`: the object would get a

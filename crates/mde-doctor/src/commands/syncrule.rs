@@ -251,6 +251,12 @@ fn write_record<R: mde_schema::Record>(out: &mut Vec<u8>, record: &R) {
     let start = out.len();
     // Serializing typed records to a Vec cannot fail.
     let _ = serde_json::to_writer(&mut *out, record);
+    // Printable ASCII needs no escape and holds no bidi character (serde has escaped the C0
+    // controls): the common line is checked in one pass.
+    if out[start..].iter().all(|b| (b' '..0x7f).contains(b)) {
+        out.push(b'\n');
+        return;
+    }
     let line = std::str::from_utf8(&out[start..]).unwrap_or_default();
     if has_bidi(line) {
         out.truncate(start);

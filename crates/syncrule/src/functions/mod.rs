@@ -209,20 +209,48 @@ pub(crate) fn call(
         }
         _ => {}
     }
-    let mut vals = Vec::with_capacity(args.len());
+    // Argument lists come from a per-thread pool: a rule calls a dozen functions per object,
+    // a million objects over, and each list would otherwise be an allocation.
+    let mut vals = ARGS
+        .with(|pool| pool.borrow_mut().pop())
+        .unwrap_or_default();
+    let result = call_eager(ctx, name, args, pos, &mut vals);
+    vals.clear();
+    ARGS.with(|pool| {
+        let mut pool = pool.borrow_mut();
+        if pool.len() < 64 {
+            pool.push(vals);
+        }
+    });
+    result
+}
+
+thread_local! {
+    static ARGS: std::cell::RefCell<Vec<Vec<Value>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A function whose arguments are all evaluated first.
+fn call_eager(
+    ctx: &mut Ctx<'_>,
+    name: &str,
+    args: &[Expr],
+    pos: Pos,
+    vals: &mut Vec<Value>,
+) -> Result<Value, EvalError> {
     for a in args {
         vals.push(ctx.eval(a)?);
     }
-    if let Some(v) = text::call(name, &vals, pos)? {
+    let vals = &vals[..];
+    if let Some(v) = text::call(name, vals, pos)? {
         return Ok(v);
     }
-    if let Some(v) = convert::call(name, &vals, pos)? {
+    if let Some(v) = convert::call(name, vals, pos)? {
         return Ok(v);
     }
-    if let Some(v) = cert::call(name, &vals, pos)? {
+    if let Some(v) = cert::call(name, vals, pos)? {
         return Ok(v);
     }
-    if let Some(v) = other(ctx, name, &vals, pos)? {
+    if let Some(v) = other(ctx, name, vals, pos)? {
         return Ok(v);
     }
     match NAMES.iter().find(|n| n.eq_ignore_ascii_case(name)) {

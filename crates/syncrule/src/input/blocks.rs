@@ -15,7 +15,7 @@
 //! [`Options::max_block`] bytes without a blank line is cut at a line end (the record
 //! it cuts is read as two, the second without its `dn:`), instead of being held whole.
 
-use std::io::{BufRead, Read};
+use std::io::BufRead;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use mde_artifacts::ldif::LdifReader;
@@ -86,15 +86,20 @@ where
     std::thread::scope(|scope| {
         let mut to_workers = Vec::new();
         let mut from_workers = Vec::new();
+        // Blocks read go back to the cutter to be filled again: no allocation (and no fresh
+        // pages to fault in) per block.
+        let (send_free, free) = std::sync::mpsc::channel::<Block>();
         for _ in 0..threads {
-            let (send_block, blocks) = sync_channel::<Vec<u8>>(1);
+            let (send_block, blocks) = sync_channel::<Block>(1);
             let (send_done, dones) = sync_channel::<Done<T>>(1);
             let work = &work;
-            scope.spawn(move || worker(blocks, send_done, wanted, work));
+            let send_free = send_free.clone();
+            scope.spawn(move || worker(blocks, send_done, send_free, wanted, work));
             to_workers.push(send_block);
             from_workers.push(dones);
         }
-        let cutter = scope.spawn(move || cut(input, options, to_workers));
+        drop(send_free);
+        let cutter = scope.spawn(move || cut(input, options, to_workers, free));
         // Results in input order: block i went to worker i % threads.
         let mut lines = 0usize;
         let mut failed = None;
@@ -144,14 +149,15 @@ where
 }
 
 fn worker<T>(
-    blocks: Receiver<Vec<u8>>,
+    blocks: Receiver<Block>,
     dones: SyncSender<Done<T>>,
+    free: std::sync::mpsc::Sender<Block>,
     wanted: Option<&[String]>,
     work: &(dyn Fn(&mut dyn Iterator<Item = Object>) -> T + Sync),
 ) {
     let lazy = crate::object::binary_attributes();
     while let Ok(block) = blocks.recv() {
-        let reader = LdifReader::new(block.as_slice()).lazy_base64(&lazy);
+        let reader = LdifReader::new(block.bytes()).lazy_base64(&lazy);
         let reader = match wanted {
             Some(w) => reader.only(w),
             None => reader,
@@ -165,9 +171,12 @@ fn worker<T>(
         // Whatever `work` left unread is read still, for its problems and line count.
         objects.by_ref().for_each(drop);
         let lines = objects.reader.lines_read();
+        let problems = std::mem::take(&mut objects.problems);
+        drop(objects);
+        let _ = free.send(block);
         let done = Done {
             out,
-            problems: objects.problems,
+            problems,
             lines,
         };
         if dones.send(done).is_err() {
@@ -199,74 +208,111 @@ impl Iterator for BlockObjects<'_> {
 
 /// Cuts `input` into blocks that end at a blank line, dealt to the workers in turn. Returns
 /// the read error that ended the input early, if one did.
+/// Bytes of the input, in a buffer that is reused: its bytes past `len` are left from an
+/// earlier block (so a reused buffer is not zeroed again before each read).
+#[derive(Default)]
+struct Block {
+    buffer: Vec<u8>,
+    len: usize,
+}
+
+impl Block {
+    fn bytes(&self) -> &[u8] {
+        &self.buffer[..self.len]
+    }
+
+    /// Room for `more` bytes past `len`, to read into.
+    fn room(&mut self, more: usize) -> &mut [u8] {
+        if self.buffer.len() < self.len + more {
+            self.buffer.resize(self.len + more, 0);
+        }
+        &mut self.buffer[self.len..self.len + more]
+    }
+
+    fn push(&mut self, bytes: &[u8]) {
+        self.room(bytes.len()).copy_from_slice(bytes);
+        self.len += bytes.len();
+    }
+}
+
 fn cut<R: BufRead>(
     mut input: R,
     options: Options,
-    workers: Vec<SyncSender<Vec<u8>>>,
+    workers: Vec<SyncSender<Block>>,
+    free: Receiver<Block>,
 ) -> Option<std::io::Error> {
     let mut next = 0usize;
     let mut carry: Vec<u8> = Vec::new();
-    let mut send = |block: Vec<u8>| {
+    let mut send = |block: Block| {
         let sent = workers[next % workers.len()].send(block).is_ok();
         next += 1;
         sent
     };
     loop {
-        let mut block = std::mem::take(&mut carry);
-        block.reserve(options.block + (64 << 10));
+        let mut block = free.try_recv().unwrap_or_default();
+        block.len = 0;
+        block.push(&carry);
+        carry.clear();
         let mut error = None;
         let mut eof = false;
-        // Fill to the block size, then on until a blank line ends a record.
+        // Bytes of the block already searched for a blank line.
+        let mut searched = 0usize;
+        // Cut at the first blank line past the block size; read on until there is one. Reads
+        // go straight into the block, and a read at least as large as the input's buffer
+        // bypasses it, so the bytes are copied once, from the kernel.
         loop {
-            let want = if block.len() < options.block {
-                options.block - block.len()
-            } else {
-                64 << 10
-            };
-            let before = block.len();
-            match (&mut input).take(want as u64).read_to_end(&mut block) {
+            if block.len >= options.block {
+                let from = searched.max(options.block).saturating_sub(2);
+                if let Some(end) = boundary(block.bytes(), from) {
+                    carry.extend_from_slice(&block.bytes()[end..]);
+                    block.len = end;
+                    break;
+                }
+                searched = block.len;
+                if block.len >= options.max_block {
+                    let end = memchr::memrchr(b'\n', block.bytes()).map_or(block.len, |i| i + 1);
+                    carry.extend_from_slice(&block.bytes()[end..]);
+                    block.len = end;
+                    break;
+                }
+            }
+            let want = options.block.saturating_sub(block.len).max(READ);
+            match input.read(block.room(want)) {
                 Ok(0) => {
                     eof = true;
                     break;
                 }
-                Ok(_) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Ok(n) => block.len += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => {
                     error = Some(e);
                     eof = true;
                     break;
                 }
             }
-            if block.len() >= options.block
-                && let Some(end) = boundary(&block, before)
-            {
-                carry.extend_from_slice(&block[end..]);
-                block.truncate(end);
-                break;
-            }
-            if block.len() >= options.max_block {
-                let end = memchr::memrchr(b'\n', &block).map_or(block.len(), |i| i + 1);
-                carry.extend_from_slice(&block[end..]);
-                block.truncate(end);
-                break;
-            }
         }
-        if !block.is_empty() && !send(block) {
+        if block.len > 0 && !send(block) {
             return error;
         }
         if eof {
             if !carry.is_empty() {
-                send(carry);
+                let mut last = Block::default();
+                last.push(&carry);
+                send(last);
             }
             return error;
         }
     }
 }
 
-/// Where the first blank line at or after `from` (less a line, to catch one that straddles
-/// two reads) ends: just past its line end.
+/// Fewest bytes asked of the input per read: as large as the input's buffer (see
+/// [`super::open`]), so reads bypass it. Past the block size, reads are this small, so the
+/// part after the cut, copied into the next block, is small too.
+const READ: usize = super::BUFFER;
+
+/// Where the first blank line whose preceding line end is at or after `from` ends: just
+/// past its own line end.
 fn boundary(block: &[u8], from: usize) -> Option<usize> {
-    let from = from.saturating_sub(2);
     let mut at = from;
     while let Some(i) = memchr::memchr(b'\n', &block[at..]) {
         let end = at + i + 1;

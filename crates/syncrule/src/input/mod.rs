@@ -56,17 +56,21 @@ pub fn objects<'a, R: Read + 'a>(
     })
 }
 
+/// The input's buffer: reads of at least this many bytes bypass it ([`blocks`] reads into
+/// its blocks directly).
+const BUFFER: usize = 64 << 10;
+
 /// The input as UTF-8 text, and its format: what [`objects`] reads, for a caller that reads
 /// LDIF in parallel blocks ([`blocks::ldif`]) and the other formats with [`read`].
 pub fn open<'a, R: Read + Send + 'a>(
     input: R,
 ) -> std::io::Result<(Format, Box<dyn BufRead + Send + 'a>)> {
-    let mut raw = BufReader::with_capacity(1 << 20, input);
+    let mut raw = BufReader::with_capacity(BUFFER, input);
     let head = raw.fill_buf()?;
     let mut reader: Box<dyn BufRead + Send + 'a> = match sniff_utf16(&head[..head.len().min(4096)])
     {
         Some(encoding) => Box::new(BufReader::with_capacity(
-            1 << 20,
+            BUFFER,
             Utf16Reader::new(raw, encoding),
         )),
         None => Box::new(raw),
