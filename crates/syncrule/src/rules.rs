@@ -136,8 +136,8 @@ pub fn parse_rule(xml: &str) -> Result<Rule, RuleError> {
                     }
                     found = true;
                 }
-                match path_key(&path, &name).as_str() {
-                    "attribute-mappings/mapping" => mapping = Some((None, None)),
+                match section(&path, &name) {
+                    "mapping" => mapping = Some((None, None)),
                     "synchronizationCriteria/conditions" => group.clear(),
                     "synchronizationCriteria/conditions/scope" => {
                         clause = ScopeCondition {
@@ -174,22 +174,22 @@ pub fn parse_rule(xml: &str) -> Result<Rule, RuleError> {
                         *slot = value.clone();
                     }
                 };
-                match path_key(&path, &name).as_str() {
+                match section(&path, &name) {
                     "name" => first(&mut rule.name),
                     "direction" => first(&mut rule.direction),
                     "sourceObjectType" => first(&mut rule.source_object_type),
                     "targetObjectType" => first(&mut rule.target_object_type),
-                    "attribute-mappings/mapping/dest" => {
+                    "mapping/dest" => {
                         if let Some(m) = &mut mapping {
                             m.0.get_or_insert(value);
                         }
                     }
-                    "attribute-mappings/mapping/expression" => {
+                    "mapping/expression" => {
                         if let Some(m) = &mut mapping {
                             m.1.get_or_insert(value);
                         }
                     }
-                    "attribute-mappings/mapping" => {
+                    "mapping" => {
                         // A mapping without a destination is not a flow.
                         if let Some((Some(dest), expression)) = mapping.take() {
                             rule.mappings.push(Mapping { dest, expression });
@@ -230,17 +230,35 @@ pub fn parse_rule(xml: &str) -> Result<Rule, RuleError> {
     Ok(rule)
 }
 
-/// The path of an element below the rule element, `/`-separated (the rule element itself
-/// is left out).
-fn path_key(path: &[String], name: &str) -> String {
-    let mut key = String::new();
-    for p in path.iter().skip(1).map(String::as_str).chain([name]) {
-        if !key.is_empty() {
-            key.push('/');
-        }
-        key.push_str(p);
+/// Which part of a rule an element is: its own fields by their name (`name`, `direction` …,
+/// direct children of the rule element), a `mapping` and its `dest` and `expression` at any
+/// depth (exports wrap them in `attribute-mappings`; hand-made rules may not), and the
+/// scoping filter's `synchronizationCriteria/conditions/scope/…` at any depth.
+fn section<'a>(path: &'a [String], name: &'a str) -> &'a str {
+    let parent = |i: usize| path.len().checked_sub(i).map(|i| path[i].as_str());
+    if path.len() == 1 {
+        return name;
     }
-    key
+    match (parent(3), parent(2), parent(1), name) {
+        (_, _, _, "mapping") => "mapping",
+        (_, _, Some("mapping"), "dest") => "mapping/dest",
+        (_, _, Some("mapping"), "expression") => "mapping/expression",
+        (_, _, Some("synchronizationCriteria"), "conditions") => {
+            "synchronizationCriteria/conditions"
+        }
+        (_, Some("synchronizationCriteria"), Some("conditions"), "scope") => {
+            "synchronizationCriteria/conditions/scope"
+        }
+        (Some("synchronizationCriteria"), Some("conditions"), Some("scope"), field) => {
+            match field {
+                "csAttribute" => "synchronizationCriteria/conditions/scope/csAttribute",
+                "csOperator" => "synchronizationCriteria/conditions/scope/csOperator",
+                "csValue" => "synchronizationCriteria/conditions/scope/csValue",
+                _ => "",
+            }
+        }
+        _ => "",
+    }
 }
 
 impl Rule {
@@ -292,6 +310,19 @@ mod tests {
             Some("IIF(IsNullOrEmpty([userCertificate]),True,NULL)")
         );
         assert_eq!(r.mappings[1].expression, None);
+        // A hand-made rule without the `attribute-mappings` wrapper, entities and CDATA.
+        let bare = "<synchronizationRule><name>R &amp; co</name><mapping><dest>x</dest><expression><![CDATA[\"a\" & \"b\"]]></expression></mapping></synchronizationRule>";
+        let r = super::parse_rule(bare).unwrap();
+        assert_eq!(r.name, "R & co");
+        assert_eq!(r.expression("x").unwrap(), "\"a\" & \"b\"");
+        assert!(matches!(
+            super::parse_rule("<other/>"),
+            Err(super::RuleError::NotARule)
+        ));
+        assert!(matches!(
+            super::parse_rule("<synchronizationRule><name>x</nam></synchronizationRule>"),
+            Err(super::RuleError::Xml { line: 1, .. })
+        ));
     }
 }
 
