@@ -175,7 +175,7 @@ impl<'a> Ctx<'a> {
                 })?
             }
             Expr::Binary(op, a, b, pos) => self.binary(op, a, b, *pos)?,
-            Expr::Call(func, args, pos) => functions::call(self, func.name(), args, *pos)?,
+            Expr::Call(func, args, pos) => functions::call(self, *func, args, *pos)?,
         })
     }
 
