@@ -426,6 +426,12 @@ impl<R: BufRead> LdifReader<R> {
     pub fn take_diagnostics(&mut self) -> Vec<Diagnostic> {
         std::mem::take(&mut self.state.diagnostics)
     }
+
+    /// Physical lines read so far: a caller reading an export in blocks adds the lines of
+    /// the blocks before to the line numbers of a block's diagnostics.
+    pub fn lines_read(&self) -> usize {
+        self.state.line_number
+    }
 }
 
 /// A physical line that straddles two fills of the input's buffer. It is kept only up to

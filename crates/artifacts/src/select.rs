@@ -4,6 +4,7 @@
 
 use serde::Deserialize;
 
+#[cfg(feature = "evtx")]
 use crate::events::{EventHeader, Keep};
 
 /// A registry subtree, below a hive's mount point (`HKLM\SOFTWARE` or `HKLM\SYSTEM`).
@@ -28,12 +29,14 @@ pub enum Selection<'a> {
 }
 
 /// What to keep from a bundle: registry subtrees of its hives, events of its logs.
+#[cfg(feature = "evtx")]
 #[derive(Clone, Copy)]
 pub struct Wanted<'a> {
     pub registry: Selection<'a>,
     pub events: Keep<'a>,
 }
 
+#[cfg(feature = "evtx")]
 impl Wanted<'static> {
     /// Everything: every key of every hive, every event.
     pub const ALL: Wanted<'static> = Wanted {
@@ -42,10 +45,12 @@ impl Wanted<'static> {
     };
 }
 
+#[cfg(feature = "evtx")]
 fn keep_every_event(_: &EventHeader<'_>) -> bool {
     true
 }
 
+#[cfg(feature = "evtx")]
 impl std::fmt::Debug for Wanted<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Wanted")

@@ -11,6 +11,13 @@ use mde_report::sanitize::vis;
 pub(crate) enum CliError {
     /// What the user asked for does not exist or cannot be parsed.
     Input { message: String, hints: Vec<String> },
+    /// A sync-rule expression does not parse: shown under its text.
+    Syntax {
+        /// Where the expression came from (a file, a preset, a rule's mapping).
+        origin: String,
+        text: String,
+        error: mde_syncrule::SyntaxError,
+    },
     /// Some of several input files could not be used (the others were processed).
     Files { failures: Vec<String>, total: usize },
     /// The evidence could not be read at all.
@@ -40,6 +47,7 @@ impl CliError {
     pub(crate) fn message(&self) -> String {
         match self {
             CliError::Input { message, .. } => vis(message).to_string(),
+            CliError::Syntax { origin, error, .. } => vis(format!("{origin}: {error}")).to_string(),
             CliError::Files { failures, total } if failures.len() == 1 && *total == 1 => {
                 vis(&failures[0]).to_string()
             }
@@ -92,6 +100,18 @@ impl CliError {
     pub(crate) fn hints(&self) -> Vec<String> {
         match self {
             CliError::Input { hints, .. } => hints.iter().map(|h| vis(h).to_string()).collect(),
+            // The expression's line with the part at fault underlined (the first line of the
+            // rendering repeats the message).
+            CliError::Syntax {
+                origin,
+                text,
+                error,
+            } => error
+                .render(origin, text)
+                .lines()
+                .skip(1)
+                .map(|l| vis(l).to_string())
+                .collect(),
             CliError::Files { .. } | CliError::Io(_) | CliError::Write { .. } => Vec::new(),
             CliError::Bundle(_) => Vec::new(),
             CliError::Unusable { .. } => vec![UNUSABLE_HINT.to_string()],
@@ -158,6 +178,15 @@ impl From<LookupError> for CliError {
         CliError::Input {
             message: e.to_string(),
             hints,
+        }
+    }
+}
+
+impl From<mde_syncrule::check::ConfigError> for CliError {
+    fn from(e: mde_syncrule::check::ConfigError) -> Self {
+        CliError::Input {
+            message: e.to_string(),
+            hints: Vec::new(),
         }
     }
 }

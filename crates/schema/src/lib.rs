@@ -17,6 +17,7 @@ pub mod catalog;
 pub mod events;
 pub mod inspect;
 pub mod probe;
+pub mod syncrule;
 
 use schemars::JsonSchema;
 use serde::Serialize;

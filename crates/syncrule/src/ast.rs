@@ -1,6 +1,7 @@
 //! The parsed expression.
 
 use crate::error::Pos;
+use crate::functions::Func;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
@@ -14,7 +15,8 @@ pub enum Expr {
     Var(String, Pos),
     /// A bare identifier used as an enum argument (`UTF8`, `vbTextCompare`, `IgnoreCase`).
     Enum(String, Pos),
-    Call(String, Vec<Expr>, Pos),
+    /// A function, resolved when parsed.
+    Call(Func, Vec<Expr>, Pos),
     Unary(&'static str, Box<Expr>, Pos),
     Binary(&'static str, Box<Expr>, Box<Expr>, Pos),
 }
@@ -52,6 +54,16 @@ impl Expr {
             ),
             Expr::Unary(op, e, _) => format!("{op}{}", e.render()),
             Expr::Binary(op, a, b, _) => format!("({} {op} {})", a.render(), b.render()),
+        }
+    }
+
+    /// Whether the expression calls `func` anywhere.
+    pub fn calls(&self, func: Func) -> bool {
+        match self {
+            Expr::Call(f, args, _) => *f == func || args.iter().any(|a| a.calls(func)),
+            Expr::Unary(_, e, _) => e.calls(func),
+            Expr::Binary(_, a, b, _) => a.calls(func) || b.calls(func),
+            _ => false,
         }
     }
 

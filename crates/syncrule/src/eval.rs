@@ -14,7 +14,7 @@
 //!   `RemoveDuplicates` and the certificate functions' callers see the whole value.
 //! - String comparison is case-sensitive (VB binary compare).
 //! - Names of functions are case-sensitive, as in the engine; a name that differs only in
-//!   case is an error that names the right spelling.
+//!   case is a syntax error (the parser resolves names) that names the right spelling.
 
 use std::collections::BTreeMap;
 
@@ -175,7 +175,7 @@ impl<'a> Ctx<'a> {
                 })?
             }
             Expr::Binary(op, a, b, pos) => self.binary(op, a, b, *pos)?,
-            Expr::Call(name, args, pos) => functions::call(self, name, args, *pos)?,
+            Expr::Call(func, args, pos) => functions::call(self, *func, args, *pos)?,
         })
     }
 
@@ -518,7 +518,8 @@ mod tests {
     fn case_sensitive_names_with_a_hint() {
         let e = eval_on("[OperatingSystem]", &[("operatingSystem", vec![s("x")])]).unwrap_err();
         assert!(e.to_string().contains("[operatingSystem]"), "{e}");
-        let e = eval_on("ucase(\"x\")", &[]).unwrap_err();
-        assert!(e.to_string().contains("UCase"), "{e}");
+        // Function names are resolved when parsed: a mis-cased one is a syntax error.
+        let e = parse("ucase(\"x\")").unwrap_err();
+        assert!(e.to_string().contains("`UCase`"), "{e}");
     }
 }

@@ -13,6 +13,7 @@
 //! ```
 
 mod ast;
+pub mod check;
 mod error;
 mod eval;
 mod functions;
@@ -23,12 +24,13 @@ mod parser;
 pub mod presets;
 pub mod rules;
 pub mod simulate;
+pub mod span;
 mod value;
 
 pub use ast::Expr;
 pub use error::{EvalError, Pos, SyntaxError};
 pub use eval::{Ctx, MAX_VALUE_BYTES, Step};
-pub use functions::NAMES as FUNCTIONS;
+pub use functions::{Func, NAMES as FUNCTIONS};
 pub use object::{Object, binary_attributes};
 pub use parser::{MAX_DEPTH, parse};
 pub use value::{UNIX_EPOCH_TICKS, Value};

@@ -95,9 +95,13 @@ impl Object {
             let value = typed(&name, a.value);
             attributes.entry(name).or_default().push(value);
         }
-        attributes
-            .entry("dn".into())
-            .or_insert_with(|| vec![Value::Ref(record.dn.clone())]);
+        // `[dn]` reads the entry's DN; kept only when asked for (matched case-insensitively
+        // like every wanted name): a copy of every DN otherwise, a million times over.
+        if wanted.is_none_or(|w| w.iter().any(|x| x.eq_ignore_ascii_case("dn")))
+            && !attributes.contains_key("dn")
+        {
+            attributes.insert("dn".into(), vec![Value::Ref(record.dn.clone())]);
+        }
         Object {
             dn: Some(record.dn),
             attributes,

@@ -5,6 +5,7 @@
 
 use crate::ast::Expr;
 use crate::error::{Pos, SyntaxError};
+use crate::functions::Func;
 use crate::lexer::{Tok, Token, lex};
 
 const CONSTANTS: [&str; 4] = ["NULL", "CRLF", "IgnoreThisFlow", "AuthoritativeNull"];
@@ -185,6 +186,16 @@ impl Parser {
             }
             Tok::Ident(name) => {
                 if matches!(self.peek().tok, Tok::LParen) {
+                    let func = Func::from_name(&name).ok_or_else(|| SyntaxError {
+                        pos,
+                        expected: match Func::case_variant(&name) {
+                            Some(right) => {
+                                format!("`{right}` (function names are case-sensitive)")
+                            }
+                            None => "the name of a function the engine knows".into(),
+                        },
+                        found: format!("`{name}`"),
+                    })?;
                     self.next();
                     let mut args = Vec::new();
                     let mut height = 0;
@@ -204,7 +215,7 @@ impl Parser {
                     }
                     self.next();
                     let height = self.check_height(height + 1, pos)?;
-                    (Expr::Call(name, args, pos), height)
+                    (Expr::Call(func, args, pos), height)
                 } else if name == "True" || name == "False" {
                     (Expr::Bool(name == "True", pos), 1)
                 } else if CONSTANTS.contains(&name.as_str()) {

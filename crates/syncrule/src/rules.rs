@@ -2,7 +2,7 @@
 //! (`SynchronizationRules/SynchronizationRule_{GUID}.xml`, syncrule.md §4.5): the rule's name
 //! and each attribute mapping's destination and expression (XML entities decoded).
 
-use regex::Regex;
+use quick_xml::events::{BytesRef, Event};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mapping {
@@ -28,21 +28,6 @@ pub struct Rule {
     pub mappings: Vec<Mapping>,
     /// Scoping filter: groups OR-ed, clauses within a group AND-ed; empty = every object.
     pub scope: Vec<Vec<ScopeCondition>>,
-}
-
-fn unescape(s: &str) -> String {
-    let mut out = s
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&apos;", "'");
-    out = out.replace("&amp;", "&");
-    out
-}
-
-fn tag(text: &str, name: &str) -> Option<String> {
-    let re = Regex::new(&format!(r"(?s)<{name}>(.*?)</{name}>")).ok()?;
-    re.captures(text).map(|c| unescape(c[1].trim()))
 }
 
 /// Every `.xml` file below `dir`, in path order: exports keep their rules in
@@ -77,53 +62,239 @@ pub fn xml_files(dir: &std::path::Path) -> std::io::Result<Vec<std::path::PathBu
     Ok(out)
 }
 
-/// Reads one sync rule XML.
-pub fn parse_rule(xml: &str) -> Result<Rule, String> {
-    if !xml.contains("<synchronizationRule") {
-        return Err("not a sync rule export (expected <synchronizationRule>)".into());
+/// Why a file is not a sync rule that can be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RuleError {
+    #[error("not a sync rule export (expected <synchronizationRule>)")]
+    NotARule,
+    #[error("line {line}: malformed XML: {message}")]
+    Xml { line: usize, message: String },
+}
+
+/// A character or entity reference as text (an unknown entity is kept as written).
+fn resolve(r: &BytesRef<'_>) -> String {
+    match r.resolve_char_ref() {
+        Ok(Some(c)) => c.to_string(),
+        _ => match &*r.decode().unwrap_or_default() {
+            "lt" => "<".into(),
+            "gt" => ">".into(),
+            "amp" => "&".into(),
+            "quot" => "\"".into(),
+            "apos" => "'".into(),
+            other => format!("&{other};"),
+        },
     }
-    let mapping_re = Regex::new(r"(?s)<mapping[^>]*>(.*?)</mapping>").map_err(|e| e.to_string())?;
-    let mappings = mapping_re
-        .captures_iter(xml)
-        .filter_map(|c| {
-            let body = &c[1];
-            Some(Mapping {
-                dest: tag(body, "dest")?,
-                expression: tag(body, "expression"),
-            })
-        })
-        .collect();
-    let mut scope = Vec::new();
-    if let Some(criteria) =
-        Regex::new(r"(?s)<synchronizationCriteria>(.*?)</synchronizationCriteria>")
-            .ok()
-            .and_then(|re| re.captures(xml).map(|c| c[1].to_string()))
-    {
-        let groups =
-            Regex::new(r"(?s)<conditions>(.*?)</conditions>").map_err(|e| e.to_string())?;
-        let clause = Regex::new(r"(?s)<scope>(.*?)</scope>").map_err(|e| e.to_string())?;
-        for g in groups.captures_iter(&criteria) {
-            let conditions: Vec<ScopeCondition> = clause
-                .captures_iter(&g[1])
-                .map(|c| ScopeCondition {
-                    attribute: tag(&c[1], "csAttribute").unwrap_or_default(),
-                    operator: tag(&c[1], "csOperator").unwrap_or_default(),
-                    value: tag(&c[1], "csValue").unwrap_or_default(),
-                })
-                .collect();
-            if !conditions.is_empty() {
-                scope.push(conditions);
+}
+
+/// Reads one sync rule XML with quick-xml: the rule is the first `<synchronizationRule>`
+/// element; its name, direction and object types are its own children, mappings are
+/// `attribute-mappings/mapping` and the scoping filter is
+/// `synchronizationCriteria/conditions/scope`. Text is trimmed and entities decoded.
+pub fn parse_rule(xml: &str) -> Result<Rule, RuleError> {
+    let mut reader = quick_xml::Reader::from_str(xml);
+    reader.config_mut().check_end_names = true;
+    let mut rule = Rule {
+        name: String::new(),
+        direction: String::new(),
+        source_object_type: String::new(),
+        target_object_type: String::new(),
+        mappings: Vec::new(),
+        scope: Vec::new(),
+    };
+    // Element names from the rule element down (empty until the rule starts).
+    let mut path: Vec<String> = Vec::new();
+    let mut outside = 0usize;
+    let mut found = false;
+    let mut text = String::new();
+    let mut mapping: Option<(Option<String>, Option<String>)> = None;
+    let mut group: Vec<ScopeCondition> = Vec::new();
+    let mut clause = ScopeCondition {
+        attribute: String::new(),
+        operator: String::new(),
+        value: String::new(),
+    };
+    let line_at = |offset: u64| {
+        let end = (offset as usize).min(xml.len());
+        xml.as_bytes()[..end]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1
+    };
+    loop {
+        let event = reader.read_event().map_err(|e| RuleError::Xml {
+            line: line_at(reader.error_position()),
+            message: e.to_string(),
+        })?;
+        match event {
+            Event::Start(start) => {
+                let name = String::from_utf8_lossy(start.local_name().as_ref()).into_owned();
+                if path.is_empty() {
+                    if found || name != "synchronizationRule" {
+                        outside += 1;
+                        continue;
+                    }
+                    found = true;
+                }
+                match section(&path, &name) {
+                    "mapping" => mapping = Some((None, None)),
+                    "synchronizationCriteria/conditions" => group.clear(),
+                    "synchronizationCriteria/conditions/scope" => {
+                        clause = ScopeCondition {
+                            attribute: String::new(),
+                            operator: String::new(),
+                            value: String::new(),
+                        }
+                    }
+                    _ => {}
+                }
+                path.push(name);
+                text.clear();
             }
+            Event::Empty(start)
+                if path.is_empty()
+                    && !found
+                    && start.local_name().as_ref() == b"synchronizationRule" =>
+            {
+                found = true;
+                break;
+            }
+            Event::Text(t) => text.push_str(&t.decode().unwrap_or_default()),
+            Event::CData(t) => text.push_str(&String::from_utf8_lossy(&t)),
+            Event::GeneralRef(r) => text.push_str(&resolve(&r)),
+            Event::End(_) => {
+                if path.is_empty() {
+                    outside = outside.saturating_sub(1);
+                    continue;
+                }
+                let name = path.pop().unwrap_or_default();
+                let value = text.trim().to_string();
+                let first = |slot: &mut String| {
+                    if slot.is_empty() {
+                        *slot = value.clone();
+                    }
+                };
+                match section(&path, &name) {
+                    "name" => first(&mut rule.name),
+                    "direction" => first(&mut rule.direction),
+                    "sourceObjectType" => first(&mut rule.source_object_type),
+                    "targetObjectType" => first(&mut rule.target_object_type),
+                    "mapping/dest" => {
+                        if let Some(m) = &mut mapping {
+                            m.0.get_or_insert(value);
+                        }
+                    }
+                    "mapping/expression" => {
+                        if let Some(m) = &mut mapping {
+                            m.1.get_or_insert(value);
+                        }
+                    }
+                    "mapping" => {
+                        // A mapping without a destination is not a flow.
+                        if let Some((Some(dest), expression)) = mapping.take() {
+                            rule.mappings.push(Mapping { dest, expression });
+                        }
+                    }
+                    "synchronizationCriteria/conditions/scope/csAttribute" => {
+                        clause.attribute = value
+                    }
+                    "synchronizationCriteria/conditions/scope/csOperator" => {
+                        clause.operator = value
+                    }
+                    "synchronizationCriteria/conditions/scope/csValue" => clause.value = value,
+                    "synchronizationCriteria/conditions/scope" => group.push(std::mem::replace(
+                        &mut clause,
+                        ScopeCondition {
+                            attribute: String::new(),
+                            operator: String::new(),
+                            value: String::new(),
+                        },
+                    )),
+                    "synchronizationCriteria/conditions" if !group.is_empty() => {
+                        rule.scope.push(std::mem::take(&mut group));
+                    }
+                    _ => {}
+                }
+                text.clear();
+                if path.is_empty() {
+                    break;
+                }
+            }
+            Event::Eof => break,
+            _ => {}
         }
     }
-    Ok(Rule {
-        name: tag(xml, "name").unwrap_or_default(),
-        direction: tag(xml, "direction").unwrap_or_default(),
-        source_object_type: tag(xml, "sourceObjectType").unwrap_or_default(),
-        target_object_type: tag(xml, "targetObjectType").unwrap_or_default(),
-        mappings,
-        scope,
-    })
+    if !found {
+        return Err(RuleError::NotARule);
+    }
+    Ok(rule)
+}
+
+/// Which part of a rule an element is: its own fields by their name (`name`, `direction` …,
+/// direct children of the rule element), a `mapping` and its `dest` and `expression` at any
+/// depth (exports wrap them in `attribute-mappings`; hand-made rules may not), and the
+/// scoping filter's `synchronizationCriteria/conditions/scope/…` at any depth.
+fn section<'a>(path: &'a [String], name: &'a str) -> &'a str {
+    let parent = |i: usize| path.len().checked_sub(i).map(|i| path[i].as_str());
+    if path.len() == 1 {
+        return name;
+    }
+    match (parent(3), parent(2), parent(1), name) {
+        (_, _, _, "mapping") => "mapping",
+        (_, _, Some("mapping"), "dest") => "mapping/dest",
+        (_, _, Some("mapping"), "expression") => "mapping/expression",
+        (_, _, Some("synchronizationCriteria"), "conditions") => {
+            "synchronizationCriteria/conditions"
+        }
+        (_, Some("synchronizationCriteria"), Some("conditions"), "scope") => {
+            "synchronizationCriteria/conditions/scope"
+        }
+        (Some("synchronizationCriteria"), Some("conditions"), Some("scope"), field) => {
+            match field {
+                "csAttribute" => "synchronizationCriteria/conditions/scope/csAttribute",
+                "csOperator" => "synchronizationCriteria/conditions/scope/csOperator",
+                "csValue" => "synchronizationCriteria/conditions/scope/csValue",
+                _ => "",
+            }
+        }
+        _ => "",
+    }
+}
+
+impl Rule {
+    /// The expression that flows into `target`.
+    pub fn expression(&self, target: &str) -> Result<&str, MappingError> {
+        let mapping = self
+            .mappings
+            .iter()
+            .find(|m| m.dest == target)
+            .ok_or_else(|| MappingError::NoSuchTarget {
+                rule: self.name.clone(),
+                target: target.to_string(),
+                targets: self.mappings.iter().map(|m| m.dest.clone()).collect(),
+            })?;
+        mapping
+            .expression
+            .as_deref()
+            .ok_or_else(|| MappingError::NotAnExpression {
+                rule: self.name.clone(),
+                target: target.to_string(),
+            })
+    }
+}
+
+/// A transformation asked of a rule that it does not have as an expression.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MappingError {
+    #[error("rule {rule:?} has no transformation of {target}")]
+    NoSuchTarget {
+        rule: String,
+        target: String,
+        /// The destinations it has.
+        targets: Vec<String>,
+    },
+    #[error("{target} is a direct or constant flow in {rule:?}, not an expression")]
+    NotAnExpression { rule: String, target: String },
 }
 
 #[cfg(test)]
@@ -139,6 +310,19 @@ mod tests {
             Some("IIF(IsNullOrEmpty([userCertificate]),True,NULL)")
         );
         assert_eq!(r.mappings[1].expression, None);
+        // A hand-made rule without the `attribute-mappings` wrapper, entities and CDATA.
+        let bare = "<synchronizationRule><name>R &amp; co</name><mapping><dest>x</dest><expression><![CDATA[\"a\" & \"b\"]]></expression></mapping></synchronizationRule>";
+        let r = super::parse_rule(bare).unwrap();
+        assert_eq!(r.name, "R & co");
+        assert_eq!(r.expression("x").unwrap(), "\"a\" & \"b\"");
+        assert!(matches!(
+            super::parse_rule("<other/>"),
+            Err(super::RuleError::NotARule)
+        ));
+        assert!(matches!(
+            super::parse_rule("<synchronizationRule><name>x</nam></synchronizationRule>"),
+            Err(super::RuleError::Xml { line: 1, .. })
+        ));
     }
 }
 

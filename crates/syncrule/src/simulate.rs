@@ -242,6 +242,17 @@ pub fn scope_filter(
 }
 
 /// The outcome for one object.
+/// The step that decided an object's outcome, in the order Entra Connect applies them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    NotInOuScope,
+    NotInRuleScope,
+    CloudFilteredError,
+    /// The outbound device rule's scoping filter does not take it.
+    NotExported,
+    Synchronized,
+}
+
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Outcome {
     pub dn: Option<String>,
@@ -250,6 +261,8 @@ pub struct Outcome {
     pub cloud_filtered: serde_json::Value,
     pub reaches_entra_id: bool,
     pub why: String,
+    #[serde(skip)]
+    pub decision: Decision,
 }
 
 /// Simulates one object with a cloudFiltered expression.
@@ -283,14 +296,24 @@ pub fn simulate(
         .outbound
         .as_ref()
         .and_then(|r| scope_filter(&r.scope, &mv));
-    let why = match (&ou, &rule_scope, &cloud_error, &outbound) {
-        (Err(e), _, _, _) => format!("not in the connector's scope: {e}"),
-        (_, Some(c), _, _) => format!("the inbound rule's scoping filter does not take it ({c})"),
-        (_, _, Some(e), _) => format!("cloudFiltered fails: {e} (the object gets a sync error)"),
-        (_, _, _, Some(c)) => {
-            format!("the outbound device rule does not export it: {c} does not hold")
-        }
-        _ => "synchronized to Entra ID".into(),
+    let (decision, why) = match (&ou, &rule_scope, &cloud_error, &outbound) {
+        (Err(e), _, _, _) => (
+            Decision::NotInOuScope,
+            format!("not in the connector's scope: {e}"),
+        ),
+        (_, Some(c), _, _) => (
+            Decision::NotInRuleScope,
+            format!("the inbound rule's scoping filter does not take it ({c})"),
+        ),
+        (_, _, Some(e), _) => (
+            Decision::CloudFilteredError,
+            format!("cloudFiltered fails: {e} (the object gets a sync error)"),
+        ),
+        (_, _, _, Some(c)) => (
+            Decision::NotExported,
+            format!("the outbound device rule does not export it: {c} does not hold"),
+        ),
+        _ => (Decision::Synchronized, "synchronized to Entra ID".into()),
     };
     Outcome {
         dn: object.dn.clone(),
@@ -302,5 +325,6 @@ pub fn simulate(
             && cloud_error.is_none()
             && outbound.is_none(),
         why,
+        decision,
     }
 }

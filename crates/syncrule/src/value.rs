@@ -24,24 +24,26 @@ pub const UNIX_EPOCH_TICKS: i64 = 116_444_736_000_000_000;
 
 impl Value {
     /// The language's type name (`str`, `num`, `bool`, `bin`, `ref`, `dt`, `mvstr` …).
-    pub fn type_name(&self) -> String {
+    pub fn type_name(&self) -> std::borrow::Cow<'static, str> {
+        use std::borrow::Cow::Borrowed;
         match self {
-            Value::Null => "null".into(),
-            Value::Bool(_) => "bool".into(),
-            Value::Num(_) => "num".into(),
-            Value::Str(_) => "str".into(),
-            Value::Bin(_) => "bin".into(),
-            Value::Ref(_) => "ref".into(),
-            Value::Dt(_) => "dt".into(),
+            Value::Null => Borrowed("null"),
+            Value::Bool(_) => Borrowed("bool"),
+            Value::Num(_) => Borrowed("num"),
+            Value::Str(_) => Borrowed("str"),
+            Value::Bin(_) => Borrowed("bin"),
+            Value::Ref(_) => Borrowed("ref"),
+            Value::Dt(_) => Borrowed("dt"),
             Value::Multi(items) => format!(
                 "mv{}",
                 items
                     .first()
                     .map(|v| v.type_name())
-                    .unwrap_or_else(|| "str".into())
-            ),
-            Value::IgnoreThisFlow => "IgnoreThisFlow".into(),
-            Value::AuthoritativeNull => "AuthoritativeNull".into(),
+                    .unwrap_or(Borrowed("str"))
+            )
+            .into(),
+            Value::IgnoreThisFlow => Borrowed("IgnoreThisFlow"),
+            Value::AuthoritativeNull => Borrowed("AuthoritativeNull"),
         }
     }
 
@@ -116,7 +118,9 @@ impl Value {
                 "[{}]",
                 items.iter().map(Value::show).collect::<Vec<_>>().join(", ")
             ),
-            other => other.text().unwrap_or_else(|| other.type_name()),
+            other => other
+                .text()
+                .unwrap_or_else(|| other.type_name().into_owned()),
         }
     }
 }

@@ -19,6 +19,8 @@ pub(crate) fn all() -> Vec<SchemaFile> {
         document::<mde_schema::catalog::Codes<'_>>(),
         document::<mde_schema::inspect::InspectDocument<'_>>(),
         document::<mde_artifacts::bundle::Probes>(),
+        records::<mde_schema::syncrule::EvalRecord>(),
+        records::<mde_schema::syncrule::SimulateRecord>(),
     ]
 }
 

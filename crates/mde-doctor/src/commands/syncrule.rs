@@ -1,15 +1,22 @@
-//! `mde-doctor syncrule eval|check`.
+//! `mde-doctor syncrule eval|simulate|check`: arguments, output and exit codes. Parsing,
+//! evaluation, simulation, checks and reading exports live in `mde-syncrule`; the JSON
+//! lines are the typed records of `mde_schema::syncrule`.
 
 use std::collections::BTreeMap;
 use std::io::Write;
 
-use mde_syncrule::{Ctx, Expr, Object, Value, parse, presets};
-use serde_json::json;
+use mde_report::sanitize::{has_bidi, json_visible, vis};
+use mde_schema::syncrule::{
+    EvalRecord, EvalResult, ExplainStep, SimulateChange, SimulateOutcome, SimulateRecord,
+    SimulateSteps, SimulateSummary,
+};
+use mde_syncrule::input::{Format, blocks};
+use mde_syncrule::simulate::{Config, Decision, Outcome};
+use mde_syncrule::{Ctx, Expr, Func, Object, Value, presets};
 
 use super::Status;
 use crate::cli::{EvalFormat, ExprSource, SyncruleCommand};
 use crate::error::CliError;
-use mde_report::sanitize::{JsonVisible, bidi_warnings_at, has_bidi, vis};
 
 fn input(message: String) -> CliError {
     CliError::Input {
@@ -46,15 +53,10 @@ fn expression(
 }
 
 fn parsed(origin: &str, text: &str) -> Result<Expr, CliError> {
-    parse(text).map_err(|e| {
-        let line = text.lines().nth(e.pos.line - 1).unwrap_or("");
-        CliError::Input {
-            message: format!("{origin}: {e}"),
-            hints: vec![
-                format!("{line}"),
-                format!("{}^", " ".repeat(e.pos.column.saturating_sub(1))),
-            ],
-        }
+    mde_syncrule::parse(text).map_err(|error| CliError::Syntax {
+        origin: origin.to_string(),
+        text: text.to_string(),
+        error,
     })
 }
 
@@ -82,22 +84,21 @@ pub(crate) fn run(cmd: SyncruleCommand) -> Result<Status, CliError> {
         } => {
             let (origin, text) =
                 expression(expr.as_deref(), expr_file.as_deref(), preset.as_deref())?;
-            let ast = parsed(&origin, &text)?;
-            let mut attributes = Vec::new();
-            ast.attributes(&mut attributes);
-            let mut unknown = Vec::new();
-            check_functions(&ast, &mut unknown);
-            if !unknown.is_empty() {
-                return Err(input(format!("{origin}: {}", unknown.join("; "))));
-            }
+            let checked =
+                mde_syncrule::check::expression(&text).map_err(|error| CliError::Syntax {
+                    origin: origin.clone(),
+                    text: text.clone(),
+                    error,
+                })?;
             crate::output::write_stdout(
                 format!(
                     "{}: OK — reads {}\n",
                     vis(&origin),
-                    if attributes.is_empty() {
+                    if checked.attributes.is_empty() {
                         "no attribute".into()
                     } else {
-                        attributes
+                        checked
+                            .attributes
                             .iter()
                             .map(|a| format!("[{}]", vis(a)))
                             .collect::<Vec<_>>()
@@ -127,11 +128,6 @@ pub(crate) fn run(cmd: SyncruleCommand) -> Result<Status, CliError> {
                 _ => expression(expr.as_deref(), expr_file.as_deref(), preset.as_deref())?,
             };
             let ast = parsed(&origin, &text)?;
-            let mut unknown = Vec::new();
-            check_functions(&ast, &mut unknown);
-            if !unknown.is_empty() {
-                return Err(input(format!("{origin}: {}", unknown.join("; "))));
-            }
             let mut map = BTreeMap::new();
             for p in params {
                 let (k, v) = p
@@ -139,120 +135,245 @@ pub(crate) fn run(cmd: SyncruleCommand) -> Result<Status, CliError> {
                     .ok_or_else(|| input(format!("--param {p:?}: expected NAME=VALUE")))?;
                 map.insert(k.to_string(), v.to_string());
             }
-            let now = mde_syncrule::now_ticks();
-            let stdout = std::io::stdout();
-            let mut out = std::io::BufWriter::new(JsonVisible::new(stdout.lock()));
-            let emit = |object: &Object, out: &mut dyn Write| -> std::io::Result<()> {
-                let mut ctx = Ctx::new(object, &map, now);
-                if explain {
-                    ctx = ctx.explain();
-                }
-                let result = ctx.eval(&ast);
-                let steps = ctx.take_trace();
-                match format {
-                    EvalFormat::Jsonl if !explain => {
-                        // The common case, a million times over: no intermediate JSON map.
-                        out.write_all(b"{\"dn\":")?;
-                        serde_json::to_writer(&mut *out, &object.dn)
-                            .map_err(std::io::Error::from)?;
-                        let mut warnings = Vec::new();
-                        if let Some(dn) = &object.dn
-                            && has_bidi(dn)
-                        {
-                            bidi_warnings_at("/dn", &json!(dn), &mut warnings);
-                        }
-                        match &result {
-                            Ok(v) => {
-                                let value = v.to_json();
-                                out.write_all(b",\"value\":")?;
-                                serde_json::to_writer(&mut *out, &value)
-                                    .map_err(std::io::Error::from)?;
-                                out.write_all(b",\"type\":")?;
-                                serde_json::to_writer(&mut *out, &v.type_name())
-                                    .map_err(std::io::Error::from)?;
-                                bidi_warnings_at("/value", &value, &mut warnings);
-                            }
-                            Err(e) => {
-                                let message = e.to_string();
-                                out.write_all(b",\"error\":")?;
-                                serde_json::to_writer(&mut *out, &message)
-                                    .map_err(std::io::Error::from)?;
-                                bidi_warnings_at("/error", &json!(message), &mut warnings);
-                            }
-                        }
-                        if !warnings.is_empty() {
-                            out.write_all(b",\"warnings\":")?;
-                            serde_json::to_writer(&mut *out, &warnings)
-                                .map_err(std::io::Error::from)?;
-                        }
-                        out.write_all(b"}\n")
-                    }
-                    EvalFormat::Jsonl => {
-                        let mut line = match &result {
-                            Ok(v) => {
-                                json!({"dn": object.dn, "value": v.to_json(), "type": v.type_name()})
-                            }
-                            Err(e) => json!({"dn": object.dn, "error": e.to_string()}),
-                        };
-                        line["explain"] = steps
-                            .iter()
-                            .map(|s| json!({"depth": s.depth, "expr": s.text, "value": s.value}))
-                            .collect();
-                        mde_report::with_warnings(&mut line);
-                        serde_json::to_writer(&mut *out, &line).map_err(std::io::Error::from)?;
-                        out.write_all(b"\n")
-                    }
-                    EvalFormat::Table => {
-                        let dn = object.dn.as_deref().unwrap_or("(no object)");
-                        match &result {
-                            Ok(v) => {
-                                writeln!(out, "{}\t{}\t{}", vis(dn), vis(show(v)), v.type_name())?
-                            }
-                            Err(e) => writeln!(out, "{}\terror: {}", vis(dn), vis(e))?,
-                        }
-                        for s in steps.iter().rev() {
-                            writeln!(
-                                out,
-                                "    {}{} = {}",
-                                "  ".repeat(s.depth),
-                                vis(&s.text),
-                                vis(&s.value)
-                            )?;
-                        }
-                        Ok(())
-                    }
-                }
+            let eval = Evaluation {
+                ast: &ast,
+                params: &map,
+                now: mde_syncrule::now_ticks(),
+                explain,
+                format,
             };
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+            if format == EvalFormat::Jsonl {
+                mde_report::json::write_header::<EvalRecord>(&mut out)?;
+            }
             match objects {
-                None => emit(&Object::default(), &mut out)?,
+                None => {
+                    let mut buf = Vec::new();
+                    eval.one(&Object::default(), &mut buf);
+                    out.write_all(&buf)?;
+                }
                 Some(path) => {
-                    let file = open_objects(&path)?;
                     let mut wanted = Vec::new();
                     ast.attributes(&mut wanted);
                     // ImportedValue("x")/ValueCount("x") read attributes by name at run time.
-                    let by_name = text.contains("ImportedValue") || text.contains("ValueCount");
-                    let items =
-                        mde_syncrule::input::objects(file, (!by_name).then_some(wanted.as_slice()))
-                            .map_err(|e| input(format!("{}: {e}", path.display())))?;
-                    let mut problems = Problems::new(&path);
-                    for item in items {
-                        match item {
-                            Ok(object) if object.is_blank() => {
-                                problems.report("a record with no DN and no attribute")
+                    let by_name = ast.calls(Func::ImportedValue) || ast.calls(Func::ValueCount);
+                    each_object(
+                        &path,
+                        (!by_name).then_some(wanted.as_slice()),
+                        |objects| {
+                            let mut buf = Vec::with_capacity(1 << 16);
+                            for object in objects {
+                                eval.one(&object, &mut buf);
                             }
-                            Ok(object) => {
-                                problems.objects += 1;
-                                emit(&object, &mut out)?
-                            }
-                            Err(e) => problems.report(&e),
-                        }
-                    }
-                    problems.finish()?;
+                            buf
+                        },
+                        |buf| out.write_all(&buf),
+                    )?;
                 }
             }
             out.flush()?;
             Ok(Status::Success)
         }
+    }
+}
+
+/// One expression over objects, as `syncrule eval` shows it.
+struct Evaluation<'a> {
+    ast: &'a Expr,
+    params: &'a BTreeMap<String, String>,
+    now: i64,
+    explain: bool,
+    format: EvalFormat,
+}
+
+impl Evaluation<'_> {
+    /// Evaluates for `object` and appends its output to `out`.
+    fn one(&self, object: &Object, out: &mut Vec<u8>) {
+        let mut ctx = Ctx::new(object, self.params, self.now);
+        if self.explain {
+            ctx = ctx.explain();
+        }
+        let result = ctx.eval(self.ast);
+        let steps = ctx.take_trace();
+        match self.format {
+            EvalFormat::Jsonl => {
+                let record = EvalRecord {
+                    dn: object.dn.clone(),
+                    result: match &result {
+                        Ok(v) => EvalResult::Value {
+                            value: v.to_json(),
+                            value_type: v.type_name(),
+                        },
+                        Err(e) => EvalResult::Error {
+                            error: e.to_string(),
+                        },
+                    },
+                    explain: self.explain.then(|| {
+                        steps
+                            .into_iter()
+                            .map(|s| ExplainStep {
+                                depth: s.depth,
+                                expr: s.text,
+                                value: s.value,
+                            })
+                            .collect()
+                    }),
+                };
+                write_record(out, &record);
+            }
+            EvalFormat::Table => {
+                let dn = object.dn.as_deref().unwrap_or("(no object)");
+                // Writing to a Vec cannot fail.
+                let _ = match &result {
+                    Ok(v) => writeln!(out, "{}\t{}\t{}", vis(dn), vis(show(v)), v.type_name()),
+                    Err(e) => writeln!(out, "{}\terror: {}", vis(dn), vis(e)),
+                };
+                for s in steps.iter().rev() {
+                    let _ = writeln!(
+                        out,
+                        "    {}{} = {}",
+                        "  ".repeat(s.depth),
+                        vis(&s.text),
+                        vis(&s.value)
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// A record as [`mde_report::json::write_record`] writes it, without its detour through
+/// `serde_json::Value` for the common record (a million of them for a large export): written
+/// straight to bytes, with the same visible escapes; a record whose text holds a bidi
+/// character goes through `write_record` itself, which adds its `warnings`.
+fn write_record<R: mde_schema::Record>(out: &mut Vec<u8>, record: &R) {
+    let start = out.len();
+    // Serializing typed records to a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, record);
+    // Printable ASCII needs no escape and holds no bidi character (serde has escaped the C0
+    // controls): the common line is checked in one pass.
+    if out[start..].iter().all(|b| (b' '..0x7f).contains(b)) {
+        out.push(b'\n');
+        return;
+    }
+    let line = std::str::from_utf8(&out[start..]).unwrap_or_default();
+    if has_bidi(line) {
+        out.truncate(start);
+        let _ = mde_report::json::write_record(out, record);
+        return;
+    }
+    if let std::borrow::Cow::Owned(shown) = json_visible(line) {
+        out.truncate(start);
+        out.extend_from_slice(shown.as_bytes());
+    }
+    out.push(b'\n');
+}
+
+/// Runs `work` over the objects of the export at `path`, handing what it returns for each
+/// batch of objects to `done` in input order: LDIF is read in parallel blocks
+/// ([`blocks::ldif`]), CSV and JSON object by object. Problems go to stderr as they come.
+fn each_object<T: Send>(
+    path: &std::path::Path,
+    wanted: Option<&[String]>,
+    work: impl Fn(&mut dyn Iterator<Item = Object>) -> T + Sync,
+    mut done: impl FnMut(T) -> std::io::Result<()>,
+) -> Result<(), CliError> {
+    let file = open_objects(path)?;
+    let (format, reader) =
+        mde_syncrule::input::open(file).map_err(|e| input(format!("{}: {e}", path.display())))?;
+    let mut problems = Problems::new(path);
+    if format == Format::Ldif {
+        blocks::ldif(
+            reader,
+            wanted,
+            blocks::Options::default(),
+            |objects| {
+                let mut count = 0usize;
+                let out = work(&mut objects.inspect(|_| count += 1));
+                (out, count)
+            },
+            |(out, count), found| {
+                for p in found {
+                    problems.report(&p.to_string());
+                }
+                problems.objects += count;
+                done(out)
+            },
+        )?;
+    } else {
+        let items = mde_syncrule::input::read(format, reader, wanted)
+            .map_err(|e| input(format!("{}: {e}", path.display())))?;
+        for item in items {
+            match item {
+                Ok(object) if object.is_blank() => {
+                    problems.report("a record with no DN and no attribute")
+                }
+                Ok(object) => {
+                    problems.objects += 1;
+                    done(work(&mut std::iter::once(object)))?;
+                }
+                Err(e) => problems.report(&e),
+            }
+        }
+    }
+    problems.finish()
+}
+
+/// What simulation counts over a batch of objects.
+#[derive(Default)]
+struct Tally {
+    total: usize,
+    reach: usize,
+    changed: usize,
+    /// Objects by the first clause of their `why` (the table's summary).
+    reasons: BTreeMap<String, usize>,
+    steps: SimulateSteps,
+}
+
+impl Tally {
+    fn add(&mut self, other: Tally) {
+        self.total += other.total;
+        self.reach += other.reach;
+        self.changed += other.changed;
+        for (why, n) in other.reasons {
+            *self.reasons.entry(why).or_default() += n;
+        }
+        let (s, o) = (&mut self.steps, other.steps);
+        s.not_in_ou_scope += o.not_in_ou_scope;
+        s.not_in_rule_scope += o.not_in_rule_scope;
+        s.cloud_filtered_error += o.cloud_filtered_error;
+        s.not_exported += o.not_exported;
+        s.synchronized += o.synchronized;
+    }
+
+    fn count(&mut self, o: &Outcome) {
+        self.total += 1;
+        if o.reaches_entra_id {
+            self.reach += 1;
+        }
+        let reason = o.why.split(':').next().unwrap_or("");
+        let reason = reason.split(" (").next().unwrap_or("");
+        *self.reasons.entry(reason.to_string()).or_default() += 1;
+        let s = &mut self.steps;
+        *match o.decision {
+            Decision::NotInOuScope => &mut s.not_in_ou_scope,
+            Decision::NotInRuleScope => &mut s.not_in_rule_scope,
+            Decision::CloudFilteredError => &mut s.cloud_filtered_error,
+            Decision::NotExported => &mut s.not_exported,
+            Decision::Synchronized => &mut s.synchronized,
+        } += 1;
+    }
+}
+
+fn outcome_record(o: Outcome) -> SimulateOutcome {
+    SimulateOutcome {
+        dn: o.dn,
+        in_ou_scope: o.in_ou_scope,
+        in_rule_scope: o.in_rule_scope,
+        cloud_filtered: o.cloud_filtered,
+        reaches_entra_id: o.reaches_entra_id,
+        why: o.why,
     }
 }
 
@@ -266,22 +387,13 @@ fn simulate(
     diff: bool,
     format: EvalFormat,
 ) -> Result<Status, CliError> {
-    use mde_syncrule::simulate::{Config, Outcome, simulate};
     let config = Config::load(dir).map_err(|e| input(format!("{}: {e}", dir.display())))?;
+    let origin = format!("{} → cloudFiltered", config.inbound.name);
     let own = config
         .inbound
-        .mappings
-        .iter()
-        .find(|m| m.dest == "cloudFiltered")
-        .and_then(|m| m.expression.clone())
-        .ok_or_else(|| {
-            input(format!(
-                "{}: {:?} has no cloudFiltered expression",
-                dir.display(),
-                config.inbound.name
-            ))
-        })?;
-    let own_ast = parsed(&format!("{} → cloudFiltered", config.inbound.name), &own)?;
+        .expression("cloudFiltered")
+        .map_err(|e| input(format!("{}: {e}", dir.display())))?;
+    let own_ast = parsed(&origin, own)?;
     let replacement = if preset.is_some() || expr.is_some() || expr_file.is_some() {
         let (origin, text) = expression(expr.as_deref(), expr_file.as_deref(), preset.as_deref())?;
         Some(parsed(&origin, &text)?)
@@ -294,15 +406,13 @@ fn simulate(
         ));
     }
     let main = replacement.as_ref().unwrap_or(&own_ast);
-    let file = open_objects(objects)?;
-    let items = mde_syncrule::input::objects(file, None)
-        .map_err(|e| input(format!("{}: {e}", objects.display())))?;
     let params = BTreeMap::new();
     let now = mde_syncrule::now_ticks();
     let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(JsonVisible::new(stdout.lock()));
-    let (mut total, mut reach, mut changed) = (0usize, 0usize, 0usize);
-    let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    if format == EvalFormat::Jsonl {
+        mde_report::json::write_header::<SimulateRecord>(&mut out)?;
+    }
     let row = |o: &Outcome| {
         format!(
             "{}\t{}\t{}",
@@ -311,83 +421,78 @@ fn simulate(
             vis(&o.why)
         )
     };
-    let mut problems = Problems::new(objects);
-    for item in items {
-        let object = match item {
-            Ok(o) if o.is_blank() => {
-                problems.report("a record with no DN and no attribute");
-                continue;
-            }
-            Ok(o) => o,
-            Err(e) => {
-                problems.report(&e);
-                continue;
-            }
-        };
-        problems.objects += 1;
-        total += 1;
-        let after = simulate(&config, main, &object, &params, now);
-        if after.reaches_entra_id {
-            reach += 1;
-        }
-        *reasons
-            .entry(
-                after
-                    .why
-                    .split(':')
-                    .next()
-                    .unwrap_or("")
-                    .split(" (")
-                    .next()
-                    .unwrap_or("")
-                    .to_string(),
-            )
-            .or_default() += 1;
-        if diff {
-            let before = simulate(&config, &own_ast, &object, &params, now);
-            if before.reaches_entra_id == after.reaches_entra_id {
-                continue;
-            }
-            changed += 1;
-            match format {
-                EvalFormat::Jsonl => {
-                    let mut line = json!({"dn": after.dn, "before": before, "after": after});
-                    mde_report::with_warnings(&mut line);
-                    serde_json::to_writer(&mut out, &line).map_err(std::io::Error::from)?;
-                    out.write_all(b"\n")?;
+    let mut tally = Tally::default();
+    each_object(
+        objects,
+        None,
+        |objects| {
+            let (mut buf, mut part) = (Vec::new(), Tally::default());
+            for object in objects {
+                let after = mde_syncrule::simulate::simulate(&config, main, &object, &params, now);
+                part.count(&after);
+                if diff {
+                    let before =
+                        mde_syncrule::simulate::simulate(&config, &own_ast, &object, &params, now);
+                    if before.reaches_entra_id == after.reaches_entra_id {
+                        continue;
+                    }
+                    part.changed += 1;
+                    match format {
+                        EvalFormat::Jsonl => write_record(
+                            &mut buf,
+                            &SimulateRecord::Change(SimulateChange {
+                                dn: after.dn.clone(),
+                                before: outcome_record(before),
+                                after: outcome_record(after),
+                            }),
+                        ),
+                        EvalFormat::Table => {
+                            let _ =
+                                writeln!(buf, "{}  [before: {}]", row(&after), vis(&before.why));
+                        }
+                    }
+                    continue;
                 }
-                EvalFormat::Table => {
-                    writeln!(out, "{}  [before: {}]", row(&after), vis(&before.why))?
+                match format {
+                    EvalFormat::Jsonl => {
+                        write_record(&mut buf, &SimulateRecord::Outcome(outcome_record(after)))
+                    }
+                    EvalFormat::Table => {
+                        let _ = writeln!(buf, "{}", row(&after));
+                    }
                 }
             }
-            continue;
-        }
-        match format {
-            EvalFormat::Jsonl => {
-                let mut line = serde_json::to_value(&after).map_err(std::io::Error::from)?;
-                mde_report::with_warnings(&mut line);
-                serde_json::to_writer(&mut out, &line).map_err(std::io::Error::from)?;
-                out.write_all(b"\n")?;
-            }
-            EvalFormat::Table => writeln!(out, "{}", row(&after))?,
-        }
-    }
-    problems.finish()?;
-    let summary = if diff {
-        format!(
-            "{total} objects: {reach} reach Entra ID with the replacement; {changed} change outcome"
-        )
-    } else {
-        format!("{total} objects: {reach} reach Entra ID")
-    };
+            (buf, part)
+        },
+        |(buf, part)| {
+            tally.add(part);
+            out.write_all(&buf)
+        },
+    )?;
     match format {
         EvalFormat::Jsonl => {
-            serde_json::to_writer(&mut out, &json!({"summary": {"objects": total, "reach_entra_id": reach, "changed": diff.then_some(changed), "outcomes": reasons}})).map_err(std::io::Error::from)?;
-            out.write_all(b"\n")?;
+            let summary = SimulateRecord::Summary {
+                summary: SimulateSummary {
+                    objects: tally.total,
+                    reach_entra_id: tally.reach,
+                    do_not_reach: tally.total - tally.reach,
+                    changed: diff.then_some(tally.changed),
+                    by_step: tally.steps,
+                },
+            };
+            mde_report::json::write_record(&mut out, &summary)?;
         }
         EvalFormat::Table => {
+            let summary = if diff {
+                format!(
+                    "{} objects: {} reach Entra ID with the replacement; {} change outcome",
+                    tally.total, tally.reach, tally.changed
+                )
+            } else {
+                format!("{} objects: {} reach Entra ID", tally.total, tally.reach)
+            };
             writeln!(out, "\n{summary}")?;
-            for (why, n) in &reasons {
+            for (why, n) in &tally.reasons {
                 writeln!(out, "  {n:>8}  {}", vis(why))?;
             }
         }
@@ -397,9 +502,9 @@ fn simulate(
 }
 
 /// The export to read objects from; `-` is standard input (`ldapsearch … | mde-doctor …`).
-fn open_objects(path: &std::path::Path) -> Result<Box<dyn std::io::Read>, CliError> {
+fn open_objects(path: &std::path::Path) -> Result<Box<dyn std::io::Read + Send>, CliError> {
     if path.as_os_str() == "-" {
-        return Ok(Box::new(std::io::stdin().lock()));
+        return Ok(Box::new(std::io::stdin()));
     }
     // A FIFO (`<(ldapsearch …)`) or device is refused: pipe it to `--objects -` instead.
     super::regular(path).map_err(|e| match e {
@@ -491,86 +596,42 @@ fn rule_expression(path: &std::path::Path, target: &str) -> Result<(String, Stri
         std::fs::read_to_string(path).map_err(|e| input(format!("{}: {e}", path.display())))?;
     let rule = mde_syncrule::rules::parse_rule(&xml)
         .map_err(|e| input(format!("{}: {e}", path.display())))?;
-    let mapping = rule
-        .mappings
-        .iter()
-        .find(|m| m.dest == target)
-        .ok_or_else(|| CliError::Input {
-            message: format!(
-                "{}: rule {:?} has no transformation of {target}",
-                path.display(),
-                rule.name
-            ),
-            hints: vec![format!(
-                "targets: {}",
-                rule.mappings
-                    .iter()
-                    .map(|m| m.dest.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )],
-        })?;
-    let text = mapping.expression.clone().ok_or_else(|| {
-        input(format!(
-            "{}: {target} is a direct or constant flow in {:?}, not an expression",
-            path.display(),
-            rule.name
-        ))
+    let text = rule.expression(target).map_err(|e| {
+        let hints = match &e {
+            mde_syncrule::rules::MappingError::NoSuchTarget { targets, .. } => {
+                vec![format!("targets: {}", targets.join(", "))]
+            }
+            _ => Vec::new(),
+        };
+        CliError::Input {
+            message: format!("{}: {e}", path.display()),
+            hints,
+        }
     })?;
     Ok((
         format!("{} ({} → {target})", path.display(), rule.name),
-        text,
+        text.to_string(),
     ))
 }
 
 /// Every expression of every rule of a configuration export.
 fn check_config(dir: &std::path::Path) -> Result<Status, CliError> {
-    // Every rule XML anywhere in the export, per-connector folders included.
-    let rules_dir = dir.to_path_buf();
-    let entries = mde_syncrule::rules::xml_files(dir)
-        .map_err(|e| input(format!("{}: {e}", dir.display())))?;
-    let (mut rules, mut expressions, mut failures) = (0, 0, Vec::new());
-    for path in entries {
-        let Ok(xml) = std::fs::read_to_string(&path) else {
-            continue;
-        };
-        let Ok(rule) = mde_syncrule::rules::parse_rule(&xml) else {
-            continue;
-        };
-        rules += 1;
-        for m in &rule.mappings {
-            let Some(text) = &m.expression else { continue };
-            expressions += 1;
-            let origin = format!("{} ({} → {})", path.display(), rule.name, m.dest);
-            match parse(text) {
-                Err(e) => failures.push(format!("{origin}: {e}")),
-                Ok(ast) => {
-                    let mut unknown = Vec::new();
-                    check_functions(&ast, &mut unknown);
-                    failures.extend(unknown.into_iter().map(|u| format!("{origin}: {u}")));
-                }
-            }
-        }
-    }
-    if rules == 0 {
-        return Err(input(format!(
-            "{}: no sync rule XML found",
-            rules_dir.display()
-        )));
-    }
+    let report = mde_syncrule::check::config(dir)?;
     crate::output::write_stdout(
         format!(
-            "{rules} rules, {expressions} expressions, {} problem(s)\n",
-            failures.len()
+            "{} rules, {} expressions, {} problem(s)\n",
+            report.rules,
+            report.expressions,
+            report.problems.len()
         )
         .as_bytes(),
     )?;
-    if failures.is_empty() {
+    if report.problems.is_empty() {
         Ok(Status::Success)
     } else {
         Err(CliError::Files {
-            total: expressions,
-            failures,
+            total: report.expressions,
+            failures: report.problems.iter().map(ToString::to_string).collect(),
         })
     }
 }
@@ -579,32 +640,5 @@ fn show(v: &Value) -> String {
     match v {
         Value::Null => "NULL".into(),
         other => other.to_json().to_string(),
-    }
-}
-
-/// Function names are case-sensitive in the engine: report unknown and mis-cased names
-/// before evaluating anything.
-fn check_functions(e: &Expr, out: &mut Vec<String>) {
-    match e {
-        Expr::Call(name, args, pos) => {
-            if !mde_syncrule::FUNCTIONS.contains(&name.as_str()) {
-                match mde_syncrule::FUNCTIONS
-                    .iter()
-                    .find(|f| f.eq_ignore_ascii_case(name))
-                {
-                    Some(right) => out.push(format!(
-                        "{pos}: function names are case-sensitive: {name} is not {right}"
-                    )),
-                    None => out.push(format!("{pos}: unknown function {name}")),
-                }
-            }
-            args.iter().for_each(|a| check_functions(a, out));
-        }
-        Expr::Unary(_, inner, _) => check_functions(inner, out),
-        Expr::Binary(_, a, b, _) => {
-            check_functions(a, out);
-            check_functions(b, out);
-        }
-        _ => {}
     }
 }

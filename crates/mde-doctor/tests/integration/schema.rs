@@ -269,6 +269,33 @@ fn outputs_match_their_schema() {
             0,
         ),
         (
+            "mde-doctor/syncrule-eval/v1",
+            vec![
+                "syncrule".into(),
+                "eval".into(),
+                "--preset".into(),
+                "server2012r2-computer-join".into(),
+                "--objects".into(),
+                repo_path("examples/objects/computers.ldif"),
+            ],
+            0,
+        ),
+        (
+            "mde-doctor/syncrule-simulate/v1",
+            vec![
+                "syncrule".into(),
+                "simulate".into(),
+                "--config".into(),
+                repo_path("examples/aadconnect-export"),
+                "--objects".into(),
+                repo_path("examples/objects/computers.ldif"),
+                "--preset".into(),
+                "server2012r2-computer-join".into(),
+                "--diff".into(),
+            ],
+            0,
+        ),
+        (
             "mde-doctor/codes/v1",
             vec!["codes".into(), "--format".into(), "json".into()],
             0,

@@ -10,12 +10,17 @@ fn cert_b64(name: &str) -> String {
     mde_artifacts::ldif::base64_encode(&std::fs::read(path).unwrap())
 }
 
-/// Every stdout line parsed as JSON: `syncrule eval` and `simulate` emit JSON lines.
+/// The records of a JSON-lines output (`syncrule eval` and `simulate`), after its header line
+/// `{"schema": "mde-doctor/syncrule-…/v1"}`.
 fn json_lines(stdout: &str) -> Vec<serde_json::Value> {
-    stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+    let mut lines = stdout.lines().map(|l| serde_json::from_str(l).unwrap());
+    let header: serde_json::Value = lines.next().expect("a header line");
+    let tag = header["schema"]
+        .as_str()
+        .expect("the header names its schema");
+    assert!(tag.starts_with("mde-doctor/syncrule-"), "{header}");
+    assert_eq!(header.as_object().unwrap().len(), 1, "{header}");
+    lines.collect()
 }
 
 /// The output line whose `dn` names the computer `cn`.
@@ -121,6 +126,32 @@ fn preset_over_ldif_gives_one_json_line_per_object() {
     assert_eq!(value("SRV2019"), serde_json::Value::Null);
     assert_eq!(value("NOCERT"), true);
     assert_eq!(lines[1]["type"], "bool");
+    insta::assert_snapshot!("syncrule_eval_jsonl", run.stdout());
+}
+
+/// `--explain` in JSON lines: the deciding steps, typed (no `Now()` here, so the snapshot
+/// holds still).
+#[test]
+fn explain_in_json_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let ldif = dir.path().join("computers.ldif");
+    std::fs::write(&ldif, computers_ldif()).unwrap();
+    let run = Test::new()
+        .args([
+            "syncrule",
+            "eval",
+            "--expr",
+            "IIF(IsPresent([userCertificate]), UCase([cn]), Error(\"no certificate\"))",
+            "--objects",
+            ldif.to_str().unwrap(),
+            "--explain",
+        ])
+        .run()
+        .status(0);
+    let lines = json_lines(&run.stdout());
+    assert_eq!(lines.len(), 5);
+    assert_eq!(lines[4]["error"], "Error(\"no certificate\")");
+    insta::assert_snapshot!("syncrule_eval_explain_jsonl", run.stdout());
 }
 
 #[test]
@@ -141,7 +172,7 @@ fn expressions_without_objects_and_errors() {
         .args(["syncrule", "eval", "--expr", "Split(\"a,b\",\",\")"])
         .run()
         .status(0);
-    let v: serde_json::Value = serde_json::from_str(run.stdout().trim()).unwrap();
+    let v = json_lines(&run.stdout()).remove(0);
     assert_eq!(v["value"], serde_json::json!(["a", "b"]));
     assert_eq!(v["type"], "mvstr");
     assert_eq!(v["dn"], serde_json::Value::Null);
@@ -165,7 +196,15 @@ fn expressions_without_objects_and_errors() {
         .args(["syncrule", "check", "left([a], 2)"])
         .run()
         .status(2)
-        .stderr_contains("left is not Left");
+        .stderr_contains("expected `Left` (function names are case-sensitive), found `left`")
+        .stderr_contains("  1 | left([a], 2)\n")
+        .stderr_contains("    | ^^^^\n");
+    Test::new()
+        .args(["syncrule", "eval", "--expr", "IIF(True,\n  Frobnicate([a]), 1)"])
+        .run()
+        .status(2)
+        .stderr_contains("line 2, column 3: expected the name of a function the engine knows, found `Frobnicate`")
+        .stderr_contains("--> expression:2:3");
     Test::new()
         .args(["syncrule", "eval", "--preset", "nope"])
         .run()
@@ -195,14 +234,13 @@ fn csv_from_export_csv_and_json_lines() {
         .status(0)
         .stderr_contains("computers.csv: line 4: userCertificate holds")
         .stderr_contains("calculated property");
-    let stdout = run.stdout();
-    let lines: Vec<&str> = stdout.lines().collect();
+    let lines = json_lines(&run.stdout());
     assert_eq!(
         lines.len(),
         1,
         "the row whose certificates were lost is reported, not guessed"
     );
-    let v: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+    let v = &lines[0];
     assert_eq!(v["dn"], "CN=OK,DC=contoso,DC=com");
     assert_eq!(v["value"], serde_json::Value::Null);
 
@@ -216,7 +254,7 @@ fn csv_from_export_csv_and_json_lines() {
     )
     .unwrap();
     let run = eval_2012r2(&jsonl, &[]).run().status(0);
-    let v: serde_json::Value = serde_json::from_str(run.stdout().trim()).unwrap();
+    let v = json_lines(&run.stdout()).remove(0);
     assert_eq!(v["value"], serde_json::Value::Null);
 }
 
@@ -347,7 +385,13 @@ fn simulate_against_the_contoso_export() {
         true,
         "the 2016 default rule only asks for a certificate"
     );
-    assert_eq!(lines.last().unwrap()["summary"]["reach_entra_id"], 2);
+    let summary = &lines.last().unwrap()["summary"];
+    assert_eq!(summary["reach_entra_id"], 2);
+    assert_eq!(summary["do_not_reach"], 2);
+    assert_eq!(summary["by_step"]["not_in_ou_scope"], 1);
+    assert_eq!(summary["by_step"]["not_exported"], 1);
+    assert_eq!(summary["by_step"]["synchronized"], 2);
+    insta::assert_snapshot!("syncrule_simulate_jsonl", run.stdout());
 
     let run = simulate(&["--preset", "server2012r2-computer-join", "--diff"]);
     let lines = json_lines(&run.stdout());
@@ -356,6 +400,7 @@ fn simulate_against_the_contoso_export() {
     assert_eq!(lines[0]["before"]["reaches_entra_id"], true);
     assert_eq!(lines[0]["after"]["reaches_entra_id"], false);
     assert_eq!(lines[1]["summary"]["changed"], 1);
+    insta::assert_snapshot!("syncrule_simulate_diff_jsonl", run.stdout());
 }
 
 /// A damaged line is reported with its file and line, and the rest is still evaluated;
@@ -428,6 +473,70 @@ fn an_input_without_objects_is_refused_with_its_first_problem() {
             let run = Test::new().args(args).run().status(2);
             let run = run.stderr_contains(&file.display().to_string());
             run.stderr_contains(needle);
+        }
+    }
+}
+
+/// Results are what they were before the parallel reader, typed records and resolved
+/// functions (see `syncrule_before/README.md`): byte for byte, but for the JSON-lines header
+/// and the simulate summary, whose format changed on purpose.
+#[test]
+fn outputs_are_unchanged() {
+    let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let before = here.join("tests/integration/syncrule_before");
+    let inputs = [
+        here.join("../../examples/objects/computers.ldif"),
+        here.join("../syncrule/tests/fixtures/ldapsearch/default.ldif"),
+        here.join("../syncrule/tests/fixtures/ldapsearch/lll-nowrap.ldif"),
+    ];
+    let config = contoso();
+    for (i, objects) in inputs.iter().enumerate() {
+        let objects = objects.to_str().unwrap();
+        for format in ["jsonl", "table"] {
+            let cases: [(&str, Vec<&str>); 4] = [
+                (
+                    "eval",
+                    vec!["eval", "--preset", "server2012r2-computer-join"],
+                ),
+                ("evald", vec!["eval", "--preset", "default-computer-join"]),
+                (
+                    "sim",
+                    vec!["simulate", "--config", config.to_str().unwrap()],
+                ),
+                (
+                    "simd",
+                    vec![
+                        "simulate",
+                        "--config",
+                        config.to_str().unwrap(),
+                        "--preset",
+                        "server2012r2-computer-join",
+                        "--diff",
+                    ],
+                ),
+            ];
+            for (name, args) in cases {
+                let run = Test::new()
+                    .args(["syncrule"])
+                    .args(args)
+                    .args(["--objects", objects, "--format", format])
+                    .run()
+                    .status(0);
+                let file = format!("{name}-{}-{format}.out", i + 1);
+                let expected = std::fs::read_to_string(before.join(&file)).unwrap();
+                let stdout = run.stdout();
+                let (mut now, mut then): (Vec<&str>, Vec<&str>) =
+                    (stdout.lines().collect(), expected.lines().collect());
+                if format == "jsonl" {
+                    assert!(now[0].starts_with("{\"schema\":"), "{file}");
+                    now.remove(0);
+                    if name.starts_with("sim") {
+                        now.pop();
+                        then.pop();
+                    }
+                }
+                assert_eq!(now, then, "{file}");
+            }
         }
     }
 }

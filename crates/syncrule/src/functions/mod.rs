@@ -2,6 +2,7 @@
 
 mod cert;
 pub(crate) mod convert;
+mod func;
 mod simple_pattern;
 mod text;
 
@@ -9,101 +10,8 @@ use crate::ast::Expr;
 use crate::error::{EvalError, Pos};
 use crate::eval::{Ctx, lift1};
 use crate::value::{Value, format_dt, ticks};
+pub use func::{Func, NAMES};
 use simple_pattern::SimplePattern;
-
-/// Every function name the engine knows (case-sensitive), for did-you-mean on case errors.
-pub const NAMES: &[&str] = &[
-    "BitAnd",
-    "BitOr",
-    "CBool",
-    "CDate",
-    "CGuid",
-    "CNum",
-    "CRef",
-    "CStr",
-    "CertExtensionOids",
-    "CertFormat",
-    "CertFriendlyName",
-    "CertHashString",
-    "CertIssuer",
-    "CertIssuerDN",
-    "CertIssuerOid",
-    "CertKeyAlgorithm",
-    "CertKeyAlgorithmParams",
-    "CertNameInfo",
-    "CertNotAfter",
-    "CertNotBefore",
-    "CertPublicKeyOid",
-    "CertPublicKeyParametersOid",
-    "CertSerialNumber",
-    "CertSignatureAlgorithmOid",
-    "CertSubject",
-    "CertSubjectNameDN",
-    "CertSubjectNameOid",
-    "CertThumbprint",
-    "CertVersion",
-    "Contains",
-    "ConvertFromBase64",
-    "ConvertFromUTF8Hex",
-    "ConvertToBase64",
-    "ConvertToUTF8Hex",
-    "Count",
-    "DNComponent",
-    "DNComponentRev",
-    "DateAdd",
-    "DateFromNum",
-    "Error",
-    "EscapeDNComponent",
-    "FormatDateTime",
-    "Guid",
-    "IIF",
-    "ImportedValue",
-    "InStr",
-    "InStrRev",
-    "IsBitSet",
-    "IsCert",
-    "IsDate",
-    "IsEmpty",
-    "IsGuid",
-    "IsNull",
-    "IsNullOrEmpty",
-    "IsNumeric",
-    "IsPresent",
-    "IsString",
-    "Item",
-    "ItemOrNull",
-    "Join",
-    "LCase",
-    "LTrim",
-    "Left",
-    "Len",
-    "Mid",
-    "Now",
-    "NumFromDate",
-    "PCase",
-    "PadLeft",
-    "PadRight",
-    "RTrim",
-    "RandomNum",
-    "RegexIsMatch",
-    "RemoveDuplicates",
-    "Replace",
-    "ReplaceChars",
-    "Right",
-    "Select",
-    "Split",
-    "StringFromGuid",
-    "StringFromSid",
-    "Switch",
-    "Trim",
-    "UCase",
-    "ValueCount",
-    "Where",
-    "With",
-    "Word",
-    "CBin",
-    "Thumbprint",
-];
 
 pub(crate) fn arity(
     name: &str,
@@ -169,13 +77,15 @@ fn is_empty_value(v: &Value) -> bool {
 
 pub(crate) fn call(
     ctx: &mut Ctx<'_>,
-    name: &str,
+    func: Func,
     args: &[Expr],
     pos: Pos,
 ) -> Result<Value, EvalError> {
-    // Lazy forms and whole-attribute tests first.
-    match name {
-        "IIF" => {
+    let name = func.name();
+    // Lazy forms and whole-attribute tests first, chosen by the resolved function rather
+    // than by comparing names.
+    match func {
+        Func::IIF => {
             arity(name, args, 3, 3, pos)?;
             let cond = ctx.eval(&args[0])?;
             if let Value::Multi(conds) = cond {
@@ -195,7 +105,7 @@ pub(crate) fn call(
             }
             return ctx.eval(&args[if cond.truthy() { 1 } else { 2 }]);
         }
-        "Switch" => {
+        Func::Switch => {
             if args.is_empty() || !args.len().is_multiple_of(2) {
                 return Err(Ctx::type_error(
                     pos,
@@ -209,7 +119,7 @@ pub(crate) fn call(
             }
             return Ok(Value::Null);
         }
-        "With" => {
+        Func::With => {
             arity(name, args, 3, 3, pos)?;
             let Expr::Var(var, _) = &args[0] else {
                 return Err(Ctx::type_error(
@@ -223,7 +133,7 @@ pub(crate) fn call(
             ctx.vars.pop();
             return result;
         }
-        "Where" | "Select" => {
+        Func::Where | Func::Select => {
             arity(name, args, 3, 3, pos)?;
             let Expr::Var(var, _) = &args[0] else {
                 return Err(Ctx::type_error(
@@ -248,7 +158,7 @@ pub(crate) fn call(
             }
             return Ok(Value::Multi(out));
         }
-        "IsPresent" | "IsNull" | "IsNullOrEmpty" | "IsEmpty" => {
+        Func::IsPresent | Func::IsNull | Func::IsNullOrEmpty | Func::IsEmpty => {
             arity(name, args, 1, 1, pos)?;
             // A binary attribute not decoded yet: its presence is known without decoding.
             if let Expr::Attr(attr, _) = &args[0]
@@ -270,12 +180,12 @@ pub(crate) fn call(
                 _ => !v.is_null() && !present,
             }));
         }
-        "Error" => {
+        Func::Error => {
             arity(name, args, 1, 1, pos)?;
             let message = ctx.eval(&args[0])?.text().unwrap_or_default();
             return Err(EvalError::User(message));
         }
-        "ImportedValue" | "ValueCount" => {
+        Func::ImportedValue | Func::ValueCount => {
             arity(name, args, 1, 1, pos)?;
             let Value::Str(attr) = ctx.eval(&args[0])? else {
                 return Err(Ctx::type_error(
@@ -301,20 +211,83 @@ pub(crate) fn call(
         }
         _ => {}
     }
-    let mut vals = Vec::with_capacity(args.len());
+    // Argument lists come from a per-thread pool: a rule calls a dozen functions per object,
+    // a million objects over, and each list would otherwise be an allocation.
+    let mut vals = ARGS
+        .with(|pool| pool.borrow_mut().pop())
+        .unwrap_or_default();
+    let result = call_eager(ctx, func, args, pos, &mut vals);
+    vals.clear();
+    ARGS.with(|pool| {
+        let mut pool = pool.borrow_mut();
+        if pool.len() < 64 {
+            pool.push(vals);
+        }
+    });
+    result
+}
+
+/// Which module implements an eagerly evaluated function.
+enum Home {
+    Text,
+    Convert,
+    Cert,
+    Other,
+}
+
+fn home(func: Func) -> Home {
+    use Func::*;
+    match func {
+        Contains | Count | DNComponent | DNComponentRev | EscapeDNComponent | Guid | InStr
+        | InStrRev | Item | ItemOrNull | Join | LCase | LTrim | Left | Len | Mid | PCase
+        | PadLeft | PadRight | RTrim | RemoveDuplicates | Replace | ReplaceChars | Right
+        | Split | Trim | UCase | Word => Home::Text,
+        CBool | CDate | CGuid | CNum | CRef | CStr | ConvertFromBase64 | ConvertFromUTF8Hex
+        | ConvertToBase64 | ConvertToUTF8Hex | IsDate | IsGuid | IsNumeric | IsString
+        | StringFromGuid | StringFromSid => Home::Convert,
+        f if f == IsCert || f.name().starts_with("Cert") => Home::Cert,
+        _ => Home::Other,
+    }
+}
+
+thread_local! {
+    static ARGS: std::cell::RefCell<Vec<Vec<Value>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A function whose arguments are all evaluated first.
+fn call_eager(
+    ctx: &mut Ctx<'_>,
+    func: Func,
+    args: &[Expr],
+    pos: Pos,
+    vals: &mut Vec<Value>,
+) -> Result<Value, EvalError> {
     for a in args {
         vals.push(ctx.eval(a)?);
     }
-    if let Some(v) = text::call(name, &vals, pos)? {
+    let vals = &vals[..];
+    let name = func.name();
+    // Straight to the module that implements the function; the chain below stays as the
+    // answer for any function not listed in `home`.
+    let first = match home(func) {
+        Home::Text => text::call(name, vals, pos)?,
+        Home::Convert => convert::call(name, vals, pos)?,
+        Home::Cert => cert::call(name, vals, pos)?,
+        Home::Other => other(ctx, name, vals, pos)?,
+    };
+    if let Some(v) = first {
         return Ok(v);
     }
-    if let Some(v) = convert::call(name, &vals, pos)? {
+    if let Some(v) = text::call(name, vals, pos)? {
         return Ok(v);
     }
-    if let Some(v) = cert::call(name, &vals, pos)? {
+    if let Some(v) = convert::call(name, vals, pos)? {
         return Ok(v);
     }
-    if let Some(v) = other(ctx, name, &vals, pos)? {
+    if let Some(v) = cert::call(name, vals, pos)? {
+        return Ok(v);
+    }
+    if let Some(v) = other(ctx, name, vals, pos)? {
         return Ok(v);
     }
     match NAMES.iter().find(|n| n.eq_ignore_ascii_case(name)) {

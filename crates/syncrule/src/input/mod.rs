@@ -6,6 +6,7 @@
 //! and `Out-File` write UTF-16LE; so does `ldifde -u`): UTF-16 is recognised by its BOM or
 //! its zero bytes and decoded as it streams. The format is recognised from the content.
 
+pub mod blocks;
 mod csv;
 mod json;
 mod ldif;
@@ -47,6 +48,51 @@ pub fn objects<'a, R: Read + 'a>(
     input: R,
     wanted: Option<&'a [String]>,
 ) -> std::io::Result<Box<dyn Iterator<Item = Item> + 'a>> {
+    let (format, reader) = decoded(input)?;
+    Ok(match format {
+        Format::Ldif => Box::new(ldif::objects(reader, wanted)),
+        Format::Json => Box::new(json::objects(reader)),
+        Format::Csv => csv::objects(reader)?,
+    })
+}
+
+/// The input's buffer: reads of at least this many bytes bypass it ([`blocks`] reads into
+/// its blocks directly).
+const BUFFER: usize = 64 << 10;
+
+/// The input as UTF-8 text, and its format: what [`objects`] reads, for a caller that reads
+/// LDIF in parallel blocks ([`blocks::ldif`]) and the other formats with [`read`].
+pub fn open<'a, R: Read + Send + 'a>(
+    input: R,
+) -> std::io::Result<(Format, Box<dyn BufRead + Send + 'a>)> {
+    let mut raw = BufReader::with_capacity(BUFFER, input);
+    let head = raw.fill_buf()?;
+    let mut reader: Box<dyn BufRead + Send + 'a> = match sniff_utf16(&head[..head.len().min(4096)])
+    {
+        Some(encoding) => Box::new(BufReader::with_capacity(
+            BUFFER,
+            Utf16Reader::new(raw, encoding),
+        )),
+        None => Box::new(raw),
+    };
+    let format = sniff_buffer(&mut reader)?;
+    Ok((format, reader))
+}
+
+/// Objects of an input [`open`] gave, read one by one.
+pub fn read<'a>(
+    format: Format,
+    reader: Box<dyn BufRead + Send + 'a>,
+    wanted: Option<&'a [String]>,
+) -> std::io::Result<Box<dyn Iterator<Item = Item> + 'a>> {
+    Ok(match format {
+        Format::Ldif => Box::new(ldif::objects(reader, wanted)),
+        Format::Json => Box::new(json::objects(reader)),
+        Format::Csv => csv::objects(reader)?,
+    })
+}
+
+fn decoded<'a, R: Read + 'a>(input: R) -> std::io::Result<(Format, Box<dyn BufRead + 'a>)> {
     let mut raw = BufReader::with_capacity(1 << 20, input);
     let head = raw.fill_buf()?;
     let mut reader: Box<dyn BufRead + 'a> = match sniff_utf16(&head[..head.len().min(4096)]) {
@@ -56,16 +102,17 @@ pub fn objects<'a, R: Read + 'a>(
         )),
         None => Box::new(raw),
     };
-    let format = {
-        let buf = reader.fill_buf()?;
-        let text = String::from_utf8_lossy(&buf[..buf.len().min(4096)]);
-        sniff(text.lines().find(|l| !l.trim().is_empty()).unwrap_or(""))
-    };
-    Ok(match format {
-        Format::Ldif => Box::new(ldif::objects(reader, wanted)),
-        Format::Json => Box::new(json::objects(reader)),
-        Format::Csv => csv::objects(reader)?,
-    })
+    let format = sniff_buffer(&mut reader)?;
+    Ok((format, reader))
+}
+
+/// The format, from the first 4 KiB of text.
+fn sniff_buffer(reader: &mut dyn BufRead) -> std::io::Result<Format> {
+    let buf = reader.fill_buf()?;
+    let text = String::from_utf8_lossy(&buf[..buf.len().min(4096)]);
+    Ok(sniff(
+        text.lines().find(|l| !l.trim().is_empty()).unwrap_or(""),
+    ))
 }
 
 #[cfg(test)]
