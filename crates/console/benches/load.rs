@@ -98,6 +98,28 @@ fn healthy(templates: &[String]) -> &String {
         .unwrap_or(&templates[0])
 }
 
+/// CPU time of the whole process so far (every thread, ended ones included), from
+/// /proc/self/stat (clock ticks of 10 ms).
+fn process_cpu() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which may hold spaces): utime and stime are 14 and 15.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<u64> = rest
+        .split_whitespace()
+        .map(|x| x.parse().unwrap_or(0))
+        .collect();
+    let ticks = f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0);
+    Duration::from_millis(ticks * 10)
+}
+
+/// CPU time of the calling thread so far, in nanoseconds (/proc/thread-self/schedstat).
+fn thread_cpu_ns() -> u64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
@@ -127,13 +149,23 @@ fn main() {
     if start_at < a.devices {
         let templates = Arc::new(templates());
         let next = Arc::new(AtomicU64::new(start_at));
+        // The load generator shares the process (and the machine's cores) with the server:
+        // its threads' CPU time is subtracted to tell what the server spent per report.
+        let client_ns = Arc::new(AtomicU64::new(0));
+        let cpu_before = process_cpu();
         let started = Instant::now();
         let workers: Vec<_> = (0..a.clients)
             .map(|_| {
-                let (templates, next, base, token) =
-                    (templates.clone(), next.clone(), base.clone(), token.clone());
+                let (templates, next, base, token, client_ns) = (
+                    templates.clone(),
+                    next.clone(),
+                    base.clone(),
+                    token.clone(),
+                    client_ns.clone(),
+                );
                 let end = a.devices;
                 std::thread::spawn(move || {
+                    let cpu_start = thread_cpu_ns();
                     let agent: ureq::Agent = ureq::Agent::config_builder()
                         .http_status_as_error(false)
                         .build()
@@ -151,7 +183,11 @@ fn main() {
                             .send(body(&templates, i))
                             .unwrap();
                         assert!(r.status().is_success(), "{}", r.status());
+                        // Reading the answer to its end gives the connection back to the
+                        // agent: without it, every upload would open a new connection.
+                        let _ = r.into_body().read_to_vec().unwrap();
                     }
+                    client_ns.fetch_add(thread_cpu_ns() - cpu_start, Ordering::Relaxed);
                 })
             })
             .collect();
@@ -172,11 +208,21 @@ fn main() {
             w.join().unwrap();
         }
         let secs = started.elapsed().as_secs_f64();
+        let process = (process_cpu() - cpu_before).as_secs_f64();
+        let client = client_ns.load(Ordering::Relaxed) as f64 / 1e9;
+        let server = (process - client).max(0.0);
         println!(
             "ingest: {total} reports in {secs:.1} s = {:.0} reports/s ({} clients, {})",
             total as f64 / secs,
             a.clients,
             db.kind()
+        );
+        println!(
+            "cpu: server {:.0} µs/report ({:.0} reports/s per free core), load generator {:.0} µs/report; process used {:.2} of the cores",
+            server * 1e6 / total as f64,
+            total as f64 / server,
+            client * 1e6 / total as f64,
+            process / secs
         );
     } else {
         println!(

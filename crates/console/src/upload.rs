@@ -90,6 +90,7 @@ pub fn prepare(bytes: &[u8], fleet: &str, received: i64) -> Result<Incoming, Upl
         hash,
         body,
         device,
+        token: None,
     })
 }
 

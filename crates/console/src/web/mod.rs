@@ -51,6 +51,7 @@ pub(crate) struct Inner {
     pub(crate) setup: Mutex<Option<String>>,
     pub(crate) limiter: RateLimiter,
     pub(crate) secure: bool,
+    pub(crate) tokens: api::TokenCache,
 }
 
 pub(crate) type App = Arc<Inner>;
@@ -110,6 +111,7 @@ pub async fn start(config: Config) -> Result<Server, ConsoleError> {
         setup: Mutex::new(setup),
         limiter: RateLimiter::new(config.rate_per_token),
         secure: config.secure_cookies,
+        tokens: api::TokenCache::default(),
     });
     let router = router(app, config.max_upload);
     let task = tokio::spawn(async move { axum::serve(listener, router).await });
