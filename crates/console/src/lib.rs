@@ -22,7 +22,7 @@ pub use error::ConsoleError;
 pub use inventory::{InventoryError, read_inventory};
 pub use store::{COUNT_CAP, Cursor, Db, Incoming, Ingestor, Location, Outcome, TokenInfo};
 pub use upload::{UploadError, prepare};
-pub use web::{Config, Server, start};
+pub use web::{Config, Server, TlsFiles, start};
 
 /// Seconds since the Unix epoch.
 pub fn now() -> i64 {

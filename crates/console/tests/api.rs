@@ -235,8 +235,8 @@ fn log_in(r: &Running) -> (String, String) {
     assert_eq!(s, 303);
     let set = header(&h, "set-cookie")[0].to_string();
     assert!(
-        set.contains("HttpOnly") && set.contains("SameSite=Strict"),
-        "{set}"
+        set.contains("HttpOnly") && set.contains("SameSite=Strict") && !set.contains("Secure"),
+        "{set}: Secure only behind TLS"
     );
     let session = set.split(';').next().unwrap().to_string();
     let (_, page, _) = send(
