@@ -194,6 +194,34 @@ impl Side {
 /// Bind parameters per statement at most: under SQLite's 32,766 and PostgreSQL's 65,535.
 const MAX_PARAMS: usize = 30_000;
 
+/// `items` cut into pieces of at most `max` whose sizes are powers of two (a batch of 45:
+/// 32, 8, 4, 1). A multi-row statement's text depends on its row count, and each text is a
+/// statement prepared and cached by the connection; powers of two bound them to a few per
+/// kind instead of one per batch size, which would overflow sqlx's statement cache (100)
+/// and prepare anew most of the time.
+fn pieces<T>(items: &[T], max: usize) -> impl Iterator<Item = &[T]> {
+    let max = if max.is_power_of_two() {
+        max
+    } else {
+        max.next_power_of_two() / 2
+    };
+    let mut rest = items;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let n = rest.len().min(max);
+        let n = if n.is_power_of_two() {
+            n
+        } else {
+            n.next_power_of_two() / 2
+        };
+        let (piece, tail) = rest.split_at(n);
+        rest = tail;
+        Some(piece)
+    })
+}
+
 /// How the placeholders of a multi-row statement are written. PostgreSQL wants `$1, $2, …`;
 /// SQLite takes those too, but sqlx then looks each one's name up in SQLite's list of names
 /// (a linear search), which makes binding a statement quadratic in its parameters: 70 ms
@@ -258,7 +286,7 @@ async fn write_batch(
     ids.sort_unstable();
     ids.dedup();
     let mut valid = std::collections::HashSet::new();
-    for chunk in ids.chunks(MAX_PARAMS) {
+    for chunk in pieces(&ids, MAX_PARAMS) {
         let sql = format!(
             "SELECT id FROM tokens WHERE revoked IS NULL AND id IN ({})",
             style.list(chunk.len())
@@ -298,7 +326,7 @@ async fn write_batch(
     // The same order in every transaction, so that PostgreSQL instances never deadlock.
     candidates.sort_by(|&a, &b| items[a].hash.cmp(&items[b].hash));
     let mut stored = std::collections::HashSet::new();
-    for chunk in candidates.chunks(MAX_PARAMS / 8) {
+    for chunk in pieces(&candidates, MAX_PARAMS / 8) {
         let sql = format!(
             "INSERT INTO reports (hash, device_key, fleet, received, verdict, code, headline, body) \
              VALUES {} ON CONFLICT (hash) DO NOTHING RETURNING hash",
@@ -342,7 +370,7 @@ async fn write_batch(
     keys.sort_unstable();
     keys.dedup();
     let mut current: HashMap<String, Side> = HashMap::with_capacity(keys.len());
-    for chunk in keys.chunks(MAX_PARAMS) {
+    for chunk in pieces(&keys, MAX_PARAMS) {
         let sql = format!(
             "SELECT key, bucket, category, os, domain, last_seen FROM devices WHERE key IN ({})",
             style.list(chunk.len())
@@ -402,7 +430,7 @@ async fn write_batch(
         .skip(1)
         .map(|c| format!("{c} = excluded.{c}"))
         .collect();
-    for chunk in winners.chunks(MAX_PARAMS / DEVICE_COLUMN_COUNT) {
+    for chunk in pieces(&winners, MAX_PARAMS / DEVICE_COLUMN_COUNT) {
         let sql = format!(
             "INSERT INTO devices ({DEVICE_COLUMNS}) VALUES {} ON CONFLICT (key) DO UPDATE SET {}",
             style.rows(chunk.len(), DEVICE_COLUMN_COUNT),
@@ -463,7 +491,7 @@ async fn apply_deltas(
     let mut deltas: Vec<_> = deltas.into_iter().filter(|(_, v)| *v != (0, 0)).collect();
     // The same order in every transaction, so that PostgreSQL instances never deadlock.
     deltas.sort();
-    for chunk in deltas.chunks(MAX_PARAMS / 4) {
+    for chunk in pieces(&deltas, MAX_PARAMS / 4) {
         let sql = format!(
             "INSERT INTO counts (dim, key, n, failed) VALUES {} \
              ON CONFLICT (dim, key) DO UPDATE SET n = counts.n + excluded.n, failed = counts.failed + excluded.failed",
@@ -497,7 +525,7 @@ async fn add_inventory(
     listed.sort_by(|a, b| a.key.cmp(&b.key));
     let mut deltas = Deltas::new();
     let mut added = 0;
-    for chunk in listed.chunks(MAX_PARAMS / DEVICE_COLUMN_COUNT) {
+    for chunk in pieces(&listed, MAX_PARAMS / DEVICE_COLUMN_COUNT) {
         let sql = format!(
             "INSERT INTO devices ({DEVICE_COLUMNS}) VALUES {} ON CONFLICT (key) DO NOTHING RETURNING key",
             style.rows(chunk.len(), DEVICE_COLUMN_COUNT)
@@ -521,4 +549,19 @@ async fn add_inventory(
     apply_deltas(&mut tx, style, deltas).await?;
     tx.commit().await.map_err(err("committing the inventory"))?;
     Ok(added)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn pieces_are_powers_of_two_in_order() {
+        let items: Vec<usize> = (0..45).collect();
+        let sizes: Vec<usize> = super::pieces(&items, 1304).map(<[usize]>::len).collect();
+        assert_eq!(sizes, [32, 8, 4, 1]);
+        let back: Vec<usize> = super::pieces(&items, 1304).flatten().copied().collect();
+        assert_eq!(back, items);
+        let sizes: Vec<usize> = super::pieces(&items, 20).map(<[usize]>::len).collect();
+        assert_eq!(sizes, [16, 16, 8, 4, 1]);
+        assert_eq!(super::pieces::<usize>(&[], 8).count(), 0);
+    }
 }
