@@ -2,7 +2,8 @@
 //! HTTP into SQLite (or PostgreSQL with --database), then p50/p99 latency of the overview and
 //! of a filtered device page at that size. Run through `scripts/bench-console.sh`.
 //!
-//! Arguments: --devices N (default 1,000,000), --clients C (default 8), --queries Q (default
+//! Arguments: --devices N (default 1,000,000), --clients C (default 64: uploads in flight at
+//! once, as many devices of a fleet report at the same time), --queries Q (default
 //! 400), --data DIR (keep the database; a database that already holds N devices is not
 //! loaded again), --database URL.
 
@@ -24,7 +25,7 @@ struct Args {
 fn args() -> Args {
     let mut a = Args {
         devices: 1_000_000,
-        clients: 8,
+        clients: 64,
         queries: 400,
         data: None,
         database: None,
@@ -117,6 +118,30 @@ fn thread_cpu_ns() -> u64 {
     std::fs::read_to_string("/proc/thread-self/schedstat")
         .ok()
         .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+/// The process's peak resident memory (VmHWM), in MiB.
+fn peak_rss_mib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .unwrap_or(0)
+        / 1024
+}
+
+/// Bytes of the files in `dir` (the SQLite database, its WAL and shared memory).
+fn dir_size(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter_map(|e| e.metadata().ok())
+                .map(|m| m.len())
+                .sum()
+        })
         .unwrap_or(0)
 }
 
@@ -276,4 +301,21 @@ fn main() {
             a.queries
         );
     }
+    let data_dir = match (&a.database, &a.data) {
+        (Some(_), _) => None,
+        (None, Some(d)) => Some(d.clone()),
+        (None, None) => Some(tmp.path().to_path_buf()),
+    };
+    if let Some(dir) = data_dir {
+        let bytes = dir_size(&dir);
+        println!(
+            "database: {:.2} GB ({:.1} KB per device)",
+            bytes as f64 / 1e9,
+            bytes as f64 / 1e3 / o.total.max(1) as f64
+        );
+    }
+    println!(
+        "peak memory: {} MiB (server and load generator, one process)",
+        peak_rss_mib()
+    );
 }
