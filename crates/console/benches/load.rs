@@ -113,6 +113,31 @@ fn process_cpu() -> Duration {
     Duration::from_millis(ticks * 10)
 }
 
+/// CPU time so far of the process's threads whose name starts with `prefix` (threads still
+/// running), from /proc/self/task/*/stat.
+fn threads_cpu(prefix: &str) -> Duration {
+    let mut ticks = 0;
+    for task in std::fs::read_dir("/proc/self/task")
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let stat = std::fs::read_to_string(task.path().join("stat")).unwrap_or_default();
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+            continue;
+        };
+        if !stat[open + 1..close].starts_with(prefix) {
+            continue;
+        }
+        let f: Vec<u64> = stat[close + 1..]
+            .split_whitespace()
+            .map(|x| x.parse().unwrap_or(0))
+            .collect();
+        ticks += f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0);
+    }
+    Duration::from_millis(ticks * 10)
+}
+
 /// CPU time of the calling thread so far, in nanoseconds (/proc/thread-self/schedstat).
 fn thread_cpu_ns() -> u64 {
     std::fs::read_to_string("/proc/thread-self/schedstat")
@@ -178,6 +203,7 @@ fn main() {
         // its threads' CPU time is subtracted to tell what the server spent per report.
         let client_ns = Arc::new(AtomicU64::new(0));
         let cpu_before = process_cpu();
+        let sqlite_before = threads_cpu("sqlx-sqlite");
         let started = Instant::now();
         let workers: Vec<_> = (0..a.clients)
             .map(|_| {
@@ -235,6 +261,7 @@ fn main() {
         let secs = started.elapsed().as_secs_f64();
         let process = (process_cpu() - cpu_before).as_secs_f64();
         let client = client_ns.load(Ordering::Relaxed) as f64 / 1e9;
+        let sqlite = (threads_cpu("sqlx-sqlite") - sqlite_before).as_secs_f64();
         let server = (process - client).max(0.0);
         println!(
             "ingest: {total} reports in {secs:.1} s = {:.0} reports/s ({} clients, {})",
@@ -249,6 +276,15 @@ fn main() {
             client * 1e6 / total as f64,
             process / secs
         );
+        if a.database.is_none() {
+            // SQLite's worker threads: nearly all of it is the single writer's connection,
+            // whose work is serial, so this bounds the rate whatever the cores.
+            println!(
+                "cpu: of which SQLite's threads {:.0} µs/report (the single writer: at most {:.0} reports/s on one core)",
+                sqlite * 1e6 / total as f64,
+                total as f64 / sqlite
+            );
+        }
     } else {
         println!(
             "ingest: skipped, the database already holds {} devices",
