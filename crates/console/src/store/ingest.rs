@@ -133,8 +133,12 @@ async fn writer(db: Db, mut rx: mpsc::Receiver<Job>) {
                         let _ = reply.send(Ok(outcome));
                     }
                 }
-                // One bad report must not fail the others: retry them one by one.
+                // One bad report must not fail the others: retry them one by one, on a
+                // fresh connection in case the connection is what failed.
                 Err(_) => {
+                    if let Ok(fresh) = db.pool.acquire().await {
+                        *c = fresh;
+                    }
                     for (incoming, reply) in reports {
                         let result = write_batch(c, &[&incoming])
                             .await
