@@ -2,7 +2,8 @@
 //! HTTP into SQLite (or PostgreSQL with --database), then p50/p99 latency of the overview and
 //! of a filtered device page at that size. Run through `scripts/bench-console.sh`.
 //!
-//! Arguments: --devices N (default 1,000,000), --clients C (default 8), --queries Q (default
+//! Arguments: --devices N (default 1,000,000), --clients C (default 64: uploads in flight at
+//! once, as many devices of a fleet report at the same time), --queries Q (default
 //! 400), --data DIR (keep the database; a database that already holds N devices is not
 //! loaded again), --database URL.
 
@@ -24,7 +25,7 @@ struct Args {
 fn args() -> Args {
     let mut a = Args {
         devices: 1_000_000,
-        clients: 8,
+        clients: 64,
         queries: 400,
         data: None,
         database: None,
@@ -98,6 +99,77 @@ fn healthy(templates: &[String]) -> &String {
         .unwrap_or(&templates[0])
 }
 
+/// CPU time of the whole process so far (every thread, ended ones included), from
+/// /proc/self/stat (clock ticks of 10 ms).
+fn process_cpu() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which may hold spaces): utime and stime are 14 and 15.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<u64> = rest
+        .split_whitespace()
+        .map(|x| x.parse().unwrap_or(0))
+        .collect();
+    let ticks = f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0);
+    Duration::from_millis(ticks * 10)
+}
+
+/// CPU time so far of the process's threads whose name starts with `prefix` (threads still
+/// running), from /proc/self/task/*/stat.
+fn threads_cpu(prefix: &str) -> Duration {
+    let mut ticks = 0;
+    for task in std::fs::read_dir("/proc/self/task")
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let stat = std::fs::read_to_string(task.path().join("stat")).unwrap_or_default();
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+            continue;
+        };
+        if !stat[open + 1..close].starts_with(prefix) {
+            continue;
+        }
+        let f: Vec<u64> = stat[close + 1..]
+            .split_whitespace()
+            .map(|x| x.parse().unwrap_or(0))
+            .collect();
+        ticks += f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0);
+    }
+    Duration::from_millis(ticks * 10)
+}
+
+/// CPU time of the calling thread so far, in nanoseconds (/proc/thread-self/schedstat).
+fn thread_cpu_ns() -> u64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+/// The process's peak resident memory (VmHWM), in MiB.
+fn peak_rss_mib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .unwrap_or(0)
+        / 1024
+}
+
+/// Bytes of the files in `dir` (the SQLite database, its WAL and shared memory).
+fn dir_size(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter_map(|e| e.metadata().ok())
+                .map(|m| m.len())
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
@@ -127,13 +199,24 @@ fn main() {
     if start_at < a.devices {
         let templates = Arc::new(templates());
         let next = Arc::new(AtomicU64::new(start_at));
+        // The load generator shares the process (and the machine's cores) with the server:
+        // its threads' CPU time is subtracted to tell what the server spent per report.
+        let client_ns = Arc::new(AtomicU64::new(0));
+        let cpu_before = process_cpu();
+        let sqlite_before = threads_cpu("sqlx-sqlite");
         let started = Instant::now();
         let workers: Vec<_> = (0..a.clients)
             .map(|_| {
-                let (templates, next, base, token) =
-                    (templates.clone(), next.clone(), base.clone(), token.clone());
+                let (templates, next, base, token, client_ns) = (
+                    templates.clone(),
+                    next.clone(),
+                    base.clone(),
+                    token.clone(),
+                    client_ns.clone(),
+                );
                 let end = a.devices;
                 std::thread::spawn(move || {
+                    let cpu_start = thread_cpu_ns();
                     let agent: ureq::Agent = ureq::Agent::config_builder()
                         .http_status_as_error(false)
                         .build()
@@ -151,7 +234,11 @@ fn main() {
                             .send(body(&templates, i))
                             .unwrap();
                         assert!(r.status().is_success(), "{}", r.status());
+                        // Reading the answer to its end gives the connection back to the
+                        // agent: without it, every upload would open a new connection.
+                        let _ = r.into_body().read_to_vec().unwrap();
                     }
+                    client_ns.fetch_add(thread_cpu_ns() - cpu_start, Ordering::Relaxed);
                 })
             })
             .collect();
@@ -172,12 +259,32 @@ fn main() {
             w.join().unwrap();
         }
         let secs = started.elapsed().as_secs_f64();
+        let process = (process_cpu() - cpu_before).as_secs_f64();
+        let client = client_ns.load(Ordering::Relaxed) as f64 / 1e9;
+        let sqlite = (threads_cpu("sqlx-sqlite") - sqlite_before).as_secs_f64();
+        let server = (process - client).max(0.0);
         println!(
             "ingest: {total} reports in {secs:.1} s = {:.0} reports/s ({} clients, {})",
             total as f64 / secs,
             a.clients,
             db.kind()
         );
+        println!(
+            "cpu: server {:.0} µs/report ({:.0} reports/s per free core), load generator {:.0} µs/report; process used {:.2} of the cores",
+            server * 1e6 / total as f64,
+            total as f64 / server,
+            client * 1e6 / total as f64,
+            process / secs
+        );
+        if a.database.is_none() {
+            // SQLite's worker threads: nearly all of it is the single writer's connection,
+            // whose work is serial, so this bounds the rate whatever the cores.
+            println!(
+                "cpu: of which SQLite's threads {:.0} µs/report (the single writer: at most {:.0} reports/s on one core)",
+                sqlite * 1e6 / total as f64,
+                total as f64 / sqlite
+            );
+        }
     } else {
         println!(
             "ingest: skipped, the database already holds {} devices",
@@ -230,4 +337,21 @@ fn main() {
             a.queries
         );
     }
+    let data_dir = match (&a.database, &a.data) {
+        (Some(_), _) => None,
+        (None, Some(d)) => Some(d.clone()),
+        (None, None) => Some(tmp.path().to_path_buf()),
+    };
+    if let Some(dir) = data_dir {
+        let bytes = dir_size(&dir);
+        println!(
+            "database: {:.2} GB ({:.1} KB per device)",
+            bytes as f64 / 1e9,
+            bytes as f64 / 1e3 / o.total.max(1) as f64
+        );
+    }
+    println!(
+        "peak memory: {} MiB (server and load generator, one process)",
+        peak_rss_mib()
+    );
 }

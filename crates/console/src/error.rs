@@ -27,6 +27,13 @@ pub enum ConsoleError {
         addr: String,
         source: std::io::Error,
     },
+    #[error("the TLS {what} {path} {reason}")]
+    Tls {
+        /// `certificate` or `private key`.
+        what: &'static str,
+        path: PathBuf,
+        reason: String,
+    },
     #[error("the server stopped: {0}")]
     Serve(std::io::Error),
     #[error("no such token: {0}")]

@@ -22,7 +22,7 @@ pub use error::ConsoleError;
 pub use inventory::{InventoryError, read_inventory};
 pub use store::{COUNT_CAP, Cursor, Db, Incoming, Ingestor, Location, Outcome, TokenInfo};
 pub use upload::{UploadError, prepare};
-pub use web::{Config, Server, start};
+pub use web::{Config, Server, TlsFiles, start};
 
 /// Seconds since the Unix epoch.
 pub fn now() -> i64 {
@@ -53,9 +53,26 @@ pub(crate) fn random_hex(n: usize) -> String {
     out
 }
 
+/// Lower-case hex of SHA-256 (twice per upload: content hash and token cache key, so
+/// without an allocation per byte).
 pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
-    sha2::Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let digest = sha2::Sha256::digest(bytes);
+    let mut out = String::with_capacity(64);
+    for b in digest {
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 15)]));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sha256_hex_is_the_usual_form() {
+        assert_eq!(
+            super::sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
 }

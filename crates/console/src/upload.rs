@@ -67,7 +67,7 @@ pub fn prepare(bytes: &[u8], fleet: &str, received: i64) -> Result<Incoming, Upl
         return Err(UploadError::Empty);
     }
     let hash = sha256_hex(bytes);
-    let (report, json) = if is_zip(bytes) {
+    let (report, json): (Report, std::borrow::Cow<[u8]>) = if is_zip(bytes) {
         let mut file = tempfile::Builder::new()
             .prefix("mde-console-upload-")
             .suffix(".zip")
@@ -79,9 +79,10 @@ pub fn prepare(bytes: &[u8], fleet: &str, received: i64) -> Result<Incoming, Upl
         // The temporary file's name means nothing to the administrator.
         report.source = format!("uploaded bundle {}", &hash[..12]);
         let json = serde_json::to_vec(&report).unwrap_or_default();
-        (report, json)
+        (report, json.into())
     } else {
-        (Report::from_json(bytes)?, bytes.to_vec())
+        // A JSON report is stored as received: no copy, no serialising again.
+        (Report::from_json(bytes)?, bytes.into())
     };
     let device = Device::from_report(&report, received);
     let body = deflate(&json);
@@ -90,6 +91,7 @@ pub fn prepare(bytes: &[u8], fleet: &str, received: i64) -> Result<Incoming, Upl
         hash,
         body,
         device,
+        token: None,
     })
 }
 

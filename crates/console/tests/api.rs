@@ -6,7 +6,8 @@ mod support;
 use std::io::Write;
 use std::path::Path;
 
-use mde_console::{Config, Db, Location};
+use mde_console::{Config, Db, Ingestor, Location, Outcome, prepare};
+use mde_fleet::Filter;
 use serde_json::Value;
 use support::postgres::Postgres;
 
@@ -234,8 +235,8 @@ fn log_in(r: &Running) -> (String, String) {
     assert_eq!(s, 303);
     let set = header(&h, "set-cookie")[0].to_string();
     assert!(
-        set.contains("HttpOnly") && set.contains("SameSite=Strict"),
-        "{set}"
+        set.contains("HttpOnly") && set.contains("SameSite=Strict") && !set.contains("Secure"),
+        "{set}: Secure only behind TLS"
     );
     let session = set.split(';').next().unwrap().to_string();
     let (_, page, _) = send(
@@ -536,6 +537,148 @@ fn suite(location: Location, name: &str) {
         })
         .collect();
     assert!(statuses.contains(&429), "{name}: {statuses:?}");
+}
+
+/// What the single writer does with reports that reach it together (one transaction, a few
+/// multi-row statements): the same result as one by one. The reports are queued in one go,
+/// so they usually share a batch; either way the outcome must be the same.
+fn batch_suite(location: Location, name: &str) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let db = Db::open(&location).await.expect("database");
+        let ingestor = Ingestor::start(db.clone());
+        let (live, _) = db.create_token("live").await.unwrap();
+        let (gone, _) = db.create_token("gone").await.unwrap();
+        db.revoke_token(&gone).await.unwrap();
+        let failing = report_of("dns-not-domain");
+        let healthy = report_of("healthy");
+        let id = "eeeeeeee-0000-4000-8000-000000000001";
+        let make = |v: &Value, host: &str, id: &str, at: i64, token: Option<&str>| {
+            let mut i = prepare(&on_device(v.clone(), host, id), "batch", at).unwrap();
+            i.token = token.map(str::to_string);
+            i
+        };
+        // One device, three reports out of order: the newest (healthy) must win.
+        let newest = make(&healthy, "PC-B1", id, 3_000, Some(&live));
+        let older = make(&failing, "PC-B1", id, 1_000, None);
+        let copy = make(&failing, "PC-B1", id, 1_000, None);
+        let middle = {
+            let mut v = failing.clone();
+            v["source"] = "another run".into();
+            make(&v, "PC-B1", id, 2_000, None)
+        };
+        let other = make(
+            &failing,
+            "PC-B2",
+            "eeeeeeee-0000-4000-8000-000000000002",
+            2_000,
+            None,
+        );
+        let refused = make(
+            &failing,
+            "PC-B3",
+            "eeeeeeee-0000-4000-8000-000000000003",
+            2_000,
+            Some(&gone),
+        );
+        let (a, b, c, d, e, f) = tokio::join!(
+            ingestor.submit(older),
+            ingestor.submit(newest),
+            ingestor.submit(copy),
+            ingestor.submit(middle),
+            ingestor.submit(other),
+            ingestor.submit(refused),
+        );
+        assert_eq!(
+            [a, b, c, d, e, f].map(Result::unwrap),
+            [
+                Outcome::Stored,
+                Outcome::Stored,
+                Outcome::Duplicate,
+                Outcome::Stored,
+                Outcome::Stored,
+                Outcome::Revoked
+            ],
+            "{name}"
+        );
+        let (device, _, history) = db.device(id).await.unwrap().expect("stored");
+        assert_eq!(
+            device.bucket, "succeeded",
+            "{name}: the newest report describes it"
+        );
+        assert_eq!(device.last_seen, 3_000, "{name}");
+        assert_eq!(
+            history.iter().map(|h| h.received).collect::<Vec<_>>(),
+            [3_000, 2_000, 1_000],
+            "{name}: every report is history"
+        );
+        assert!(
+            db.device("eeeeeeee-0000-4000-8000-000000000003")
+                .await
+                .unwrap()
+                .is_none()
+        );
+
+        // The counters say what the devices table says.
+        let (overview, trend) = db.overview().await.unwrap();
+        let all = Filter::default();
+        let failed = Filter {
+            status: "failed".into(),
+            ..Filter::default()
+        };
+        assert_eq!(overview.total, 2, "{name}");
+        assert_eq!(
+            overview.total,
+            db.count_devices(&all, None, 0).await.unwrap()
+        );
+        let bucket = |k: &str| {
+            overview
+                .buckets
+                .iter()
+                .find(|b| b.key == k)
+                .map_or(0, |b| b.count)
+        };
+        assert_eq!(
+            bucket("failed"),
+            db.count_devices(&failed, None, 0).await.unwrap(),
+            "{name}"
+        );
+        assert_eq!((bucket("failed"), bucket("succeeded")), (1, 1), "{name}");
+        assert_eq!(
+            trend.iter().map(|d| d.reports).sum::<i64>(),
+            4,
+            "{name}: four reports stored"
+        );
+
+        // An inventory listing a known device and a new one (twice) adds one device.
+        let added = ingestor
+            .inventory(
+                mde_console::read_inventory(b"Device Name,Domain\nPC-B9,CONTOSO\nPC-B9,CONTOSO\n")
+                    .unwrap(),
+                "batch",
+            )
+            .await
+            .unwrap();
+        assert_eq!(added, 1, "{name}");
+        assert_eq!(db.overview().await.unwrap().0.total, 3, "{name}");
+    });
+}
+
+#[test]
+fn batched_writes_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    batch_suite(Location::DataDir(dir.path().to_path_buf()), "sqlite");
+}
+
+#[test]
+fn batched_writes_on_postgres() {
+    let Some(pg) = Postgres::start() else { return };
+    let url = pg.database("console_batch");
+    batch_suite(Location::Url(url), "postgres");
 }
 
 #[test]

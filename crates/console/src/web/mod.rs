@@ -4,7 +4,10 @@ mod api;
 mod pages;
 mod session;
 mod templates;
+mod tls;
 mod view;
+
+pub use tls::TlsFiles;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -28,8 +31,10 @@ pub struct Config {
     pub max_upload: usize,
     /// Uploads per second and token.
     pub rate_per_token: u32,
-    /// Mark cookies `Secure` (behind TLS).
+    /// Mark cookies `Secure` (behind a TLS proxy; always so with `tls`).
     pub secure_cookies: bool,
+    /// Serve HTTPS with this certificate and key instead of plain HTTP.
+    pub tls: Option<TlsFiles>,
 }
 
 impl Config {
@@ -40,6 +45,7 @@ impl Config {
             max_upload: 64 * 1024 * 1024,
             rate_per_token: 1000,
             secure_cookies: false,
+            tls: None,
         }
     }
 }
@@ -51,6 +57,7 @@ pub(crate) struct Inner {
     pub(crate) setup: Mutex<Option<String>>,
     pub(crate) limiter: RateLimiter,
     pub(crate) secure: bool,
+    pub(crate) tokens: api::TokenCache,
 }
 
 pub(crate) type App = Arc<Inner>;
@@ -58,6 +65,8 @@ pub(crate) type App = Arc<Inner>;
 /// A running console.
 pub struct Server {
     pub addr: SocketAddr,
+    /// `https` with TLS (or behind a TLS proxy: `secure_cookies`), else `http`.
+    pub scheme: &'static str,
     /// Where to create the first administrator, when there is none yet.
     pub setup_url: Option<String>,
     pub db: Db,
@@ -77,6 +86,8 @@ impl Server {
 
 /// Opens the database, binds the address and starts serving in the background.
 pub async fn start(config: Config) -> Result<Server, ConsoleError> {
+    // The certificate first: a wrong file is reported before anything else happens.
+    let tls = config.tls.as_ref().map(tls::server_config).transpose()?;
     let db = Db::open(&config.location).await?;
     let ingestor = Ingestor::start(db.clone());
     let setup = if db.has_admin().await? {
@@ -96,11 +107,8 @@ pub async fn start(config: Config) -> Result<Server, ConsoleError> {
             addr: config.listen.clone(),
             source,
         })?;
-    let scheme = if config.secure_cookies {
-        "https"
-    } else {
-        "http"
-    };
+    let secure = config.secure_cookies || tls.is_some();
+    let scheme = if secure { "https" } else { "http" };
     let setup_url = setup
         .as_ref()
         .map(|t| format!("{scheme}://{addr}/setup?token={t}"));
@@ -109,12 +117,24 @@ pub async fn start(config: Config) -> Result<Server, ConsoleError> {
         ingestor: ingestor.clone(),
         setup: Mutex::new(setup),
         limiter: RateLimiter::new(config.rate_per_token),
-        secure: config.secure_cookies,
+        secure,
+        tokens: api::TokenCache::default(),
     });
     let router = router(app, config.max_upload);
-    let task = tokio::spawn(async move { axum::serve(listener, router).await });
+    let task = match tls {
+        Some(tls) => {
+            let listener =
+                tls::TlsListener::start(listener, tls).map_err(|source| ConsoleError::Listen {
+                    addr: config.listen.clone(),
+                    source,
+                })?;
+            tokio::spawn(async move { axum::serve(listener, router).await })
+        }
+        None => tokio::spawn(async move { axum::serve(listener, router).await }),
+    };
     Ok(Server {
         addr,
+        scheme,
         setup_url,
         db,
         ingestor,

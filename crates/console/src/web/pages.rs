@@ -551,7 +551,7 @@ pub(crate) async fn upload(
     let response = if kind == "inventory" {
         super::api::import_inventory(&app, ADMIN_FLEET, &file).await
     } else {
-        super::api::ingest(&app, ADMIN_FLEET.to_string(), file).await
+        super::api::ingest(&app, ADMIN_FLEET.to_string(), None, file).await
     };
     let status = response.status();
     let body = axum::body::to_bytes(response.into_body(), 1 << 20)

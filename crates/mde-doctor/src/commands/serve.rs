@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use mde_console::{Config, Location};
+use mde_console::{Config, Location, TlsFiles};
 
 use super::Status;
 use crate::error::CliError;
@@ -27,9 +27,17 @@ pub(crate) struct ServeArgs {
     /// Uploads per second allowed for each ingest token (beyond: 429).
     #[arg(long, value_name = "N", default_value_t = 1000)]
     rate_limit: u32,
-    /// Mark session cookies Secure (set when a TLS proxy fronts the console).
+    /// Mark session cookies Secure (set when a TLS proxy fronts the console; implied by
+    /// --tls-cert).
     #[arg(long)]
     secure_cookies: bool,
+    /// Serve HTTPS with this certificate chain (PEM, the server's certificate first).
+    /// Session cookies are then marked Secure and plain HTTP is refused on the port.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
 }
 
 /// Where the console keeps its data (shared by `serve` and `token`).
@@ -65,13 +73,20 @@ pub(crate) fn run(args: ServeArgs) -> Result<Status, CliError> {
     config.max_upload = args.max_upload_mib.saturating_mul(1024 * 1024);
     config.rate_per_token = args.rate_limit;
     config.secure_cookies = args.secure_cookies;
+    config.tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(TlsFiles {
+            cert: cert.clone(),
+            key: key.clone(),
+        }),
+        _ => None,
+    };
     runtime()?.block_on(async move {
         let server = mde_console::start(config)
             .await
             .map_err(CliError::Console)?;
-        let scheme = if args.secure_cookies { "https" } else { "http" };
         eprintln!(
-            "mde-doctor console on {scheme}://{} ({})",
+            "mde-doctor console on {}://{} ({})",
+            server.scheme,
             server.addr,
             server.db.kind()
         );

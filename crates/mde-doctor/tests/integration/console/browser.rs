@@ -32,8 +32,12 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// `screenshots/` in the build's target directory, wherever that is: CI builds a fresh clone
+/// with `CARGO_TARGET_DIR` pointing at the checkout's own `target/`, and the clone is deleted
+/// afterwards, so a path relative to the sources would lose the screenshots.
 fn screenshots() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let dir = tmp.parent().unwrap_or(&tmp).join("screenshots");
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }

@@ -1,7 +1,8 @@
 //! The fleet console through the real binary: uploads from `analyze --upload`, `kill -9`
-//! durability, and the pages in headless Chromium.
+//! durability, the pages in headless Chromium, HTTPS.
 
 mod browser;
 mod durability;
 mod server;
+mod tls;
 mod upload;

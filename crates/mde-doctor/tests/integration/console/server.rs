@@ -42,7 +42,7 @@ impl Serve {
             if let Some(rest) = line.strip_prefix("mde-doctor console on ") {
                 base = rest.split_whitespace().next().map(str::to_string);
             }
-            if let Some(i) = line.find("http://")
+            if let Some(i) = line.find("http://").or_else(|| line.find("https://"))
                 && line.contains("/setup?token=")
             {
                 setup_url = Some(line[i..].trim().to_string());
