@@ -715,6 +715,42 @@ mod tests {
         }
     }
 
+    /// A record rendered whole with its chunk but without `TimeCreated` is marked for its
+    /// record header's time; damage stays where it is.
+    #[test]
+    fn rendered_chunks_mark_events_without_a_time() {
+        let records = [
+            r##"{"Event":{"System":{"EventID":1,"TimeCreated":{"#attributes":{"SystemTime":"2026-01-01T00:00:00Z"}}}}}"##,
+            r##"{"Event":{"System":{"EventID":2}}}"##,
+        ];
+        let mut data = Vec::new();
+        let mut items = Vec::new();
+        for (id, json) in (7..).zip(records) {
+            data.extend_from_slice(json.as_bytes());
+            data.push(b'\n');
+            items.push(evtx::RenderedChunkItem::Record {
+                event_record_id: id,
+                end: data.len(),
+            });
+        }
+        items.push(evtx::RenderedChunkItem::Failed(
+            evtx::err::EvtxError::FailedToParseChunk {
+                chunk_id: 3,
+                source: Box::new(evtx::err::ChunkError::IncompleteChunk),
+            },
+        ));
+        let part = read_rendered_chunk(evtx::RenderedChunk { data, items });
+        assert_eq!(part.total, 2);
+        assert_eq!(part.events.len(), 2);
+        assert_eq!(part.events[0].time, "2026-01-01T00:00:00Z");
+        assert_eq!(part.untimed, [(1, 8)]);
+        assert_eq!(part.diagnostics.len(), 1);
+        assert_eq!(
+            part.diagnostics[0].at,
+            Location::Offset(0x1000 + 3 * 0x10000)
+        );
+    }
+
     /// Reading from the file gives what reading its bytes gives.
     #[test]
     fn file_and_bytes_read_the_same() {
