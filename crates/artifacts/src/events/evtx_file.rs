@@ -5,11 +5,26 @@ use serde_json::Value;
 
 use super::header_map::{HeaderMap, Slot, map_template, skim_record, skimmed_number, skimmed_text};
 use super::record_json::event_from_json;
-use super::{Event, EventHeader, EventLog, EventLogError, Keep, flatten, keep_all};
+use super::{Event, EventHeader, EventLog, EventLogError, Keep, flatten};
 use crate::location::{Diagnostic, Location};
 
+/// Every record of a log (see [`read_evtx_file`]).
 pub fn read_evtx(bytes: Vec<u8>) -> Result<EventLog, EventLogError> {
-    read_evtx_filtered(bytes, &keep_all)
+    let len = bytes.len() as u64;
+    read_all_from(std::io::Cursor::new(bytes), len)
+}
+
+/// Every record of a log, read from the file chunk by chunk: what
+/// [`read_evtx_file_filtered`] with [`super::keep_all`] gives, faster. Nothing is left to judge
+/// before rendering, so each chunk is rendered whole by the evtx crate's own chunk renderer
+/// (the one `evtx_dump` uses: per-template programs shared by every chunk, one output
+/// buffer per chunk) on every core, and its records are read into events on every core.
+pub fn read_evtx_file(file: std::fs::File) -> Result<EventLog, EventLogError> {
+    let len = file
+        .metadata()
+        .map_err(|e| EventLogError::NotAnEventLog(e.to_string()))?
+        .len();
+    read_all_from(std::io::BufReader::new(file), len)
 }
 
 pub fn read_evtx_filtered(bytes: Vec<u8>, keep: Keep<'_>) -> Result<EventLog, EventLogError> {
@@ -44,7 +59,7 @@ fn read_evtx_from<T: std::io::Read + std::io::Seek + Send>(
     // handed out one at a time so that only the chunks being read are in memory twice.
     let chunks = std::sync::Mutex::new(parser.chunks().enumerate());
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let mut parts: Vec<(usize, ChunkPart)> = std::thread::scope(|scope| {
+    let parts: Vec<(usize, ChunkPart)> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
             .map(|_| {
                 scope.spawn(|| {
@@ -66,6 +81,11 @@ fn read_evtx_from<T: std::io::Read + std::io::Seek + Send>(
             .flat_map(|h| h.join().unwrap_or_default())
             .collect()
     });
+    Ok(assemble(parts, len))
+}
+
+/// One log from its chunks' parts, in any order.
+fn assemble(mut parts: Vec<(usize, ChunkPart)>, len: u64) -> EventLog {
     parts.sort_by_key(|(i, _)| *i);
     let mut log = EventLog {
         format: "evtx",
@@ -91,7 +111,104 @@ fn read_evtx_from<T: std::io::Read + std::io::Seek + Send>(
     if !log.events.is_sorted_by_key(|e| e.record_id) {
         log.events.sort_by_key(|e| e.record_id);
     }
-    Ok(log)
+    log
+}
+
+fn read_all_from<T: std::io::Read + std::io::Seek + Send>(
+    source: T,
+    len: u64,
+) -> Result<EventLog, EventLogError> {
+    let settings = ParserSettings::new().num_threads(0).indent(false);
+    let mut parser = EvtxParser::from_read_seek(source)
+        .map_err(|e| EventLogError::NotAnEventLog(e.to_string()))?
+        .with_configuration(settings.clone());
+    // The evtx crate renders chunks on its thread pool and hands them over in record order;
+    // these workers take them one at a time and read their records into events.
+    let parts: Vec<(usize, ChunkPart)> = {
+        let rendered = std::sync::Mutex::new(parser.chunks_json_bytes(false).enumerate());
+        let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..workers)
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut done = Vec::new();
+                        loop {
+                            let next = match rendered.lock() {
+                                Ok(mut rendered) => rendered.next(),
+                                Err(_) => None,
+                            };
+                            let Some((i, chunk)) = next else { break };
+                            done.push((i, read_rendered_chunk(chunk)));
+                        }
+                        done
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_default())
+                .collect()
+        })
+    };
+    let mut parts = parts;
+    // A record without `TimeCreated` takes its record header's time, which the chunk
+    // renderer does not give: those few are looked up in their chunk.
+    if parts.iter().any(|(_, p)| !p.untimed.is_empty()) {
+        parts.sort_by_key(|(i, _)| *i);
+        let settings = std::sync::Arc::new(settings);
+        for ((_, part), chunk) in parts.iter_mut().zip(parser.chunks()) {
+            if part.untimed.is_empty() {
+                continue;
+            }
+            let Ok(mut data) = chunk else { continue };
+            let Ok(mut chunk) = data.parse(settings.clone()) else {
+                continue;
+            };
+            let times: std::collections::HashMap<u64, String> = chunk
+                .iter()
+                .flatten()
+                .map(|r| (r.event_record_id, r.timestamp.to_string()))
+                .collect();
+            for &(at, id) in &part.untimed {
+                if let Some(t) = times.get(&id) {
+                    part.events[at].time.clone_from(t);
+                }
+            }
+        }
+    }
+    Ok(assemble(parts, len))
+}
+
+/// The events of a chunk the evtx crate rendered whole, and its damage.
+fn read_rendered_chunk(chunk: evtx::RenderedChunk) -> ChunkPart {
+    let mut part = ChunkPart::default();
+    let mut start = 0;
+    for item in chunk.items {
+        match item {
+            evtx::RenderedChunkItem::Record {
+                event_record_id,
+                end,
+            } => {
+                // Each record's bytes end with a newline.
+                let json = &chunk.data[start..end - 1];
+                start = end;
+                part.total += 1;
+                let untimed = std::cell::Cell::new(false);
+                let timestamp = || {
+                    untimed.set(true);
+                    String::new()
+                };
+                if let Some(event) = json_event(&mut part, event_record_id, &timestamp, json) {
+                    if untimed.get() {
+                        part.untimed.push((part.events.len(), event_record_id));
+                    }
+                    part.events.push(event);
+                }
+            }
+            evtx::RenderedChunkItem::Failed(e) => part.diagnostics.push(damage(&e)),
+        }
+    }
+    part
 }
 
 /// What one chunk gave: how many records, the events kept, and its damage.
@@ -102,6 +219,9 @@ struct ChunkPart {
     diagnostics: Vec<Diagnostic>,
     /// Records rendered as JSON that does not parse (never capped, as before).
     unreadable: Vec<Diagnostic>,
+    /// Events (index in `events`, record number) still to be given their record header's
+    /// time (see [`read_all_from`]).
+    untimed: Vec<(usize, u64)>,
 }
 
 /// Reads one chunk's records, rendering only those `keep` may want: a record whose template
@@ -322,22 +442,35 @@ fn value_number(v: &evtx::binxml::value_variant::BinXmlValue<'_>) -> Option<u64>
 /// when its header passes `keep`.
 fn take_rendered(part: &mut ChunkPart, r: evtx::SerializedEvtxRecord<Vec<u8>>, keep: Keep<'_>) {
     let timestamp = || r.timestamp.to_string();
-    let event = match event_from_json(r.event_record_id, &timestamp, &r.data) {
-        Ok(event) => event,
-        // A shape the direct reading does not expect: through a `Value`, as always.
-        Err(_) => match serde_json::from_slice::<Value>(&r.data) {
-            Ok(value) => to_event(r.event_record_id, &timestamp(), &value),
-            Err(e) => {
-                part.unreadable.push(Diagnostic::new(
-                    Location::Whole,
-                    format!("record {}: {e}", r.event_record_id),
-                ));
-                return;
-            }
-        },
+    let Some(event) = json_event(part, r.event_record_id, &timestamp, &r.data) else {
+        return;
     };
     if keep(&event.header()) {
         part.events.push(event);
+    }
+}
+
+/// The event of a record's JSON; `None` (and the record in `part.unreadable`) when the JSON
+/// does not parse. `timestamp` is the record header's time, for an event without its own.
+fn json_event(
+    part: &mut ChunkPart,
+    record_id: u64,
+    timestamp: &dyn Fn() -> String,
+    json: &[u8],
+) -> Option<Event> {
+    match event_from_json(record_id, timestamp, json) {
+        Ok(event) => Some(event),
+        // A shape the direct reading does not expect: through a `Value`, as always.
+        Err(_) => match serde_json::from_slice::<Value>(json) {
+            Ok(value) => Some(to_event(record_id, timestamp, &value)),
+            Err(e) => {
+                part.unreadable.push(Diagnostic::new(
+                    Location::Whole,
+                    format!("record {record_id}: {e}"),
+                ));
+                None
+            }
+        },
     }
 }
 
@@ -399,7 +532,7 @@ fn attr<'a>(v: &'a Value, name: &str) -> Option<&'a Value> {
     v.get("#attributes")?.get(name)
 }
 
-pub(super) fn to_event(record_id: u64, timestamp: &str, data: &Value) -> Event {
+pub(super) fn to_event(record_id: u64, timestamp: &dyn Fn() -> String, data: &Value) -> Event {
     let event = data.get("Event").unwrap_or(data);
     let system = event.get("System").cloned().unwrap_or(Value::Null);
     let number =
@@ -414,7 +547,7 @@ pub(super) fn to_event(record_id: u64, timestamp: &str, data: &Value) -> Event {
         .get("TimeCreated")
         .and_then(|t| attr(t, "SystemTime"))
         .map(text)
-        .unwrap_or_else(|| timestamp.to_string());
+        .unwrap_or_else(timestamp);
     // The record id Windows shows is System/EventRecordID; the record header's number
     // (`record_id`) is the fallback for a record without one (or with a zeroed System, as a
     // record whose template could not be read has).
@@ -448,6 +581,7 @@ pub(super) fn to_event(record_id: u64, timestamp: &str, data: &Value) -> Event {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::events::keep_all;
 
     fn samples() -> Vec<(String, Vec<u8>)> {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/events");
@@ -539,7 +673,7 @@ mod tests {
                     records += 1;
                     let timestamp = || r.timestamp.to_string();
                     let value: Value = serde_json::from_slice(&r.data).unwrap();
-                    let reference = to_event(r.event_record_id, &timestamp(), &value);
+                    let reference = to_event(r.event_record_id, &timestamp, &value);
                     let direct = event_from_json(r.event_record_id, &timestamp, &r.data)
                         .unwrap_or_else(|e| panic!("{name}: record {}: {e}", r.event_record_id));
                     assert_eq!(direct, reference, "{name}: record {}", r.event_record_id);
@@ -561,7 +695,7 @@ mod tests {
         ];
         for json in cases {
             let value: Value = serde_json::from_str(json).unwrap();
-            let reference = to_event(5, "ts", &value);
+            let reference = to_event(5, &|| "ts".into(), &value);
             let mut part = ChunkPart::default();
             take_rendered(
                 &mut part,
@@ -581,6 +715,42 @@ mod tests {
         }
     }
 
+    /// A record rendered whole with its chunk but without `TimeCreated` is marked for its
+    /// record header's time; damage stays where it is.
+    #[test]
+    fn rendered_chunks_mark_events_without_a_time() {
+        let records = [
+            r##"{"Event":{"System":{"EventID":1,"TimeCreated":{"#attributes":{"SystemTime":"2026-01-01T00:00:00Z"}}}}}"##,
+            r##"{"Event":{"System":{"EventID":2}}}"##,
+        ];
+        let mut data = Vec::new();
+        let mut items = Vec::new();
+        for (id, json) in (7..).zip(records) {
+            data.extend_from_slice(json.as_bytes());
+            data.push(b'\n');
+            items.push(evtx::RenderedChunkItem::Record {
+                event_record_id: id,
+                end: data.len(),
+            });
+        }
+        items.push(evtx::RenderedChunkItem::Failed(
+            evtx::err::EvtxError::FailedToParseChunk {
+                chunk_id: 3,
+                source: Box::new(evtx::err::ChunkError::IncompleteChunk),
+            },
+        ));
+        let part = read_rendered_chunk(evtx::RenderedChunk { data, items });
+        assert_eq!(part.total, 2);
+        assert_eq!(part.events.len(), 2);
+        assert_eq!(part.events[0].time, "2026-01-01T00:00:00Z");
+        assert_eq!(part.untimed, [(1, 8)]);
+        assert_eq!(part.diagnostics.len(), 1);
+        assert_eq!(
+            part.diagnostics[0].at,
+            Location::Offset(0x1000 + 3 * 0x10000)
+        );
+    }
+
     /// Reading from the file gives what reading its bytes gives.
     #[test]
     fn file_and_bytes_read_the_same() {
@@ -590,10 +760,18 @@ mod tests {
                 std::fs::File::open(dir.join(std::path::Path::new(&name).file_name().unwrap()))
                     .unwrap();
             let from_file = read_evtx_file_filtered(file, &keep_all).unwrap();
-            let from_bytes = read_evtx_filtered(bytes, &keep_all).unwrap();
+            let from_bytes = read_evtx_filtered(bytes.clone(), &keep_all).unwrap();
             assert_eq!(from_file.total, from_bytes.total, "{name}");
             assert_eq!(from_file.events, from_bytes.events, "{name}");
             assert_eq!(from_file.diagnostics, from_bytes.diagnostics, "{name}");
+            let file =
+                std::fs::File::open(dir.join(std::path::Path::new(&name).file_name().unwrap()))
+                    .unwrap();
+            assert_eq!(
+                read_evtx_file(file).unwrap(),
+                read_evtx(bytes).unwrap(),
+                "{name}"
+            );
         }
     }
 
@@ -625,6 +803,7 @@ mod tests {
         type Predicate = Box<dyn Fn(&EventHeader<'_>) -> bool + Sync>;
         let predicates: Vec<(&str, Predicate)> = vec![
             ("none", Box::new(|_| false)),
+            ("every one, judged", Box::new(|_| true)),
             (
                 "system channel",
                 Box::new(|h| h.channel.eq_ignore_ascii_case("system")),
@@ -637,7 +816,7 @@ mod tests {
             ("a provider", Box::new(|h| h.provider.contains("Security"))),
         ];
         for (name, bytes) in samples() {
-            let all = read_evtx_filtered(bytes.clone(), &keep_all).unwrap();
+            let all = read_evtx(bytes.clone()).unwrap();
             for (label, keep) in &predicates {
                 let filtered = read_evtx_filtered(bytes.clone(), keep.as_ref()).unwrap();
                 let expected: Vec<&Event> =
@@ -665,16 +844,16 @@ mod tests {
             "EventData":{"Data":[{"#text":"Error: 3399811100"}]}}}"##,
         )
         .unwrap();
-        let e = to_event(12, "2026-11-20 09:02:16.880000 UTC", &json);
+        let e = to_event(12, &|| "2026-11-20 09:02:16.880000 UTC".into(), &json);
         assert_eq!(e.record_id, 4711);
         let mut no_id = json.clone();
         no_id["Event"]["System"]
             .as_object_mut()
             .unwrap()
             .remove("EventRecordID");
-        assert_eq!(to_event(12, "", &no_id).record_id, 12);
+        assert_eq!(to_event(12, &String::new, &no_id).record_id, 12);
         let mut zeroed = json.clone();
         zeroed["Event"]["System"]["EventRecordID"] = serde_json::json!(0);
-        assert_eq!(to_event(12, "", &zeroed).record_id, 12);
+        assert_eq!(to_event(12, &String::new, &zeroed).record_id, 12);
     }
 }

@@ -11,7 +11,7 @@ mod header_map;
 mod record_json;
 pub(crate) mod xml;
 
-pub use evtx_file::{read_evtx, read_evtx_file_filtered, read_evtx_filtered};
+pub use evtx_file::{read_evtx, read_evtx_file, read_evtx_file_filtered, read_evtx_filtered};
 pub use xml::{read_event_xml, read_event_xml_filtered};
 
 use serde::Serialize;
@@ -111,7 +111,11 @@ pub enum EventLogError {
 
 /// Reads an `.evtx` or an XML export, by content, keeping every event.
 pub fn read_event_log(bytes: Vec<u8>) -> Result<EventLog, EventLogError> {
-    read_event_log_filtered(bytes, &keep_all)
+    if bytes.starts_with(b"ElfFile\0") {
+        read_evtx(bytes)
+    } else {
+        read_event_xml_filtered(&bytes, &keep_all)
+    }
 }
 
 /// Reads an `.evtx` or an XML export, keeping the events `keep` accepts.

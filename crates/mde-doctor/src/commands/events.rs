@@ -59,10 +59,12 @@ pub(crate) fn run(
             && level.is_none_or(|l| l.keeps(h.level))
             && (all || is_known(h.channel, h.provider, h.event_id, h.level))
     };
+    // `--all` with no filter on the header: every record, read the fastest way.
+    let everything = all && channel.is_none() && level.is_none();
     let mut logs = Vec::new();
     let mut failures = Vec::new();
     for path in files {
-        match read(path, &keep, options) {
+        match read(path, &keep, everything, options) {
             Ok(log) => logs.push((path.display().to_string(), log)),
             Err(e) => failures.push(format!("{}: {e}", path.display())),
         }
@@ -140,9 +142,11 @@ pub(crate) fn run(
     super::finish(failures, files.len())
 }
 
+/// `everything`: `keep` keeps every event.
 fn read(
     path: &Path,
     keep: Keep<'_>,
+    everything: bool,
     options: ReadOptions,
 ) -> Result<mde_artifacts::events::EventLog, String> {
     // Regular files only (a device or FIFO is refused unopened), at most `max_file` bytes.
@@ -160,8 +164,12 @@ fn read(
             return Err(super::without_path(e, path));
         }
         let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
-        return mde_artifacts::events::read_evtx_file_filtered(file, keep)
-            .map_err(|e| e.to_string());
+        return if everything {
+            mde_artifacts::events::read_evtx_file(file)
+        } else {
+            mde_artifacts::events::read_evtx_file_filtered(file, keep)
+        }
+        .map_err(|e| e.to_string());
     }
     let bytes = read_file(path, options).map_err(|e| super::without_path(e, path))?;
     read_event_log_filtered(bytes, keep).map_err(|e| e.to_string())
