@@ -174,9 +174,94 @@ impl<'a> Ctx<'a> {
                     },
                 })?
             }
-            Expr::Binary(op, a, b, pos) => self.binary(op, a, b, *pos)?,
-            Expr::Call(func, args, pos) => functions::call(self, *func, args, *pos)?,
+            Expr::Binary(op, a, b, pos) => {
+                if let Some(v) = self.fast_compare(op, a, b) {
+                    return Ok(v);
+                }
+                self.binary(op, a, b, *pos)?
+            }
+            Expr::Call(func, args, pos) => {
+                if let Some(v) = self.fast_instr(*func, args) {
+                    return Ok(v);
+                }
+                functions::call(self, *func, args, *pos)?
+            }
         })
+    }
+
+    /// The text of a string literal or of an attribute holding exactly one text value,
+    /// borrowed (no copy); `None` for anything else, which then takes the general path.
+    fn borrowed_text<'s>(&'s self, e: &'s Expr) -> Option<&'s str> {
+        match e {
+            Expr::Str(s, _) => Some(s),
+            Expr::Attr(name, _) => match self.object.get(name)? {
+                [Value::Str(s) | Value::Ref(s)] => Some(s),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// `Left(x, k) = "…"` / `Right(x, k) <> "…"` on a borrowed text: the same answer as the
+    /// general path (a `str` result compared with a `str` literal, byte for byte) without
+    /// copying the attribute, the slice or the literal. Not when tracing: `--explain` lists
+    /// every call.
+    fn fast_compare(&self, op: &str, a: &Expr, b: &Expr) -> Option<Value> {
+        if self.trace.is_some() || !matches!(op, "=" | "<>") {
+            return None;
+        }
+        let Expr::Str(literal, _) = b else {
+            return None;
+        };
+        let Expr::Call(func @ (functions::Func::Left | functions::Func::Right), args, _) = a else {
+            return None;
+        };
+        let [x, Expr::Num(k, _)] = &args[..] else {
+            return None;
+        };
+        let t = self.borrowed_text(x)?;
+        let k = *k;
+        let count = functions::char_count(t);
+        let part = if k == 0 {
+            ""
+        } else if k < 0 || k as usize >= count {
+            t
+        } else if *func == functions::Func::Left {
+            &t[..functions::byte_at(t, k as usize)]
+        } else {
+            &t[functions::byte_at(t, count - k as usize)..]
+        };
+        let equal = part == literal.as_str();
+        Some(Value::Bool(if op == "=" { equal } else { !equal }))
+    }
+
+    /// `InStr(UCase(x), "…")` on a borrowed ASCII text: the position of the literal in the
+    /// upper-cased text, found without building it. Not when tracing.
+    fn fast_instr(&self, func: functions::Func, args: &[Expr]) -> Option<Value> {
+        if self.trace.is_some() || func != functions::Func::InStr {
+            return None;
+        }
+        let [
+            Expr::Call(functions::Func::UCase, inner, _),
+            Expr::Str(needle, _),
+        ] = args
+        else {
+            return None;
+        };
+        let [x] = &inner[..] else {
+            return None;
+        };
+        let hay = self.borrowed_text(x)?;
+        if !hay.is_ascii() || needle.is_empty() {
+            return None;
+        }
+        let needle = needle.as_bytes();
+        let found = hay.as_bytes().windows(needle.len()).position(|w| {
+            w.iter()
+                .zip(needle)
+                .all(|(h, n)| h.to_ascii_uppercase() == *n)
+        });
+        Some(Value::Num(found.map_or(0, |i| i as i64 + 1)))
     }
 
     fn binary(&mut self, op: &str, a: &Expr, b: &Expr, pos: Pos) -> Result<Value, EvalError> {
@@ -320,7 +405,7 @@ fn compare(x: &Value, y: &Value) -> Option<std::cmp::Ordering> {
         }
         (Value::Num(n), Value::Str(s)) => s.trim().parse::<i64>().ok().map(|m| n.cmp(&m)),
         (Value::Str(s), Value::Num(n)) => s.trim().parse::<i64>().ok().map(|m| m.cmp(n)),
-        _ => Some(x.text()?.cmp(&y.text()?)),
+        _ => Some(x.text_cow()?.cmp(&y.text_cow()?)),
     }
 }
 
@@ -384,6 +469,56 @@ mod tests {
         }
         let params = BTreeMap::new();
         crate::eval::Ctx::new(&o, &params, 0).eval(&parse(expr).unwrap())
+    }
+
+    /// The borrowed fast paths (`Left(x,k) = "…"`, `InStr(UCase(x), "…")`) answer what the
+    /// general path answers: `--explain` always takes the general path, so each expression
+    /// is evaluated both ways over values that reach every branch.
+    #[test]
+    fn fast_paths_agree_with_the_general_path() {
+        let exprs = [
+            r#"Left([v],2) = "6.""#,
+            r#"Left([v],3) <> "6.3""#,
+            r#"Right([v],4) = "9600""#,
+            r#"Left([v],0) = """#,
+            r#"Left([v],-1) = "6.3""#,
+            r#"Left([v],99) <> "6.3 (9600)""#,
+            r#"Left([r],2) = "CN""#,
+            r#"Left("é6.3",2) = "é6""#,
+            r#"InStr(UCase([os]),"WINDOWS")"#,
+            r#"InStr(UCase([os]),"windows")"#,
+            r#"InStr(UCase([os]),"")"#,
+            r#"InStr(UCase([r]),"OU=")"#,
+            r#"InStr(UCase("xwindows"),"WINDOWS") > 0"#,
+        ];
+        let values = [
+            vec![],
+            vec![Value::Str(String::new())],
+            vec![Value::Str("6.3 (9600)".into())],
+            vec![Value::Str("6.1".into())],
+            vec![Value::Str("Windows Server 2012 R2".into())],
+            vec![Value::Str("wİndows ß windows".into())],
+            vec![Value::Str("é6.3 (9600)".into())],
+            vec![Value::Num(6)],
+            vec![Value::Str("6.3".into()), Value::Str("6.1".into())],
+        ];
+        let params = BTreeMap::new();
+        for expr in exprs {
+            let parsed = parse(expr).unwrap();
+            for v in &values {
+                let mut o = Object::default();
+                for name in ["v", "os"] {
+                    o.attributes.insert(name.into(), v.clone());
+                }
+                o.attributes
+                    .insert("r".into(), vec![Value::Ref("CN=a,OU=b".into())]);
+                let fast = crate::eval::Ctx::new(&o, &params, 0).eval(&parsed);
+                let general = crate::eval::Ctx::new(&o, &params, 0)
+                    .explain()
+                    .eval(&parsed);
+                assert_eq!(fast, general, "{expr} on {v:?}");
+            }
+        }
     }
 
     fn s(v: &str) -> Value {

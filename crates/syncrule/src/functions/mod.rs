@@ -12,6 +12,7 @@ use crate::eval::{Ctx, lift1};
 use crate::value::{Value, format_dt, ticks};
 pub use func::{Func, NAMES};
 use simple_pattern::SimplePattern;
+pub(crate) use text::{byte_at, char_count};
 
 pub(crate) fn arity(
     name: &str,
@@ -144,9 +145,13 @@ pub(crate) fn call(
             let items = values(ctx.eval(&args[1])?);
             let mut out = Vec::new();
             for item in items {
-                ctx.vars.push((var.clone(), item.clone()));
+                // The value is moved in and taken back (every binding pops what it pushed,
+                // errors included): a certificate is not copied once more per value.
+                ctx.vars.push((var.clone(), item));
                 let r = ctx.eval(&args[2]);
-                ctx.vars.pop();
+                let Some((_, item)) = ctx.vars.pop() else {
+                    return Err(Ctx::type_error(pos, format!("{name} lost its ${var}")));
+                };
                 let r = r?;
                 if name == "Where" {
                     if r.truthy() {

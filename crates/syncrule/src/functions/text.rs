@@ -13,7 +13,7 @@ fn chars(s: &str) -> Vec<char> {
 }
 
 /// Number of characters (the unit of every position and length here).
-fn char_count(s: &str) -> usize {
+pub(crate) fn char_count(s: &str) -> usize {
     if s.is_ascii() {
         s.len()
     } else {
@@ -22,7 +22,7 @@ fn char_count(s: &str) -> usize {
 }
 
 /// Byte offset of the `k`-th character (0-based), or the end.
-fn byte_at(s: &str, k: usize) -> usize {
+pub(crate) fn byte_at(s: &str, k: usize) -> usize {
     if s.is_ascii() {
         k.min(s.len())
     } else {
