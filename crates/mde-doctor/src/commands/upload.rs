@@ -1,6 +1,10 @@
 //! `analyze --upload URL --token T`: sends the diagnosis to the fleet console.
 
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
+
+use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
 
 use clap::Args;
 
@@ -14,6 +18,11 @@ pub(crate) struct UploadArgs {
     /// The console's ingest token (`mde-doctor token create`).
     #[arg(long, value_name = "TOKEN")]
     token: Option<String>,
+    /// For an https:// console: trust the certificates in this PEM file (its own
+    /// self-signed certificate or the internal CA that issued it) instead of the public
+    /// roots.
+    #[arg(long, value_name = "FILE", requires = "upload")]
+    ca: Option<std::path::PathBuf>,
 }
 
 impl UploadArgs {
@@ -30,7 +39,13 @@ impl UploadArgs {
             return Ok(());
         };
         let json = mde_report::render_json(diagnosis);
-        let answer = send(url, token, json.as_bytes(), "application/json")?;
+        let answer = send(
+            url,
+            token,
+            json.as_bytes(),
+            "application/json",
+            self.ca.as_deref(),
+        )?;
         eprintln!("uploaded to {url}: {answer}");
         Ok(())
     }
@@ -42,14 +57,21 @@ pub(crate) fn send(
     token: &str,
     body: &[u8],
     content_type: &str,
+    ca: Option<&Path>,
 ) -> Result<String, CliError> {
     let endpoint = format!("{}/api/v1/reports", url.trim_end_matches('/'));
     let fail = |message: String| CliError::Upload {
         url: endpoint.clone(),
         message,
     };
+    let roots = match ca {
+        Some(path) => RootCerts::Specific(Arc::new(certificates(path)?)),
+        None => RootCerts::WebPki,
+    };
+    let tls = TlsConfig::builder().root_certs(roots).build();
     let response = ureq::post(&endpoint)
         .config()
+        .tls_config(tls)
         .http_status_as_error(false)
         .timeout_global(Some(Duration::from_secs(120)))
         .build()
@@ -69,4 +91,32 @@ pub(crate) fn send(
     } else {
         Err(fail(format!("HTTP {status}: {}", text.trim())))
     }
+}
+
+/// The certificates of a PEM file (`--ca`); a file with none, or one that is not PEM, is an
+/// error naming it.
+fn certificates(path: &Path) -> Result<Vec<Certificate<'static>>, CliError> {
+    let bad = |message: String| CliError::Input {
+        message: format!("--ca {}: {message}", path.display()),
+        hints: Vec::new(),
+    };
+    let meta = mde_artifacts::check_path(path).map_err(|e| bad(e.to_string()))?;
+    if meta.len() > 1 << 20 {
+        return Err(bad("larger than 1 MiB: not a certificate file".into()));
+    }
+    let pem = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
+    let mut certs = Vec::new();
+    for item in ureq::tls::parse_pem(&pem) {
+        match item {
+            Ok(PemItem::Certificate(c)) => certs.push(c),
+            Ok(_) => {}
+            Err(e) => return Err(bad(format!("not a PEM file: {e}"))),
+        }
+    }
+    if certs.is_empty() {
+        return Err(bad(
+            "holds no certificate (expected -----BEGIN CERTIFICATE-----)".into(),
+        ));
+    }
+    Ok(certs)
 }

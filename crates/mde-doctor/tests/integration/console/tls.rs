@@ -149,6 +149,48 @@ fn serve_over_tls_marks_cookies_secure_and_refuses_plain_http() {
     assert!(devices.starts_with("HTTP/1.1 200"), "{devices}");
     assert!(devices.contains("\"devices\":[{"), "{devices}");
 
+    // `analyze --upload https://…`: trusting the console's certificate with --ca, the
+    // diagnosis is stored; without it, the public roots refuse the self-signed certificate.
+    let bundle =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/bundles/tenant-mismatch");
+    let url = format!("https://{addr}");
+    let analyze = |extra: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_mde-doctor"))
+            .args(["analyze", "--upload", &url, "--token", &token])
+            .args(extra)
+            .arg(&bundle)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (status, stderr) = analyze(&["--ca", &cert]);
+    assert_eq!(status, Some(1), "the device is failing: {stderr}");
+    assert!(stderr.contains(&format!("uploaded to {url}")), "{stderr}");
+    let devices = https(
+        &addr,
+        trusted,
+        &format!(
+            "GET /api/v1/devices HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nCookie: {session_pair}\r\n\r\n"
+        ),
+    )
+    .unwrap();
+    assert!(devices.contains("PC-0015"), "{devices}");
+    let (status, stderr) = analyze(&[]);
+    assert_eq!(status, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("upload to") && stderr.contains("failed"),
+        "{stderr}"
+    );
+    let (status, stderr) = analyze(&["--ca", &key]);
+    assert_eq!(status, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--ca") && stderr.contains("no certificate"),
+        "{stderr}"
+    );
+
     // A client that does not trust the certificate gets no answer.
     let other = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).unwrap();
     assert!(
