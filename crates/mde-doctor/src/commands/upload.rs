@@ -20,9 +20,9 @@ pub(crate) struct UploadArgs {
     token: Option<String>,
     /// For an https:// console: trust the certificates in this PEM file (its own
     /// self-signed certificate or the internal CA that issued it) instead of the public
-    /// roots.
+    /// roots. (`collect`'s `--ca` is for its probes.)
     #[arg(long, value_name = "FILE", requires = "upload")]
-    ca: Option<std::path::PathBuf>,
+    upload_ca: Option<std::path::PathBuf>,
 }
 
 impl UploadArgs {
@@ -44,7 +44,7 @@ impl UploadArgs {
             token,
             json.as_bytes(),
             "application/json",
-            self.ca.as_deref(),
+            self.upload_ca.as_deref(),
         )?;
         eprintln!("uploaded to {url}: {answer}");
         Ok(())
@@ -93,11 +93,11 @@ pub(crate) fn send(
     }
 }
 
-/// The certificates of a PEM file (`--ca`); a file with none, or one that is not PEM, is an
+/// The certificates of a PEM file (`--upload-ca`); a file with none, or one that is not PEM, is an
 /// error naming it.
 fn certificates(path: &Path) -> Result<Vec<Certificate<'static>>, CliError> {
     let bad = |message: String| CliError::Input {
-        message: format!("--ca {}: {message}", path.display()),
+        message: format!("--upload-ca {}: {message}", path.display()),
         hints: Vec::new(),
     };
     let meta = mde_artifacts::check_path(path).map_err(|e| bad(e.to_string()))?;

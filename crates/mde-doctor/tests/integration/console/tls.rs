@@ -149,7 +149,7 @@ fn serve_over_tls_marks_cookies_secure_and_refuses_plain_http() {
     assert!(devices.starts_with("HTTP/1.1 200"), "{devices}");
     assert!(devices.contains("\"devices\":[{"), "{devices}");
 
-    // `analyze --upload https://…`: trusting the console's certificate with --ca, the
+    // `analyze --upload https://…`: trusting the console's certificate with --upload-ca, the
     // diagnosis is stored; without it, the public roots refuse the self-signed certificate.
     let bundle =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/bundles/tenant-mismatch");
@@ -166,7 +166,7 @@ fn serve_over_tls_marks_cookies_secure_and_refuses_plain_http() {
             String::from_utf8_lossy(&out.stderr).into_owned(),
         )
     };
-    let (status, stderr) = analyze(&["--ca", &cert]);
+    let (status, stderr) = analyze(&["--upload-ca", &cert]);
     assert_eq!(status, Some(1), "the device is failing: {stderr}");
     assert!(stderr.contains(&format!("uploaded to {url}")), "{stderr}");
     let devices = https(
@@ -184,10 +184,10 @@ fn serve_over_tls_marks_cookies_secure_and_refuses_plain_http() {
         stderr.contains("upload to") && stderr.contains("failed"),
         "{stderr}"
     );
-    let (status, stderr) = analyze(&["--ca", &key]);
+    let (status, stderr) = analyze(&["--upload-ca", &key]);
     assert_eq!(status, Some(2), "{stderr}");
     assert!(
-        stderr.contains("--ca") && stderr.contains("no certificate"),
+        stderr.contains("--upload-ca") && stderr.contains("no certificate"),
         "{stderr}"
     );
 
