@@ -26,6 +26,7 @@ pub mod select;
 #[cfg(feature = "zip")]
 pub mod snapshot;
 pub mod text;
+pub mod xml;
 
 #[cfg(feature = "zip")]
 pub use bundle::{BundleError, Limits, read_bundle};

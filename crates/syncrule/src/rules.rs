@@ -2,7 +2,8 @@
 //! (`SynchronizationRules/SynchronizationRule_{GUID}.xml`, syncrule.md §4.5): the rule's name
 //! and each attribute mapping's destination and expression (XML entities decoded).
 
-use quick_xml::events::{BytesRef, Event};
+use mde_artifacts::xml::resolve_ref;
+use quick_xml::events::Event;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mapping {
@@ -69,21 +70,6 @@ pub enum RuleError {
     NotARule,
     #[error("line {line}: malformed XML: {message}")]
     Xml { line: usize, message: String },
-}
-
-/// A character or entity reference as text (an unknown entity is kept as written).
-fn resolve(r: &BytesRef<'_>) -> String {
-    match r.resolve_char_ref() {
-        Ok(Some(c)) => c.to_string(),
-        _ => match &*r.decode().unwrap_or_default() {
-            "lt" => "<".into(),
-            "gt" => ">".into(),
-            "amp" => "&".into(),
-            "quot" => "\"".into(),
-            "apos" => "'".into(),
-            other => format!("&{other};"),
-        },
-    }
 }
 
 /// Reads one sync rule XML with quick-xml: the rule is the first `<synchronizationRule>`
@@ -161,7 +147,7 @@ pub fn parse_rule(xml: &str) -> Result<Rule, RuleError> {
             }
             Event::Text(t) => text.push_str(&t.decode().unwrap_or_default()),
             Event::CData(t) => text.push_str(&String::from_utf8_lossy(&t)),
-            Event::GeneralRef(r) => text.push_str(&resolve(&r)),
+            Event::GeneralRef(r) => text.push_str(&resolve_ref(&r)),
             Event::End(_) => {
                 if path.is_empty() {
                     outside = outside.saturating_sub(1);

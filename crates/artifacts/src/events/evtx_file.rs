@@ -596,12 +596,8 @@ mod tests {
         out
     }
 
-    /// The header a record's template gives is the header its rendering gives, for every
-    /// record of every real sample; and most records are judged without rendering.
-    #[test]
-    fn template_headers_agree_with_the_rendered_ones() {
-        let mut judged = 0;
-        let mut records = 0;
+    /// Every chunk of every real sample that parses, with the sample's name.
+    fn each_chunk(mut f: impl FnMut(&str, &mut evtx::EvtxChunk<'_>)) {
         for (name, bytes) in samples() {
             let settings = std::sync::Arc::new(ParserSettings::new().indent(false));
             let Ok(parser) = EvtxParser::from_buffer(bytes) else {
@@ -613,36 +609,47 @@ mod tests {
                 let Ok(mut chunk) = data.parse(settings.clone()) else {
                     continue;
                 };
-                let mut maps = std::collections::HashMap::new();
-                for record in chunk.iter().flatten() {
-                    records += 1;
-                    let seen = std::sync::Mutex::new(None);
-                    let spy = |h: &EventHeader<'_>| {
-                        *seen.lock().unwrap() = Some((
-                            h.channel.to_string(),
-                            h.provider.to_string(),
-                            h.event_id,
-                            h.level,
-                        ));
-                        true
-                    };
-                    if prejudge(&record, &mut maps, &spy).is_none() {
-                        continue;
-                    }
-                    judged += 1;
-                    let id = record.event_record_id;
-                    let rendered = record.into_json_bytes().unwrap();
-                    let mut part = ChunkPart::default();
-                    take_rendered(&mut part, rendered, &keep_all);
-                    let e = &part.events[0];
-                    assert_eq!(
-                        seen.lock().unwrap().clone().unwrap(),
-                        (e.channel.clone(), e.provider.clone(), e.event_id, e.level),
-                        "{name}: record {id}"
-                    );
-                }
+                f(&name, &mut chunk);
             }
         }
+    }
+
+    /// The header a record's template gives is the header its rendering gives, for every
+    /// record of every real sample; and most records are judged without rendering.
+    #[test]
+    fn template_headers_agree_with_the_rendered_ones() {
+        let mut judged = 0;
+        let mut records = 0;
+        each_chunk(|name, chunk| {
+            let mut maps = std::collections::HashMap::new();
+            for record in chunk.iter().flatten() {
+                records += 1;
+                let seen = std::sync::Mutex::new(None);
+                let spy = |h: &EventHeader<'_>| {
+                    *seen.lock().unwrap() = Some((
+                        h.channel.to_string(),
+                        h.provider.to_string(),
+                        h.event_id,
+                        h.level,
+                    ));
+                    true
+                };
+                if prejudge(&record, &mut maps, &spy).is_none() {
+                    continue;
+                }
+                judged += 1;
+                let id = record.event_record_id;
+                let rendered = record.into_json_bytes().unwrap();
+                let mut part = ChunkPart::default();
+                take_rendered(&mut part, rendered, &keep_all);
+                let e = &part.events[0];
+                assert_eq!(
+                    seen.lock().unwrap().clone().unwrap(),
+                    (e.channel.clone(), e.provider.clone(), e.event_id, e.level),
+                    "{name}: record {id}"
+                );
+            }
+        });
         assert!(records > 10_000, "{records} records");
         assert!(
             judged * 10 >= records * 9,
@@ -655,31 +662,20 @@ mod tests {
     #[test]
     fn direct_json_reading_equals_the_value_reading() {
         let mut records = 0;
-        for (name, bytes) in samples() {
-            let settings = std::sync::Arc::new(ParserSettings::new().indent(false));
-            let Ok(parser) = EvtxParser::from_buffer(bytes) else {
-                continue;
-            };
-            let mut parser = parser.with_configuration((*settings).clone());
-            for chunk in parser.chunks() {
-                let Ok(mut data) = chunk else { continue };
-                let Ok(mut chunk) = data.parse(settings.clone()) else {
+        each_chunk(|name, chunk| {
+            for record in chunk.iter().flatten() {
+                let Ok(r) = record.into_json_bytes() else {
                     continue;
                 };
-                for record in chunk.iter().flatten() {
-                    let Ok(r) = record.into_json_bytes() else {
-                        continue;
-                    };
-                    records += 1;
-                    let timestamp = || r.timestamp.to_string();
-                    let value: Value = serde_json::from_slice(&r.data).unwrap();
-                    let reference = to_event(r.event_record_id, &timestamp, &value);
-                    let direct = event_from_json(r.event_record_id, &timestamp, &r.data)
-                        .unwrap_or_else(|e| panic!("{name}: record {}: {e}", r.event_record_id));
-                    assert_eq!(direct, reference, "{name}: record {}", r.event_record_id);
-                }
+                records += 1;
+                let timestamp = || r.timestamp.to_string();
+                let value: Value = serde_json::from_slice(&r.data).unwrap();
+                let reference = to_event(r.event_record_id, &timestamp, &value);
+                let direct = event_from_json(r.event_record_id, &timestamp, &r.data)
+                    .unwrap_or_else(|e| panic!("{name}: record {}: {e}", r.event_record_id));
+                assert_eq!(direct, reference, "{name}: record {}", r.event_record_id);
             }
-        }
+        });
         assert!(records > 10_000, "{records} records");
     }
 

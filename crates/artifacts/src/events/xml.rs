@@ -187,20 +187,7 @@ fn empty_event(at: Location) -> Event {
     }
 }
 
-/// A character or entity reference as text (an unknown entity is kept as written).
-pub(crate) fn resolve_ref(r: &quick_xml::events::BytesRef<'_>) -> String {
-    match r.resolve_char_ref() {
-        Ok(Some(c)) => c.to_string(),
-        _ => match &*r.decode().unwrap_or_default() {
-            "lt" => "<".into(),
-            "gt" => ">".into(),
-            "amp" => "&".into(),
-            "quot" => "\"".into(),
-            "apos" => "'".into(),
-            other => format!("&{other};"),
-        },
-    }
-}
+pub(crate) use crate::xml::resolve_ref;
 
 pub(crate) fn local(start: &BytesStart<'_>) -> String {
     String::from_utf8_lossy(start.local_name().as_ref()).into_owned()

@@ -138,14 +138,18 @@ fn serve_over_tls_marks_cookies_secure_and_refuses_plain_http() {
     )
     .unwrap();
     assert!(upload.starts_with("HTTP/1.1 201"), "{upload}");
-    let devices = https(
-        &addr,
-        trusted,
-        &format!(
-            "GET /api/v1/devices HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nCookie: {session_pair}\r\n\r\n"
-        ),
-    )
-    .unwrap();
+    // The device list as the administrator reads it through the API.
+    let devices_json = || {
+        https(
+            &addr,
+            trusted,
+            &format!(
+                "GET /api/v1/devices HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nCookie: {session_pair}\r\n\r\n"
+            ),
+        )
+        .unwrap()
+    };
+    let devices = devices_json();
     assert!(devices.starts_with("HTTP/1.1 200"), "{devices}");
     assert!(devices.contains("\"devices\":[{"), "{devices}");
 
@@ -169,14 +173,7 @@ fn serve_over_tls_marks_cookies_secure_and_refuses_plain_http() {
     let (status, stderr) = analyze(&["--upload-ca", &cert]);
     assert_eq!(status, Some(1), "the device is failing: {stderr}");
     assert!(stderr.contains(&format!("uploaded to {url}")), "{stderr}");
-    let devices = https(
-        &addr,
-        trusted,
-        &format!(
-            "GET /api/v1/devices HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nCookie: {session_pair}\r\n\r\n"
-        ),
-    )
-    .unwrap();
+    let devices = devices_json();
     assert!(devices.contains("PC-0015"), "{devices}");
     let (status, stderr) = analyze(&[]);
     assert_eq!(status, Some(2), "{stderr}");
