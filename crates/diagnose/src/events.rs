@@ -84,20 +84,21 @@ pub struct Decoded {
 }
 
 fn matches(info: &EventInfo, channel: &str, provider: &str, id: u32, level: u8) -> bool {
-    let channel_ok = info
-        .channel
-        .as_deref()
-        .is_none_or(|c| c.eq_ignore_ascii_case(channel));
-    let provider_ok = info
-        .provider
-        .as_deref()
-        .is_none_or(|p| p.eq_ignore_ascii_case(provider));
+    // The number first: it rules out nearly every entry without comparing text.
     let id_ok = if info.any_id {
         info.min_level.is_none_or(|m| level != 0 && level <= m)
     } else {
         info.id == id
     };
-    channel_ok && provider_ok && id_ok
+    id_ok
+        && info
+            .channel
+            .as_deref()
+            .is_none_or(|c| c.eq_ignore_ascii_case(channel))
+        && info
+            .provider
+            .as_deref()
+            .is_none_or(|p| p.eq_ignore_ascii_case(provider))
 }
 
 /// Whether mde-doctor knows an event, from its header alone (readers use it to skip the

@@ -187,7 +187,7 @@ fn any_bidi(value: &serde_json::Value) -> bool {
 
 /// Whether `bytes` are all ASCII below DEL: JSON text with nothing for [`json_visible`] to
 /// escape. (Checked in blocks, which the compiler turns into vector instructions.)
-fn plain_ascii(bytes: &[u8]) -> bool {
+pub fn plain_ascii(bytes: &[u8]) -> bool {
     bytes
         .chunks(64)
         .all(|block| !block.iter().fold(false, |seen, &b| seen | (b >= 0x7f)))

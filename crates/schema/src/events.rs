@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 
 use mde_artifacts::Location;
-use mde_artifacts::events::Event;
+use mde_artifacts::events::EventOf;
 use mde_diagnose::events::{AadError, CodeInfo, Decoded};
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::Serialize;
@@ -75,11 +75,15 @@ pub struct EventRecord<'a> {
 
 impl<'a> EventRecord<'a> {
     /// The record of `event`, read from `file`, with its decoding if mde-doctor knows it.
-    pub fn new(event: &'a Event, file: &'a str, decoded: Option<&'a Decoded>) -> EventRecord<'a> {
+    pub fn new<S: Text>(
+        event: &'a EventOf<S>,
+        file: &'a str,
+        decoded: Option<&'a Decoded>,
+    ) -> EventRecord<'a> {
         EventRecord {
-            time: &event.time,
-            channel: &event.channel,
-            provider: &event.provider,
+            time: event.time.as_ref(),
+            channel: event.channel.as_ref(),
+            provider: event.provider.as_ref(),
             event_id: event.event_id,
             level: event.level_name(),
             record_id: event.record_id,
@@ -91,22 +95,80 @@ impl<'a> EventRecord<'a> {
             known: decoded.is_some(),
             title: decoded.map(|d| d.title.as_str()),
             severity: decoded.map(|d| d.severity.key()),
-            params: decoded.map(|d| NameValues(&d.params)),
+            params: decoded.map(|d| NameValues::Owned(&d.params)),
             codes: decoded.map(|d| d.codes.as_slice()),
             aad: decoded.and_then(|d| d.aad.as_ref()),
             raw: RawEvent {
-                data: NameValues(&event.data),
-                message: event.message.as_deref(),
+                data: S::pairs(&event.data),
+                message: event.message.as_ref().map(AsRef::as_ref),
             },
             warnings: None,
         }
+    }
+
+    /// Appends the record as compact JSON, byte for byte what `serde_json` writes for it,
+    /// when it is an event mde-doctor does not know and has no `warnings` (nearly every
+    /// event of `events --all`); `false`, with nothing written, otherwise. Why: writing
+    /// every event of a large log is most of the time `events --all` takes, and this knows
+    /// the shape that serde's generic writer discovers field by field.
+    pub fn write_plain_json(&self, out: &mut Vec<u8>) -> bool {
+        if self.known
+            || self.title.is_some()
+            || self.severity.is_some()
+            || self.params.is_some()
+            || self.codes.is_some()
+            || self.aad.is_some()
+            || self.warnings.is_some()
+        {
+            return false;
+        }
+        let mut digits = itoa::Buffer::new();
+        out.extend_from_slice(b"{\"time\":");
+        json_string(out, self.time);
+        out.extend_from_slice(b",\"channel\":");
+        json_string(out, self.channel);
+        out.extend_from_slice(b",\"provider\":");
+        json_string(out, self.provider);
+        out.extend_from_slice(b",\"event_id\":");
+        out.extend_from_slice(digits.format(self.event_id).as_bytes());
+        out.extend_from_slice(b",\"level\":");
+        json_string(out, self.level);
+        out.extend_from_slice(b",\"record_id\":");
+        out.extend_from_slice(digits.format(self.record_id).as_bytes());
+        out.extend_from_slice(b",\"file\":");
+        json_string(out, self.file);
+        out.extend_from_slice(b",\"line\":");
+        match self.line {
+            Some(n) => out.extend_from_slice(digits.format(n).as_bytes()),
+            None => out.extend_from_slice(b"null"),
+        }
+        out.extend_from_slice(
+            b",\"known\":false,\"title\":null,\"severity\":null,\"params\":null,\"codes\":null,\"aad\":null,\"raw\":{\"data\":[",
+        );
+        for (i, (name, value)) in self.raw.data.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(b"{\"name\":");
+            json_string(out, name);
+            out.extend_from_slice(b",\"value\":");
+            json_string(out, value);
+            out.push(b'}');
+        }
+        out.extend_from_slice(b"],\"message\":");
+        match self.raw.message {
+            Some(m) => json_string(out, m),
+            None => out.extend_from_slice(b"null"),
+        }
+        out.extend_from_slice(b"}}");
+        true
     }
 
     /// Whether any string of the event satisfies `test` (to look for text that needs a
     /// warning without building the event as a JSON tree).
     pub fn any_text(&self, test: impl Fn(&str) -> bool) -> bool {
         let opt = |s: &Option<String>| s.as_deref().is_some_and(&test);
-        let pairs = |p: &NameValues<'_>| p.0.iter().any(|(n, v)| test(n) || test(v));
+        let pairs = |p: &NameValues<'_>| p.iter().any(|(n, v)| test(n) || test(v));
         [
             self.time,
             self.channel,
@@ -132,6 +194,66 @@ impl<'a> EventRecord<'a> {
     }
 }
 
+/// `s` as a JSON string, escaped as `serde_json` escapes it: `"`, `\\`, and the C0 controls
+/// (`\b \t \n \f \r`, the others as `\u00xx`); everything else as it is.
+fn json_string(out: &mut Vec<u8>, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push(b'"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        // Eight bytes at a time while none needs escaping (most text needs none).
+        if let Some(word) = bytes.get(i..i + 8) {
+            let w = u64::from_le_bytes([
+                word[0], word[1], word[2], word[3], word[4], word[5], word[6], word[7],
+            ]);
+            if !needs_escape(w) {
+                i += 8;
+                continue;
+            }
+        }
+        let b = bytes[i];
+        if b >= 0x20 && b != b'"' && b != b'\\' {
+            i += 1;
+            continue;
+        }
+        out.extend_from_slice(&bytes[start..i]);
+        i += 1;
+        start = i;
+        match b {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            0x08 => out.extend_from_slice(b"\\b"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            0x0c => out.extend_from_slice(b"\\f"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            _ => out.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(b >> 4)],
+                HEX[usize::from(b & 0xf)],
+            ]),
+        }
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
+/// Whether any of the eight bytes of `w` is below 0x20, `"` or `\\` (a byte at 0x80 or above
+/// is never one: it is part of a UTF-8 character, written as it is).
+fn needs_escape(w: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // A byte is zero in `x` where `w` holds the byte `b`; a byte below 0x20 borrows.
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let below = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+    (below | zero(w ^ (ONES * u64::from(b'"'))) | zero(w ^ (ONES * u64::from(b'\\')))) != 0
+}
+
 /// The event as read: its `EventData`/`UserData` values in order, and the rendered message
 /// when the export carries one.
 #[derive(Debug, Serialize, JsonSchema)]
@@ -140,9 +262,50 @@ pub struct RawEvent<'a> {
     pub message: Option<&'a str>,
 }
 
-/// Name/value pairs, serialized as `[{"name": …, "value": …}, …]` in order.
+/// Name/value pairs, serialized as `[{"name": …, "value": …}, …]` in order: owned, or
+/// borrowed from what the event was read from.
 #[derive(Debug, Clone, Copy)]
-pub struct NameValues<'a>(pub &'a [(String, String)]);
+pub enum NameValues<'a> {
+    Owned(&'a [(String, String)]),
+    Borrowed(&'a [(Cow<'a, str>, Cow<'a, str>)]),
+}
+
+impl<'a> NameValues<'a> {
+    pub fn iter(&self) -> impl Iterator<Item = (&'a str, &'a str)> + use<'a> {
+        let (owned, borrowed) = match *self {
+            NameValues::Owned(p) => (p, &[][..]),
+            NameValues::Borrowed(p) => (&[][..], p),
+        };
+        owned
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .chain(borrowed.iter().map(|(n, v)| (n.as_ref(), v.as_ref())))
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            NameValues::Owned(p) => p.len(),
+            NameValues::Borrowed(p) => p.len(),
+        }
+    }
+}
+
+/// The text of an event: owned or borrowed.
+pub trait Text: AsRef<str> + Sized {
+    fn pairs(pairs: &[(Self, Self)]) -> NameValues<'_>;
+}
+
+impl Text for String {
+    fn pairs(pairs: &[(String, String)]) -> NameValues<'_> {
+        NameValues::Owned(pairs)
+    }
+}
+
+impl Text for Cow<'_, str> {
+    fn pairs<'p>(pairs: &'p [(Self, Self)]) -> NameValues<'p> {
+        NameValues::Borrowed(pairs)
+    }
+}
 
 /// One name/value pair.
 #[derive(Debug, Serialize, JsonSchema)]
@@ -153,8 +316,8 @@ pub struct NameValue<'a> {
 
 impl Serialize for NameValues<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
-        for (name, value) in self.0 {
+        let mut seq = serializer.serialize_seq(Some(self.len()))?;
+        for (name, value) in self.iter() {
             seq.serialize_element(&NameValue { name, value })?;
         }
         seq.end()
@@ -215,6 +378,53 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// The plain writer writes what serde writes, for any text.
+        #[test]
+        fn plain_json_is_what_serde_writes(
+            texts in proptest::collection::vec(
+                proptest::prop_oneof!["(?s).*", "[ -~\\t\\n\\x01\\x1f\"\\\\]{0,40}"],
+                8,
+            ),
+            data in proptest::collection::vec(
+                ("(?s).*", "[ -~\\t\\n\\x01\\x1f\"\\\\]{0,40}"),
+                0..4,
+            ),
+            line in proptest::option::of(0usize..100_000),
+            message in proptest::option::of("(?s).*"),
+            ids in (proptest::prelude::any::<u32>(), proptest::prelude::any::<u64>()),
+        ) {
+            let pairs: Vec<(String, String)> = data;
+            let record = EventRecord {
+                time: &texts[0],
+                channel: &texts[1],
+                provider: &texts[2],
+                event_id: ids.0,
+                level: &texts[3],
+                record_id: ids.1,
+                file: &texts[4],
+                line,
+                known: false,
+                title: None,
+                severity: None,
+                params: None,
+                codes: None,
+                aad: None,
+                raw: RawEvent {
+                    data: NameValues::Owned(&pairs),
+                    message: message.as_deref(),
+                },
+                warnings: None,
+            };
+            let mut ours = Vec::new();
+            proptest::prop_assert!(record.write_plain_json(&mut ours));
+            proptest::prop_assert_eq!(
+                String::from_utf8(ours).unwrap(),
+                serde_json::to_string(&record).unwrap()
+            );
+        }
+    }
+
     #[test]
     fn any_text_sees_the_raw_data() {
         let data = [("Name".to_string(), "x\u{202e}y".to_string())];
@@ -234,7 +444,7 @@ mod tests {
             codes: None,
             aad: None,
             raw: RawEvent {
-                data: NameValues(&data),
+                data: NameValues::Owned(&data),
                 message: None,
             },
             warnings: None,

@@ -3,6 +3,7 @@
 use evtx::{EvtxParser, ParserSettings};
 use serde_json::Value;
 
+use super::evtx_chunks::map_evtx;
 use super::header_map::{HeaderMap, Slot, map_template, skim_record, skimmed_number, skimmed_text};
 use super::record_json::event_from_json;
 use super::{Event, EventHeader, EventLog, EventLogError, Keep, flatten};
@@ -114,101 +115,25 @@ fn assemble(mut parts: Vec<(usize, ChunkPart)>, len: u64) -> EventLog {
     log
 }
 
+/// Every record, owned, through [`map_evtx`]; in record-number order.
 fn read_all_from<T: std::io::Read + std::io::Seek + Send>(
     source: T,
     len: u64,
 ) -> Result<EventLog, EventLogError> {
-    let settings = ParserSettings::new().num_threads(0).indent(false);
-    let mut parser = EvtxParser::from_read_seek(source)
-        .map_err(|e| EventLogError::NotAnEventLog(e.to_string()))?
-        .with_configuration(settings.clone());
-    // The evtx crate renders chunks on its thread pool and hands them over in record order;
-    // these workers take them one at a time and read their records into events.
-    let parts: Vec<(usize, ChunkPart)> = {
-        let rendered = std::sync::Mutex::new(parser.chunks_json_bytes(false).enumerate());
-        let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..workers)
-                .map(|_| {
-                    scope.spawn(|| {
-                        let mut done = Vec::new();
-                        loop {
-                            let next = match rendered.lock() {
-                                Ok(mut rendered) => rendered.next(),
-                                Err(_) => None,
-                            };
-                            let Some((i, chunk)) = next else { break };
-                            done.push((i, read_rendered_chunk(chunk)));
-                        }
-                        done
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().unwrap_or_default())
-                .collect()
-        })
+    let owned = |events: &[super::EventRef<'_>]| -> Vec<Event> {
+        events.iter().map(super::EventOf::to_owned_event).collect()
     };
-    let mut parts = parts;
-    // A record without `TimeCreated` takes its record header's time, which the chunk
-    // renderer does not give: those few are looked up in their chunk.
-    if parts.iter().any(|(_, p)| !p.untimed.is_empty()) {
-        parts.sort_by_key(|(i, _)| *i);
-        let settings = std::sync::Arc::new(settings);
-        for ((_, part), chunk) in parts.iter_mut().zip(parser.chunks()) {
-            if part.untimed.is_empty() {
-                continue;
-            }
-            let Ok(mut data) = chunk else { continue };
-            let Ok(mut chunk) = data.parse(settings.clone()) else {
-                continue;
-            };
-            let times: std::collections::HashMap<u64, String> = chunk
-                .iter()
-                .flatten()
-                .map(|r| (r.event_record_id, r.timestamp.to_string()))
-                .collect();
-            for &(at, id) in &part.untimed {
-                if let Some(t) = times.get(&id) {
-                    part.events[at].time.clone_from(t);
-                }
-            }
-        }
+    let mapped = map_evtx(source, len, &owned)?;
+    let mut log = EventLog {
+        format: "evtx",
+        total: mapped.total,
+        events: mapped.chunks.into_iter().flatten().collect(),
+        diagnostics: mapped.diagnostics,
+    };
+    if !log.events.is_sorted_by_key(|e| e.record_id) {
+        log.events.sort_by_key(|e| e.record_id);
     }
-    Ok(assemble(parts, len))
-}
-
-/// The events of a chunk the evtx crate rendered whole, and its damage.
-fn read_rendered_chunk(chunk: evtx::RenderedChunk) -> ChunkPart {
-    let mut part = ChunkPart::default();
-    let mut start = 0;
-    for item in chunk.items {
-        match item {
-            evtx::RenderedChunkItem::Record {
-                event_record_id,
-                end,
-            } => {
-                // Each record's bytes end with a newline.
-                let json = &chunk.data[start..end - 1];
-                start = end;
-                part.total += 1;
-                let untimed = std::cell::Cell::new(false);
-                let timestamp = || {
-                    untimed.set(true);
-                    String::new()
-                };
-                if let Some(event) = json_event(&mut part, event_record_id, &timestamp, json) {
-                    if untimed.get() {
-                        part.untimed.push((part.events.len(), event_record_id));
-                    }
-                    part.events.push(event);
-                }
-            }
-            evtx::RenderedChunkItem::Failed(e) => part.diagnostics.push(damage(&e)),
-        }
-    }
-    part
+    Ok(log)
 }
 
 /// What one chunk gave: how many records, the events kept, and its damage.
@@ -219,9 +144,6 @@ struct ChunkPart {
     diagnostics: Vec<Diagnostic>,
     /// Records rendered as JSON that does not parse (never capped, as before).
     unreadable: Vec<Diagnostic>,
-    /// Events (index in `events`, record number) still to be given their record header's
-    /// time (see [`read_all_from`]).
-    untimed: Vec<(usize, u64)>,
 }
 
 /// Reads one chunk's records, rendering only those `keep` may want: a record whose template
@@ -479,7 +401,7 @@ const FILE_HEADER_SIZE: u64 = 0x1000;
 const CHUNK_SIZE: u64 = 0x10000;
 
 /// Where a damaged chunk or record is in the file, and what was lost with it.
-fn damage(e: &evtx::err::EvtxError) -> Diagnostic {
+pub(super) fn damage(e: &evtx::err::EvtxError) -> Diagnostic {
     use evtx::err::EvtxError;
     let chunk_start = |chunk: u64| FILE_HEADER_SIZE + chunk * CHUNK_SIZE;
     match e {
@@ -505,7 +427,7 @@ fn damage(e: &evtx::err::EvtxError) -> Diagnostic {
 
 /// A copy cut short (a log copied while Windows wrote it, a partial download) ends inside a
 /// chunk; the evtx crate reads the whole chunks and stops quietly.
-fn truncated_tail(len: u64) -> Option<Diagnostic> {
+pub(super) fn truncated_tail(len: u64) -> Option<Diagnostic> {
     let tail = len.checked_sub(FILE_HEADER_SIZE)? % CHUNK_SIZE;
     (tail != 0).then(|| {
         let at = len - tail;
@@ -614,6 +536,44 @@ mod tests {
         }
     }
 
+    /// Events read straight from their values are the events their rendering gives, for
+    /// every record of every real sample that is read so; and most are read so.
+    #[test]
+    fn direct_reading_equals_the_rendering() {
+        let (mut direct, mut records, mut user_data) = (0, 0, 0);
+        each_chunk(|name, chunk| {
+            let mut plans = super::super::direct::Plans::new();
+            let mut scan = super::super::direct::Scan::new();
+            let scan =
+                super::super::direct::scan_chunk(chunk.data, chunk.header, &mut plans, &mut scan)
+                    .then_some(&scan);
+            for (i, r) in chunk.iter().flatten().enumerate() {
+                records += 1;
+                let id = r.event_record_id;
+                let timestamp = r.timestamp.to_string();
+                let json = r.into_json_bytes().unwrap();
+                let rendered =
+                    event_from_json(json.event_record_id, &|| timestamp.clone(), &json.data)
+                        .unwrap();
+                let Some(scan) = scan else { continue };
+                if scan.read(i, id) {
+                    direct += 1;
+                    let event = scan.event(i).unwrap().to_owned_event();
+                    assert_eq!(event, rendered, "{name}: record {id}");
+                    // UserData values are named `Element.field`.
+                    user_data += usize::from(event.data.iter().any(|(n, _)| n.contains('.')));
+                }
+            }
+        });
+        assert!(records > 10_000, "{records} records");
+        assert!(
+            direct * 100 >= records * 85,
+            "only {direct} of {records} read directly"
+        );
+        assert!(user_data > 100, "{user_data} with UserData read directly");
+        eprintln!("{direct} of {records} read directly, {user_data} with UserData");
+    }
+
     /// The header a record's template gives is the header its rendering gives, for every
     /// record of every real sample; and most records are judged without rendering.
     #[test]
@@ -709,42 +669,6 @@ mod tests {
             }
             assert_eq!(got, reference, "{json}");
         }
-    }
-
-    /// A record rendered whole with its chunk but without `TimeCreated` is marked for its
-    /// record header's time; damage stays where it is.
-    #[test]
-    fn rendered_chunks_mark_events_without_a_time() {
-        let records = [
-            r##"{"Event":{"System":{"EventID":1,"TimeCreated":{"#attributes":{"SystemTime":"2026-01-01T00:00:00Z"}}}}}"##,
-            r##"{"Event":{"System":{"EventID":2}}}"##,
-        ];
-        let mut data = Vec::new();
-        let mut items = Vec::new();
-        for (id, json) in (7..).zip(records) {
-            data.extend_from_slice(json.as_bytes());
-            data.push(b'\n');
-            items.push(evtx::RenderedChunkItem::Record {
-                event_record_id: id,
-                end: data.len(),
-            });
-        }
-        items.push(evtx::RenderedChunkItem::Failed(
-            evtx::err::EvtxError::FailedToParseChunk {
-                chunk_id: 3,
-                source: Box::new(evtx::err::ChunkError::IncompleteChunk),
-            },
-        ));
-        let part = read_rendered_chunk(evtx::RenderedChunk { data, items });
-        assert_eq!(part.total, 2);
-        assert_eq!(part.events.len(), 2);
-        assert_eq!(part.events[0].time, "2026-01-01T00:00:00Z");
-        assert_eq!(part.untimed, [(1, 8)]);
-        assert_eq!(part.diagnostics.len(), 1);
-        assert_eq!(
-            part.diagnostics[0].at,
-            Location::Offset(0x1000 + 3 * 0x10000)
-        );
     }
 
     /// Reading from the file gives what reading its bytes gives.

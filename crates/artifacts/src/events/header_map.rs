@@ -48,18 +48,18 @@ pub(crate) fn map_template(data: &[u8], offset: u32) -> Option<HeaderMap> {
     .walk()
 }
 
-fn u16_at(data: &[u8], at: usize) -> Option<u16> {
+pub(super) fn u16_at(data: &[u8], at: usize) -> Option<u16> {
     data.get(at..at + 2)
         .map(|b| u16::from_le_bytes([b[0], b[1]]))
 }
 
-fn u32_at(data: &[u8], at: usize) -> Option<u32> {
+pub(super) fn u32_at(data: &[u8], at: usize) -> Option<u32> {
     data.get(at..at + 4)
         .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
 }
 
 /// A UTF-16LE string of `chars` characters at `at`.
-fn utf16_at(data: &[u8], at: usize, chars: usize) -> Option<String> {
+pub(super) fn utf16_at(data: &[u8], at: usize, chars: usize) -> Option<String> {
     let bytes = data.get(at..at.checked_add(chars.checked_mul(2)?)?)?;
     char::decode_utf16(
         bytes
@@ -184,6 +184,26 @@ pub(crate) struct Skimmed<'a> {
 
 /// Reads the template instance a record's binary XML starts with; `None` for any other shape.
 pub(crate) fn skim_record(data: &[u8], binxml: usize, end: usize) -> Option<Skimmed<'_>> {
+    let (mut values, mut starts) = (Vec::new(), Vec::new());
+    let def = skim_into(data, binxml, end, &mut values, &mut starts)?;
+    Some(Skimmed {
+        template_def_offset: def,
+        values,
+    })
+}
+
+/// [`skim_record`] into reused buffers: the template definition's offset, each value's type
+/// and bytes in `values`, and where each starts in the chunk in `starts` (a value of binary
+/// XML holds a template instance of its own, whose offsets are the chunk's).
+pub(crate) fn skim_into<'a>(
+    data: &'a [u8],
+    binxml: usize,
+    end: usize,
+    values: &mut Vec<(u8, &'a [u8])>,
+    starts: &mut Vec<usize>,
+) -> Option<u32> {
+    values.clear();
+    starts.clear();
     let mut pos = binxml;
     if *data.get(pos)? == 0x0f {
         pos += 4;
@@ -205,18 +225,15 @@ pub(crate) fn skim_record(data: &[u8], binxml: usize, end: usize) -> Option<Skim
     }
     let descriptors = pos;
     pos = pos.checked_add(count * 4)?;
-    let mut values = Vec::with_capacity(count);
     for i in 0..count {
         let size = u16_at(data, descriptors + i * 4)? as usize;
         let kind = *data.get(descriptors + i * 4 + 2)?;
         let bytes = data.get(pos..pos.checked_add(size)?)?;
+        starts.push(pos);
         pos += size;
         values.push((kind, bytes));
     }
-    (pos <= end).then_some(Skimmed {
-        template_def_offset: def,
-        values,
-    })
+    (pos <= end).then_some(def)
 }
 
 /// A substitution value as text, for strings (UTF-16LE, maybe NUL-terminated) and nulls.

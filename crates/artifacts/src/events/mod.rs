@@ -6,47 +6,60 @@
 //! A damaged record or chunk is a [`Diagnostic`]; reading continues with the next one, as
 //! the `evtx` crate does, so counts agree with `evtx_dump` on the same file.
 
+mod direct;
+mod evtx_chunks;
 mod evtx_file;
 mod header_map;
 mod record_json;
+mod template_plan;
 pub(crate) mod xml;
 
+pub use evtx_chunks::{EachChunk, MappedLog, map_evtx_file};
 pub use evtx_file::{read_evtx, read_evtx_file, read_evtx_file_filtered, read_evtx_filtered};
 pub use xml::{read_event_xml, read_event_xml_filtered};
+
+use std::borrow::Cow;
 
 use serde::Serialize;
 
 use crate::location::{Diagnostic, Location};
 
-/// One event.
+/// One event, owning its text.
+pub type Event = EventOf<String>;
+
+/// One event borrowing its text from what it was read from where it can (see
+/// [`EvtxChunks`]): a large log is then read without a copy of every string.
+pub type EventRef<'a> = EventOf<Cow<'a, str>>;
+
+/// One event; `S` is its text: owned ([`Event`]) or borrowed ([`EventRef`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
-pub struct Event {
+pub struct EventOf<S> {
     /// `EventRecordID` (0 when an XML export omits it).
     pub record_id: u64,
     /// `TimeCreated/@SystemTime`, as written (RFC 3339, UTC).
-    pub time: String,
-    pub provider: String,
-    pub channel: String,
+    pub time: S,
+    pub provider: S,
+    pub channel: S,
     pub event_id: u32,
     /// 1 critical, 2 error, 3 warning, 4 information, 5 verbose, 0 log always.
     pub level: u8,
-    pub computer: String,
+    pub computer: S,
     /// `EventData`/`UserData` values in order, named where the event names them (unnamed
     /// `Data` elements are `Data[0]`, `Data[1]`, …).
-    pub data: Vec<(String, String)>,
+    pub data: Vec<(S, S)>,
     /// The rendered message, when the export carries one (`RenderingInfo/Message`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<S>,
     /// Line in an XML export; the record id is the place in an `.evtx`.
     pub at: Location,
 }
 
-impl Event {
+impl<S: AsRef<str>> EventOf<S> {
     /// The fields a reader's filter decides on.
     pub fn header(&self) -> EventHeader<'_> {
         EventHeader {
-            channel: &self.channel,
-            provider: &self.provider,
+            channel: self.channel.as_ref(),
+            provider: self.provider.as_ref(),
             event_id: self.event_id,
             level: self.level,
         }
@@ -55,8 +68,25 @@ impl Event {
     pub fn data(&self, name: &str) -> Option<&str> {
         self.data
             .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+            .find(|(n, _)| n.as_ref().eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_ref())
+    }
+
+    /// The event owning its text.
+    pub fn to_owned_event(&self) -> Event {
+        let own = |s: &S| s.as_ref().to_string();
+        Event {
+            record_id: self.record_id,
+            time: own(&self.time),
+            provider: own(&self.provider),
+            channel: own(&self.channel),
+            event_id: self.event_id,
+            level: self.level,
+            computer: own(&self.computer),
+            data: self.data.iter().map(|(n, v)| (own(n), own(v))).collect(),
+            message: self.message.as_ref().map(own),
+            at: self.at,
+        }
     }
 
     /// The level's name.
@@ -68,6 +98,50 @@ impl Event {
             4 | 0 => "information",
             5 => "verbose",
             _ => "unknown",
+        }
+    }
+}
+
+impl Event {
+    /// The event as an [`EventRef`] (its strings moved, not copied).
+    pub fn into_ref(self) -> EventRef<'static> {
+        EventRef {
+            record_id: self.record_id,
+            time: self.time.into(),
+            provider: self.provider.into(),
+            channel: self.channel.into(),
+            event_id: self.event_id,
+            level: self.level,
+            computer: self.computer.into(),
+            data: self
+                .data
+                .into_iter()
+                .map(|(n, v)| (n.into(), v.into()))
+                .collect(),
+            message: self.message.map(Cow::Owned),
+            at: self.at,
+        }
+    }
+}
+
+impl EventRef<'_> {
+    /// The event owning its text (borrowed strings copied, owned ones moved).
+    pub fn into_owned(self) -> Event {
+        Event {
+            record_id: self.record_id,
+            time: self.time.into_owned(),
+            provider: self.provider.into_owned(),
+            channel: self.channel.into_owned(),
+            event_id: self.event_id,
+            level: self.level,
+            computer: self.computer.into_owned(),
+            data: self
+                .data
+                .into_iter()
+                .map(|(n, v)| (n.into_owned(), v.into_owned()))
+                .collect(),
+            message: self.message.map(Cow::into_owned),
+            at: self.at,
         }
     }
 }

@@ -14,7 +14,7 @@ use std::fmt;
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use super::Event;
+use super::{Event, EventRef};
 use crate::location::Location;
 
 /// The [`Event`] of a rendered record; `Err` for a shape only the `Value` path handles.
@@ -23,6 +23,21 @@ pub(super) fn event_from_json(
     timestamp: &dyn Fn() -> String,
     json: &[u8],
 ) -> Result<Event, serde_json::Error> {
+    let (event, timed) = event_ref_from_json(record_id, json)?;
+    let mut event = event.into_owned();
+    if !timed {
+        event.time = timestamp();
+    }
+    Ok(event)
+}
+
+/// The [`EventRef`] of a rendered record, borrowing every string that holds no escape, and
+/// whether it has its own time (`false`: `time` is empty, the record header's time is the
+/// one to use); `Err` for a shape only the `Value` path handles.
+pub(super) fn event_ref_from_json(
+    record_id: u64,
+    json: &[u8],
+) -> Result<(EventRef<'_>, bool), serde_json::Error> {
     let mut de = serde_json::Deserializer::from_slice(json);
     let root = Root::deserialize(&mut de)?;
     de.end()?;
@@ -34,32 +49,33 @@ pub(super) fn event_from_json(
         .time_created
         .and_then(|t| t.attributes)
         .and_then(|a| a.system_time)
-        .map(Text::into_string)
-        .unwrap_or_else(timestamp);
-    Ok(Event {
+        .map(|t| t.0);
+    let timed = time.is_some();
+    fn text(t: Option<Text<'_>>) -> Cow<'_, str> {
+        t.map(|t| t.0).unwrap_or_default()
+    }
+    let event = EventRef {
         record_id: system
             .event_record_id
             .and_then(|n| n.0)
             .filter(|&id| id > 0)
             .unwrap_or(record_id),
-        time,
-        provider: system
-            .provider
-            .and_then(|p| p.attributes)
-            .and_then(|a| a.name)
-            .map(Text::into_string)
-            .unwrap_or_default(),
-        channel: system.channel.map(Text::into_string).unwrap_or_default(),
+        time: time.unwrap_or_default(),
+        provider: text(
+            system
+                .provider
+                .and_then(|p| p.attributes)
+                .and_then(|a| a.name),
+        ),
+        channel: text(system.channel),
         event_id: system.event_id.and_then(|n| n.0).unwrap_or(0) as u32,
         level: system.level.and_then(|n| n.0).unwrap_or(0) as u8,
-        computer: system.computer.map(Text::into_string).unwrap_or_default(),
+        computer: text(system.computer),
         data,
-        message: body
-            .rendering_info
-            .and_then(|r| r.message)
-            .map(Text::into_string),
+        message: body.rendering_info.and_then(|r| r.message).map(|t| t.0),
         at: Location::Whole,
-    })
+    };
+    Ok((event, timed))
 }
 
 #[derive(Deserialize)]
@@ -71,8 +87,8 @@ struct Root<'a> {
 /// `Event`: its System header, data sections and rendering.
 struct Body<'a> {
     system: Option<System<'a>>,
-    event_data: Vec<(String, String)>,
-    user_data: Vec<(String, String)>,
+    event_data: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    user_data: Vec<(Cow<'a, str>, Cow<'a, str>)>,
     rendering_info: Option<RenderingInfo<'a>>,
 }
 
@@ -97,10 +113,12 @@ impl<'de: 'a, 'a> Deserialize<'de> for Body<'a> {
                         "System" => body.system = Some(map.next_value()?),
                         "EventData" => map.next_value_seed(Flatten {
                             prefix: &mut prefix,
+                            name: Some(""),
                             out: &mut body.event_data,
                         })?,
                         "UserData" => map.next_value_seed(Flatten {
                             prefix: &mut prefix,
+                            name: Some(""),
                             out: &mut body.user_data,
                         })?,
                         "RenderingInfo" => body.rendering_info = map.next_value()?,
@@ -185,12 +203,6 @@ impl<'de> Deserialize<'de> for Key<'de> {
 /// number or boolean as JSON writes it, null as empty, an object as its `#text` (empty when
 /// it has none). An array is refused (the `Value` path writes it as JSON text).
 struct Text<'a>(Cow<'a, str>);
-
-impl Text<'_> {
-    fn into_string(self) -> String {
-        self.0.into_owned()
-    }
-}
 
 impl<'de> Deserialize<'de> for Text<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -288,52 +300,63 @@ impl<'de> Deserialize<'de> for Number {
 
 /// `EventData`/`UserData` flattened into ordered name/value pairs, as
 /// [`super::flatten`] does with a `Value`. `prefix` is a scratch buffer holding the current
-/// name; it is left as it was found.
-struct Flatten<'p> {
+/// name; it is left as it was found. `name` is the name borrowed from the record when the
+/// prefix is one key without escapes (most data: `EventData.SubjectUserSid` is named
+/// `SubjectUserSid`), so that it is not copied.
+struct Flatten<'p, 'de> {
     prefix: &'p mut String,
-    out: &'p mut Vec<(String, String)>,
+    name: Option<&'de str>,
+    out: &'p mut Vec<(Cow<'de, str>, Cow<'de, str>)>,
 }
 
-impl<'de> DeserializeSeed<'de> for Flatten<'_> {
+impl<'de> DeserializeSeed<'de> for Flatten<'_, 'de> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl Flatten<'_> {
-    fn leaf(self, value: String) {
-        self.out.push((self.prefix.clone(), value));
+impl<'de> Flatten<'_, 'de> {
+    fn leaf(self, value: Cow<'de, str>) {
+        let name = match self.name {
+            Some(name) => Cow::Borrowed(name),
+            None => Cow::Owned(self.prefix.clone()),
+        };
+        self.out.push((name, value));
     }
 }
 
-impl<'de> Visitor<'de> for Flatten<'_> {
+impl<'de> Visitor<'de> for Flatten<'_, 'de> {
     type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("event data")
     }
+    fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<(), E> {
+        self.leaf(Cow::Borrowed(s));
+        Ok(())
+    }
     fn visit_str<E: de::Error>(self, s: &str) -> Result<(), E> {
-        self.leaf(s.to_string());
+        self.leaf(Cow::Owned(s.to_string()));
         Ok(())
     }
     fn visit_string<E: de::Error>(self, s: String) -> Result<(), E> {
-        self.leaf(s);
+        self.leaf(Cow::Owned(s));
         Ok(())
     }
     fn visit_u64<E: de::Error>(self, n: u64) -> Result<(), E> {
-        self.leaf(n.to_string());
+        self.leaf(Cow::Owned(n.to_string()));
         Ok(())
     }
     fn visit_i64<E: de::Error>(self, n: i64) -> Result<(), E> {
-        self.leaf(n.to_string());
+        self.leaf(Cow::Owned(n.to_string()));
         Ok(())
     }
     fn visit_f64<E: de::Error>(self, n: f64) -> Result<(), E> {
-        self.leaf(float_text(n));
+        self.leaf(Cow::Owned(float_text(n)));
         Ok(())
     }
     fn visit_bool<E: de::Error>(self, b: bool) -> Result<(), E> {
-        self.leaf(b.to_string());
+        self.leaf(Cow::Borrowed(if b { "true" } else { "false" }));
         Ok(())
     }
     fn visit_unit<E: de::Error>(self) -> Result<(), E> {
@@ -348,6 +371,7 @@ impl<'de> Visitor<'de> for Flatten<'_> {
             let _ = write!(self.prefix, "[{i}]");
             let seed = Flatten {
                 prefix: &mut *self.prefix,
+                name: None,
                 out: &mut *self.out,
             };
             if seq.next_element_seed(seed)?.is_none() {
@@ -367,21 +391,32 @@ impl<'de> Visitor<'de> for Flatten<'_> {
                 if let serde_json::Value::Object(attrs) = map.next_value::<serde_json::Value>()? {
                     for (a, av) in attrs {
                         if a != "xmlns" {
-                            self.out
-                                .push((super::join(self.prefix, &a), super::scalar(&av)));
+                            self.out.push((
+                                Cow::Owned(super::join(self.prefix, &a)),
+                                Cow::Owned(super::scalar(&av)),
+                            ));
                         }
                     }
                 }
                 continue;
             }
-            if key != "#text" {
+            let name = if key == "#text" {
+                self.name
+            } else {
+                // The name is the key alone, borrowed, when there is no prefix before it.
+                let alone = match &key {
+                    Cow::Borrowed(k) if self.prefix.is_empty() => Some(*k),
+                    _ => None,
+                };
                 if !self.prefix.is_empty() {
                     self.prefix.push('.');
                 }
                 self.prefix.push_str(&key);
-            }
+                alone
+            };
             map.next_value_seed(Flatten {
                 prefix: &mut *self.prefix,
+                name,
                 out: &mut *self.out,
             })?;
             self.prefix.truncate(len);

@@ -1,0 +1,286 @@
+//! `mde-doctor events FILE…`: a timeline of the events that matter.
+//!
+//! The events are chosen and rendered on every core as they are read (an `.evtx` chunk by
+//! chunk, see [`pieces`]), then written in time order.
+
+mod pieces;
+mod timeline;
+
+use std::io::Write as _;
+use std::path::Path;
+
+use mde_artifacts::events::{EventHeader, EventOf, Keep, read_event_log_filtered};
+use mde_artifacts::{ReadOptions, read_file};
+use mde_diagnose::events::{Decoded, decode, is_known};
+use mde_schema::Records;
+use mde_schema::events::{EventsDocument, Text};
+use rayon::prelude::*;
+
+use super::Status;
+use crate::cli::{Format, LevelFilter};
+use crate::error::CliError;
+use pieces::Piece;
+
+/// Largest event log read by default (an .evtx is at most a few GB; typical ones are
+/// 1–100 MB); `--max-file-size` raises it.
+pub(crate) const MAX_FILE: u64 = 2 << 30;
+
+/// An event shown: the file it was read from and, when mde-doctor knows it, what it means.
+struct Row<'a, S> {
+    file: &'a str,
+    event: &'a EventOf<S>,
+    decoded: Option<&'a Decoded>,
+}
+
+/// Which events to show (the command line's filters).
+pub(crate) struct Filters<'a> {
+    pub(crate) since: Option<&'a str>,
+    pub(crate) channel: Option<&'a str>,
+    pub(crate) level: Option<LevelFilter>,
+    pub(crate) all: bool,
+}
+
+/// The filters, ready to apply.
+struct Select {
+    since: Option<jiff::Timestamp>,
+    /// Lower-cased.
+    channel: Option<String>,
+    level: Option<LevelFilter>,
+    all: bool,
+}
+
+impl Select {
+    /// Whether the reader can keep an event with this header.
+    fn keeps_header(&self, h: &EventHeader<'_>) -> bool {
+        self.channel
+            .as_deref()
+            .is_none_or(|c| h.channel.to_ascii_lowercase().contains(c))
+            && self.level.is_none_or(|l| l.keeps(h.level))
+            && (self.all || is_known(h.channel, h.provider, h.event_id, h.level))
+    }
+
+    /// Whether `event` is shown (`None` when it is not), and what it means when mde-doctor
+    /// knows it.
+    fn shown<S: AsRef<str>>(&self, event: &EventOf<S>) -> Option<Option<Decoded>> {
+        if self.since.is_some_and(|s| before(event.time.as_ref(), s)) {
+            return None;
+        }
+        let h = event.header();
+        if !self.keeps_header(&h) {
+            return None;
+        }
+        // Few events are known: only those are copied to be decoded.
+        let decoded = is_known(h.channel, h.provider, h.event_id, h.level)
+            .then(|| decode(&event.to_owned_event()))
+            .flatten();
+        (decoded.is_some() || self.all).then_some(decoded)
+    }
+
+    /// The pieces of `events` (one file's, in its order, from `file`): cut in runs
+    /// rendered on every core.
+    fn pieces<S: Text + Sync>(
+        &self,
+        index: usize,
+        file: &str,
+        events: &[EventOf<S>],
+        format: Format,
+    ) -> Vec<Piece> {
+        events
+            .par_chunks(1024)
+            .enumerate()
+            .map(|(n, run)| {
+                let base = (n * 1024) as u64;
+                self.piece(index, file, run, format, |i, _| base + i as u64)
+            })
+            .collect()
+    }
+
+    /// The piece of `events`, each ordered in its file by `order` (of its position in
+    /// `events` and the event).
+    fn piece<S: Text>(
+        &self,
+        index: usize,
+        file: &str,
+        events: &[EventOf<S>],
+        format: Format,
+        order: impl Fn(usize, &EventOf<S>) -> u64,
+    ) -> Piece {
+        let mut piece = Piece::new(index);
+        for (i, event) in events.iter().enumerate() {
+            if let Some(decoded) = self.shown(event) {
+                let row = Row {
+                    file,
+                    event,
+                    decoded: decoded.as_ref(),
+                };
+                piece.push(&row, order(i, event), format);
+            }
+        }
+        piece.done();
+        piece
+    }
+}
+
+pub(crate) fn run(
+    files: &[std::path::PathBuf],
+    filters: Filters<'_>,
+    format: Format,
+    options: ReadOptions,
+) -> Result<Status, CliError> {
+    let select = Select {
+        since: filters.since.map(parse_since).transpose()?,
+        channel: filters.channel.map(str::to_ascii_lowercase),
+        level: filters.level,
+        all: filters.all,
+    };
+    // `--all` with no filter on the header: every record, read the fastest way.
+    let everything = select.all && select.channel.is_none() && select.level.is_none();
+    let names: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
+    let mut pieces: Vec<Piece> = Vec::new();
+    let mut failures = Vec::new();
+    let mut problems = Vec::new();
+    let mut total = 0;
+    for (index, path) in files.iter().enumerate() {
+        let file = names[index].as_str();
+        match read(path, &select, everything, options) {
+            Ok(Read::Chunks(file_handle)) => {
+                // Each chunk's events chosen and rendered in the worker that read them.
+                let each = |events: &[mde_artifacts::events::EventRef<'_>]| {
+                    select.piece(index, file, events, format, |_, e| e.record_id)
+                };
+                match mde_artifacts::events::map_evtx_file(file_handle, &each) {
+                    Ok(mapped) => {
+                        total += mapped.total;
+                        problems.extend(mapped.diagnostics.iter().map(|d| format!("{file}: {d}")));
+                        pieces.extend(mapped.chunks);
+                    }
+                    Err(e) => failures.push(format!("{file}: {e}")),
+                }
+            }
+            Ok(Read::Events(log)) => {
+                total += log.total;
+                problems.extend(log.diagnostics.iter().map(|d| format!("{file}: {d}")));
+                pieces.extend(select.pieces(index, file, &log.events, format));
+                // The process ends with this command: the system takes a large log's many
+                // small allocations back at once, faster than freeing them one by one.
+                std::mem::forget(log);
+            }
+            Err(e) => failures.push(format!("{file}: {e}")),
+        }
+    }
+    let shown = pieces.iter().map(Piece::len).sum();
+    match format {
+        Format::Json => {
+            let mut doc = EventsDocument {
+                events: Records(&[]),
+                shown,
+                total,
+                problems: &problems,
+                warnings: None,
+            };
+            doc.warnings = mde_report::json::warnings_of(&doc);
+            // The document around its events: written by the one JSON writer with no events,
+            // the events written into its empty array (never held as one string).
+            let mut frame = Vec::new();
+            mde_report::json::write_document_streamed(&mut frame, &doc)?;
+            let at = find(&frame, br#""events":[]"#)
+                .map(|at| at + br#""events":["#.len())
+                .ok_or_else(|| std::io::Error::other("the events document has no events array"))?;
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            out.write_all(&frame[..at])?;
+            pieces::write_in_order(&pieces, format, &mut out)?;
+            out.write_all(&frame[at..])?;
+            out.flush()?;
+        }
+        Format::Text => {
+            // Through the terminal writer, which drops the colours when stdout is not one.
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, anstream::stdout().lock());
+            pieces::write_in_order(&pieces, format, &mut out)?;
+            out.write_all(&timeline::footer(shown, total, &problems))?;
+            out.flush()?;
+        }
+    }
+    super::finish(failures, files.len())
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// What reading a file gave: an `.evtx` to read chunk by chunk, or its events.
+enum Read {
+    Chunks(std::fs::File),
+    Events(mde_artifacts::events::EventLog),
+}
+
+/// Reads `path`: an `.evtx` of which every record is wanted (`everything`) is handed back
+/// open, to be read chunk by chunk; otherwise the events the selection can keep.
+fn read(
+    path: &Path,
+    select: &Select,
+    everything: bool,
+    options: ReadOptions,
+) -> Result<Read, String> {
+    // Regular files only (a device or FIFO is refused unopened), at most `max_file` bytes.
+    let meta = mde_artifacts::check_path(path).map_err(|e| super::without_path(e, path))?;
+    let keep: Keep<'_> = &|h: &EventHeader<'_>| select.keeps_header(h);
+    if is_evtx(path) {
+        // Read chunk by chunk from the file: a large log is never in memory whole.
+        if meta.len() > options.max_file {
+            let e = mde_artifacts::ReadError::TooLarge {
+                path: path.to_path_buf(),
+                size: meta.len(),
+                limit: mde_artifacts::read::Size(options.max_file),
+                what: "file",
+                flag: "--max-file-size",
+            };
+            return Err(super::without_path(e, path));
+        }
+        let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+        return if everything {
+            Ok(Read::Chunks(file))
+        } else {
+            mde_artifacts::events::read_evtx_file_filtered(file, keep)
+                .map(Read::Events)
+                .map_err(|e| e.to_string())
+        };
+    }
+    let bytes = read_file(path, options).map_err(|e| super::without_path(e, path))?;
+    read_event_log_filtered(bytes, keep)
+        .map(Read::Events)
+        .map_err(|e| e.to_string())
+}
+
+/// Whether the file starts as an `.evtx` does.
+fn is_evtx(path: &Path) -> bool {
+    let mut magic = [0u8; 8];
+    std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
+        .is_ok_and(|()| &magic == b"ElfFile\0")
+}
+
+/// `--since`: a date (midnight UTC) or an RFC 3339 time with its offset (`Z`, `+02:00`).
+/// Compared as instants, not as text: `…T07:18:24.68Z` is after `…T07:18:24Z`.
+fn parse_since(s: &str) -> Result<jiff::Timestamp, CliError> {
+    let parsed = if s.len() == 10 {
+        s.parse::<jiff::civil::Date>()
+            .ok()
+            .and_then(|d| d.to_zoned(jiff::tz::TimeZone::UTC).ok())
+            .map(|z| z.timestamp())
+    } else {
+        s.parse::<jiff::Timestamp>().ok()
+    };
+    parsed.ok_or_else(|| CliError::Input {
+        message: format!(
+            "--since {s:?}: expected a UTC date or an RFC 3339 time such as 2026-11-01, \
+             2026-11-01T08:00:00Z or 2026-11-01T09:00:00+01:00"
+        ),
+        hints: Vec::new(),
+    })
+}
+
+/// Whether an event's time (the UTC `SystemTime` Windows writes, up to 100 ns) is before
+/// `since`. A time that does not parse is kept: dropping evidence silently is worse.
+fn before(time: &str, since: jiff::Timestamp) -> bool {
+    time.parse::<jiff::Timestamp>().is_ok_and(|t| t < since)
+}
