@@ -104,9 +104,30 @@ fn matches(info: &EventInfo, channel: &str, provider: &str, id: u32, level: u8) 
 /// Whether mde-doctor knows an event, from its header alone (readers use it to skip the
 /// rest of a large log cheaply).
 pub fn is_known(channel: &str, provider: &str, id: u32, level: u8) -> bool {
-    known_events()
+    // Asked for every event of a large log: the entries that may match are found by the
+    // event id (sorted), plus those for any id.
+    static INDEX: OnceLock<(Vec<(u32, usize)>, Vec<usize>)> = OnceLock::new();
+    let (by_id, any_id) = INDEX.get_or_init(|| {
+        let mut by_id = Vec::new();
+        let mut any_id = Vec::new();
+        for (i, info) in known_events().iter().enumerate() {
+            if info.any_id {
+                any_id.push(i);
+            } else {
+                by_id.push((info.id, i));
+            }
+        }
+        by_id.sort_unstable();
+        (by_id, any_id)
+    });
+    let events = known_events();
+    let start = by_id.partition_point(|(n, _)| *n < id);
+    by_id[start..]
         .iter()
-        .any(|i| matches(i, channel, provider, id, level))
+        .take_while(|(n, _)| *n == id)
+        .map(|(_, i)| *i)
+        .chain(any_id.iter().copied())
+        .any(|i| matches(&events[i], channel, provider, id, level))
 }
 
 struct Patterns {

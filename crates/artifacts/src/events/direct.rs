@@ -430,52 +430,58 @@ fn write_utf16(b: &[u8], out: &mut String) -> Option<()> {
     if !b.len().is_multiple_of(2) {
         return None;
     }
-    let mut pairs = b.chunks_exact(2);
+    let mut i = 0;
     let mut ascii = [0u8; 64];
     loop {
-        // A run of ASCII units, up to the buffer's size.
+        // A run of ASCII units, up to the buffer's size: four at a time while four are.
         let mut n = 0;
-        let mut other = None;
-        for pair in pairs.by_ref() {
-            match *pair {
-                [0, 0] => break,
-                [low, 0] if low < 0x80 => {
+        while n < ascii.len() {
+            if n + 4 <= ascii.len()
+                && let Some(w) = b.get(i..i + 8)
+            {
+                let w = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+                // Every unit below 0x80, and none zero (a NUL ends the text).
+                let zero = w.wrapping_sub(0x0001_0001_0001_0001) & !w & 0x8000_8000_8000_8000;
+                if w & 0xff80_ff80_ff80_ff80 == 0 && zero == 0 {
+                    ascii[n..n + 4].copy_from_slice(&[
+                        w as u8,
+                        (w >> 16) as u8,
+                        (w >> 32) as u8,
+                        (w >> 48) as u8,
+                    ]);
+                    n += 4;
+                    i += 8;
+                    continue;
+                }
+            }
+            match b.get(i..i + 2) {
+                Some(&[low, 0]) if low != 0 && low < 0x80 => {
                     ascii[n] = low;
                     n += 1;
-                    if n == ascii.len() {
-                        break;
-                    }
+                    i += 2;
                 }
-                [low, high] => {
-                    other = Some(u16::from_le_bytes([low, high]));
-                    break;
-                }
-                _ => return None,
+                _ => break,
             }
         }
         out.push_str(std::str::from_utf8(&ascii[..n]).ok()?);
-        match other {
+        if n == ascii.len() {
+            continue;
+        }
+        match b.get(i..i + 2) {
+            // The end, or a NUL.
+            None | Some(&[0, 0]) => return Some(()),
             // Anything else through the decoder, up to the next ASCII unit.
-            Some(unit) => {
-                let mut units = std::iter::once(unit).chain(
-                    pairs
-                        .clone()
-                        .map(|p| u16::from_le_bytes([p[0], p[1]]))
-                        .take_while(|&u| u >= 0x80),
-                );
-                let mut taken = 0usize;
-                for c in char::decode_utf16(units.by_ref()) {
+            Some(_) => {
+                let units = b[i..]
+                    .chunks_exact(2)
+                    .map(|p| u16::from_le_bytes([p[0], p[1]]))
+                    .take_while(|&u| u >= 0x80);
+                for c in char::decode_utf16(units) {
                     let c = c.ok()?;
-                    taken += c.len_utf16();
+                    i += 2 * c.len_utf16();
                     out.push(c);
                 }
-                // The units decoded after the first were taken from `pairs`' copy.
-                for _ in 1..taken {
-                    pairs.next();
-                }
             }
-            None if n == ascii.len() => {}
-            None => return Some(()),
         }
     }
 }

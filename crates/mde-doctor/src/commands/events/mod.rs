@@ -127,6 +127,12 @@ pub(crate) fn run(
     format: Format,
     options: ReadOptions,
 ) -> Result<Status, CliError> {
+    // The events' output is held in pieces of a few hundred KB until all are read: with
+    // transparent huge pages, each fresh 2 MB page is zeroed whole however little of it is
+    // used (measured: 150 MB resident instead of 108 MB for a 68 MB log, and more time in
+    // the kernel). The process ends with this command.
+    #[cfg(target_os = "linux")]
+    let _ = rustix::thread::disable_transparent_huge_pages(true);
     let select = Select {
         since: filters.since.map(parse_since).transpose()?,
         channel: filters.channel.map(str::to_ascii_lowercase),
@@ -186,11 +192,22 @@ pub(crate) fn run(
             let at = find(&frame, br#""events":[]"#)
                 .map(|at| at + br#""events":["#.len())
                 .ok_or_else(|| std::io::Error::other("the events document has no events array"))?;
-            let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-            out.write_all(&frame[..at])?;
-            pieces::write_in_order(&pieces, format, &mut out)?;
-            out.write_all(&frame[at..])?;
-            out.flush()?;
+            // Written straight to the file behind standard output (no line buffer scanning
+            // and copying every byte), or through it when it cannot be had.
+            match stdout_file() {
+                Ok(mut out) => {
+                    out.write_all(&frame[..at])?;
+                    pieces::write_in_order(&pieces, format, &mut out)?;
+                    out.write_all(&frame[at..])?;
+                }
+                Err(_) => {
+                    let mut out = std::io::stdout().lock();
+                    out.write_all(&frame[..at])?;
+                    pieces::write_in_order(&pieces, format, &mut out)?;
+                    out.write_all(&frame[at..])?;
+                    out.flush()?;
+                }
+            }
         }
         Format::Text => {
             // Through the terminal writer, which drops the colours when stdout is not one.
@@ -201,6 +218,15 @@ pub(crate) fn run(
         }
     }
     super::finish(failures, files.len())
+}
+
+/// Standard output as a file of its own (a duplicate of its descriptor or handle).
+fn stdout_file() -> std::io::Result<std::fs::File> {
+    #[cfg(unix)]
+    let owned = std::os::fd::AsFd::as_fd(&std::io::stdout()).try_clone_to_owned()?;
+    #[cfg(windows)]
+    let owned = std::os::windows::io::AsHandle::as_handle(&std::io::stdout()).try_clone_to_owned()?;
+    Ok(std::fs::File::from(owned))
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {

@@ -115,11 +115,15 @@ struct Key<'a> {
 fn json_record<S: Text>(row: &Row<'_, S>, out: &mut Vec<u8>) {
     let start = out.len();
     let mut record = EventRecord::new(row.event, row.file, row.decoded);
-    // Serializing these types to a `Vec` cannot fail.
-    if !record.write_plain_json(out) {
-        let _ = serde_json::to_writer(&mut *out, &record);
-    }
-    if !plain_ascii(&out[start..]) {
+    let printable = match record.write_plain_json_checked(out) {
+        Some(printable) => printable,
+        None => {
+            // Serializing these types to a `Vec` cannot fail.
+            let _ = serde_json::to_writer(&mut *out, &record);
+            plain_ascii(&out[start..])
+        }
+    };
+    if !printable {
         if record.any_text(has_bidi) {
             record.warnings = mde_report::json::warnings_of(&record);
             out.truncate(start);
@@ -136,7 +140,8 @@ fn json_record<S: Text>(row: &Row<'_, S>, out: &mut Vec<u8>) {
 }
 
 /// Writes the entries of `pieces` to `out` in time order, a JSON array's elements when
-/// `format` is JSON (the commas between them, none after the last).
+/// `format` is JSON (the commas between them, none after the last). Written in batches of
+/// slices, never copied into one buffer.
 pub(super) fn write_in_order(
     pieces: &[Piece],
     format: Format,
@@ -150,27 +155,36 @@ pub(super) fn write_in_order(
         .enumerate()
         .flat_map(|(p, piece)| (0..piece.len()).map(move |i| (piece.key(i), p as u32, i as u32)))
         .collect();
-    if keys.is_sorted_by(|a, b| a.0 <= b.0) {
-        let last = pieces.iter().rposition(|p| p.len() > 0);
-        for (i, piece) in pieces.iter().enumerate() {
-            let bytes = &piece.out[..];
-            if Some(i) == last {
-                out.write_all(&bytes[..bytes.len() - trail])?;
-            } else {
-                out.write_all(bytes)?;
-            }
-        }
-        return Ok(());
+    let mut slices: Vec<&[u8]> = if keys.is_sorted_by(|a, b| a.0 <= b.0) {
+        pieces.iter().map(|p| &p.out[..]).filter(|o| !o.is_empty()).collect()
+    } else {
+        // Stable: entries of equal keys keep their order.
+        keys.sort_by(|a, b| a.0.cmp(&b.0));
+        keys.iter()
+            .map(|&(_, p, i)| pieces[p as usize].output(i as usize))
+            .collect()
+    };
+    if let Some(last) = slices.last_mut() {
+        *last = &last[..last.len() - trail];
     }
-    // Stable: entries of equal keys keep their order.
-    keys.sort_by(|a, b| a.0.cmp(&b.0));
-    let count = keys.len();
-    for (n, &(_, p, i)) in keys.iter().enumerate() {
-        let bytes = pieces[p as usize].output(i as usize);
-        if n + 1 == count {
-            out.write_all(&bytes[..bytes.len() - trail])?;
-        } else {
-            out.write_all(bytes)?;
+    // At most 1024 slices a call (the usual IOV_MAX).
+    for batch in slices.chunks(1024) {
+        write_slices(out, batch)?;
+    }
+    Ok(())
+}
+
+/// Writes every byte of `slices`, in order.
+fn write_slices(out: &mut impl Write, slices: &[&[u8]]) -> std::io::Result<()> {
+    let mut io: Vec<std::io::IoSlice<'_>> = slices.iter().map(|s| std::io::IoSlice::new(s)).collect();
+    let mut io = &mut io[..];
+    std::io::IoSlice::advance_slices(&mut io, 0);
+    while !io.is_empty() {
+        match out.write_vectored(io) {
+            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+            Ok(n) => std::io::IoSlice::advance_slices(&mut io, n),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
         }
     }
     Ok(())
