@@ -106,7 +106,9 @@ fn matches(info: &EventInfo, channel: &str, provider: &str, id: u32, level: u8) 
 pub fn is_known(channel: &str, provider: &str, id: u32, level: u8) -> bool {
     // Asked for every event of a large log: the entries that may match are found by the
     // event id (sorted), plus those for any id.
-    static INDEX: OnceLock<(Vec<(u32, usize)>, Vec<usize>)> = OnceLock::new();
+    /// Entries by event id (sorted), and the entries for any id.
+    type Index = (Vec<(u32, usize)>, Vec<usize>);
+    static INDEX: OnceLock<Index> = OnceLock::new();
     let (by_id, any_id) = INDEX.get_or_init(|| {
         let mut by_id = Vec::new();
         let mut any_id = Vec::new();

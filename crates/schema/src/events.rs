@@ -129,6 +129,7 @@ impl<'a> EventRecord<'a> {
             return None;
         }
         let start = out.len();
+        out.reserve(512);
         let mut digits = itoa::Buffer::new();
         out.extend_from_slice(b"{\"time\":");
         json_string(out, self.time);
@@ -205,21 +206,13 @@ impl<'a> EventRecord<'a> {
 /// (`\b \t \n \f \r`, the others as `\u00xx`); everything else as it is.
 fn json_string(out: &mut Vec<u8>, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    out.push(b'"');
     let bytes = s.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    // Most text needs no escape: found so, it is copied whole.
     let mut start = 0;
-    let mut i = 0;
+    let mut i = first_escape(bytes);
     while i < bytes.len() {
-        // Eight bytes at a time while none needs escaping (most text needs none).
-        if let Some(word) = bytes.get(i..i + 8) {
-            let w = u64::from_le_bytes([
-                word[0], word[1], word[2], word[3], word[4], word[5], word[6], word[7],
-            ]);
-            if !needs_escape(w) {
-                i += 8;
-                continue;
-            }
-        }
         let b = bytes[i];
         if b >= 0x20 && b != b'"' && b != b'\\' {
             i += 1;
@@ -248,6 +241,26 @@ fn json_string(out: &mut Vec<u8>, s: &str) {
     }
     out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
+}
+
+/// Where the first byte JSON must escape is in `bytes` (their length when none is), looked
+/// for eight bytes at a time.
+fn first_escape(bytes: &[u8]) -> usize {
+    let mut words = bytes.chunks_exact(8);
+    let mut at = 0;
+    for word in words.by_ref() {
+        let w = u64::from_le_bytes([
+            word[0], word[1], word[2], word[3], word[4], word[5], word[6], word[7],
+        ]);
+        if needs_escape(w) {
+            break;
+        }
+        at += 8;
+    }
+    bytes[at..]
+        .iter()
+        .position(|&b| b < 0x20 || b == b'"' || b == b'\\')
+        .map_or(bytes.len(), |p| at + p)
 }
 
 /// Whether `bytes` are all ASCII below DEL (checked eight at a time).

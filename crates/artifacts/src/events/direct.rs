@@ -15,13 +15,13 @@ use std::rc::Rc;
 
 use super::EventRef;
 use super::header_map::skim_into;
-use super::template_plan::{Plan, Root, Src, plan_template};
+use super::template_plan::{Names, Plan, Root, Src, plan_template};
 use crate::location::Location;
 
 /// The plans of one chunk's templates (a chunk holds a few dozen at most: searched in
-/// order). `None`: not of the shape read directly.
+/// order; `None`: not of the shape read directly), and its names decoded so far.
 #[derive(Default)]
-pub(super) struct Plans(Vec<(u32, Root, Option<Rc<Plan>>)>);
+pub(super) struct Plans(Vec<(u32, Root, Option<Rc<Plan>>)>, Names);
 
 impl Plans {
     pub(super) fn new() -> Plans {
@@ -31,6 +31,7 @@ impl Plans {
     /// Forgets the plans (a new chunk has its own templates).
     pub(super) fn clear(&mut self) {
         self.0.clear();
+        self.1.clear();
     }
 
     /// The plan of the template at `offset` of `data`, made on first use.
@@ -38,7 +39,7 @@ impl Plans {
         if let Some((_, _, plan)) = self.0.iter().find(|(o, r, _)| *o == offset && *r == root) {
             return plan.clone();
         }
-        let plan = plan_template(data, offset, root).map(Rc::new);
+        let plan = plan_template(data, offset, root, &mut self.1).map(Rc::new);
         self.0.push((offset, root, plan.clone()));
         plan
     }
@@ -63,6 +64,9 @@ struct Fields {
 /// a record to render. Kept by a worker from chunk to chunk, so that its buffers are reused.
 #[derive(Default)]
 pub(super) struct Scan {
+    /// Only each event's time and record number are wanted (the other fields are checked,
+    /// not written: see [`scan_chunk`]).
+    times_only: bool,
     /// The text of the events, back to back, so that each event borrows it.
     text: String,
     values: Vec<Range<usize>>,
@@ -139,13 +143,16 @@ impl Scan {
 
 /// Reads the records of the chunk `data` (with `header`) into `scan` straight from their
 /// values where their shape allows; `false` when the chunk is not exactly as a clean one is
-/// (the evtx crate then reads it, and reports its damage).
+/// (the evtx crate then reads it, and reports its damage). `times_only`: the events read
+/// have only their time and record number (the same records are read as otherwise).
 pub(super) fn scan_chunk(
     data: &[u8],
     header: &evtx::EvtxChunkHeader,
     plans: &mut Plans,
     scan: &mut Scan,
+    times_only: bool,
 ) -> bool {
+    scan.times_only = times_only;
     scan.text.clear();
     scan.values.clear();
     scan.records.clear();
@@ -228,11 +235,19 @@ fn read_record<'a>(
     if !well_formed(values, &plan) || !present(&plan, values) {
         return None;
     }
+    let times_only = scan.times_only;
     let text = &mut scan.text;
     let time = put(plan.time.as_ref(), values, text)?;
-    let provider = put(plan.provider.as_ref(), values, text)?;
-    let channel = put(plan.channel.as_ref(), values, text)?;
-    let computer = put(plan.computer.as_ref(), values, text)?;
+    let mut field = |src: Option<&Src>| {
+        if times_only {
+            check(src, values, false).map(|()| text.len()..text.len())
+        } else {
+            put(src, values, text)
+        }
+    };
+    let provider = field(plan.provider.as_ref())?;
+    let channel = field(plan.channel.as_ref())?;
+    let computer = field(plan.computer.as_ref())?;
     let record_id = number(&plan.record_id, values, text)?;
     let event_id = number(&plan.event_id, values, text)?;
     let level = number(&plan.level, values, text)?;
@@ -269,6 +284,10 @@ fn read_record<'a>(
         (body_user, inner_values, true),
     ] {
         for (_, src) in pairs {
+            if times_only {
+                check(Some(src), values, user)?;
+                continue;
+            }
             let range = put(Some(src), values, &mut scan.text)?;
             // An empty UserData value may be rendered as nothing at all: rendered.
             if user && range.is_empty() {
@@ -309,6 +328,25 @@ fn present(plan: &Plan, values: &[(u8, &[u8])]) -> bool {
             .get(usize::from(d))
             .is_some_and(|(kind, _)| *kind != 0x00)
     })
+}
+
+/// Whether [`put`] would write `src` (and, `nonempty`, something), without writing it.
+fn check(src: Option<&Src>, values: &[(u8, &[u8])], nonempty: bool) -> Option<()> {
+    let ok = match src {
+        None => true,
+        Some(Src::Lit(literal)) => !nonempty || !literal.is_empty(),
+        Some(Src::Sub(i)) => {
+            let (kind, b) = *values.get(usize::from(*i))?;
+            // Text is empty when it starts with a NUL, binary when it has no bytes.
+            let empty = match kind {
+                0x01 => b.len() < 2 || b[..2] == [0, 0],
+                0x0e => b.is_empty(),
+                _ => false,
+            };
+            renders(kind, b) && !(nonempty && empty)
+        }
+    };
+    ok.then_some(())
 }
 
 /// Appends the text of `src` (nothing when the template has no such field) to `text`.

@@ -31,6 +31,9 @@ pub struct MappedLog<R> {
     pub total: usize,
     /// Chunks or records that could not be read, each with its place.
     pub diagnostics: Vec<Diagnostic>,
+    /// The number in the file of the chunk of each result (to read it again: see
+    /// [`map_evtx_chunks_at`]).
+    pub numbers: Vec<u64>,
 }
 
 /// What the caller does with one chunk's events (in record order within the chunk).
@@ -47,13 +50,45 @@ pub fn map_evtx_file<R: Send>(
         .metadata()
         .map_err(|e| EventLogError::NotAnEventLog(e.to_string()))?
         .len();
-    map_evtx(std::io::BufReader::new(file), len, each)
+    map_evtx(std::io::BufReader::new(file), len, false, each)
+}
+
+/// An event's time and record number, as [`map_evtx_file`] would give them.
+#[derive(Debug, Clone, Copy)]
+pub struct EventTime<'a> {
+    pub time: &'a str,
+    pub record_id: u64,
+}
+
+/// [`map_evtx_file`] for only the time and record number of each event: the same events
+/// (the same records read, the same damage reported), at a fraction of the cost. What a
+/// command needs to order a log's events before it shows them.
+pub fn map_evtx_times<R: Send>(
+    file: std::fs::File,
+    each: &(dyn Fn(&[EventTime<'_>]) -> R + Sync),
+) -> Result<MappedLog<R>, EventLogError> {
+    let len = file
+        .metadata()
+        .map_err(|e| EventLogError::NotAnEventLog(e.to_string()))?
+        .len();
+    let times = |events: &[EventRef<'_>]| {
+        let times: Vec<EventTime<'_>> = events
+            .iter()
+            .map(|e| EventTime {
+                time: &e.time,
+                record_id: e.record_id,
+            })
+            .collect();
+        each(&times)
+    };
+    map_evtx(std::io::BufReader::new(file), len, true, &times)
 }
 
 /// [`map_evtx_file`] over any source of `len` bytes.
 pub(super) fn map_evtx<T: std::io::Read + std::io::Seek + Send, R: Send>(
     source: T,
     len: u64,
+    times_only: bool,
     each: EachChunk<'_, R>,
 ) -> Result<MappedLog<R>, EventLogError> {
     // Compact JSON for the chunks rendered: it is read back, never shown.
@@ -78,7 +113,8 @@ pub(super) fn map_evtx<T: std::io::Read + std::io::Seek + Send, R: Send>(
                         };
                         let Some((i, chunk)) = next else { break };
                         plans.clear();
-                        let part = read_chunk(chunk, &settings, &mut plans, &mut scan, each);
+                        let part =
+                            read_chunk(chunk, &settings, &mut plans, &mut scan, times_only, each);
                         done.push((i, part));
                     }
                     done
@@ -95,6 +131,7 @@ pub(super) fn map_evtx<T: std::io::Read + std::io::Seek + Send, R: Send>(
         chunks: Vec::with_capacity(parts.len()),
         total: 0,
         diagnostics: Vec::new(),
+        numbers: Vec::with_capacity(parts.len()),
     };
     for (_, part) in parts {
         log.total += part.total;
@@ -104,7 +141,10 @@ pub(super) fn map_evtx<T: std::io::Read + std::io::Seek + Send, R: Send>(
             }
         }
         log.diagnostics.extend(part.unreadable);
-        log.chunks.extend(part.result);
+        if let Some(result) = part.result {
+            log.chunks.push(result);
+            log.numbers.push(part.number);
+        }
     }
     if let Some(tail) = truncated_tail(len) {
         log.diagnostics.push(tail);
@@ -114,6 +154,8 @@ pub(super) fn map_evtx<T: std::io::Read + std::io::Seek + Send, R: Send>(
 
 /// One chunk, read.
 struct Part<R> {
+    /// The chunk's number in the file.
+    number: u64,
     /// Records read.
     total: usize,
     result: Option<R>,
@@ -125,6 +167,7 @@ struct Part<R> {
 impl<R> Part<R> {
     fn damaged(e: &evtx::err::EvtxError) -> Part<R> {
         Part {
+            number: 0,
             total: 0,
             result: None,
             diagnostics: vec![damage(e)],
@@ -140,12 +183,14 @@ fn read_chunk<R>(
     settings: &Arc<ParserSettings>,
     plans: &mut Plans,
     scan: &mut Scan,
+    times_only: bool,
     each: EachChunk<'_, R>,
 ) -> Part<R> {
     let mut data = match chunk {
         Ok(data) => data,
         Err(e) => return Part::damaged(&e),
     };
+    // (Chunks are numbered from the file's start, whatever order their records are in.)
     let number = data.number.unwrap_or(0);
     // Parsed by the crate in any case: a chunk it cannot parse (its string or template
     // table damaged) is reported as it reports it, whatever its records look like.
@@ -160,7 +205,7 @@ fn read_chunk<R>(
     };
     // Records of the common shapes read straight from their values; the others (or every
     // one, in a chunk that is not exactly as a clean one is) rendered by the crate.
-    let scan = scan_chunk(parsed.data, parsed.header, plans, scan).then_some(&*scan);
+    let scan = scan_chunk(parsed.data, parsed.header, plans, scan, times_only).then_some(&*scan);
     let wanted = |i: usize, id: u64| scan.is_none_or(|s| !s.read(i, id));
     let all_read = scan.is_some_and(Scan::all_read);
     let mut total = 0;
@@ -229,9 +274,121 @@ fn read_chunk<R>(
         }
     }
     Part {
+        number,
         total,
         result: Some(each(&events)),
         diagnostics,
         unreadable,
     }
+}
+
+/// Reads chunks again by their number in their file (see [`MappedLog::numbers`]), in the
+/// order given, on every core: `each` turns the events of the `i`th chunk into what `take`
+/// is then given, in order, on the calling thread. Only a few chunks are in memory at once
+/// however many are read: a worker waits while it is too far ahead of `take`.
+///
+/// Why: showing every event of a large log in time order needs each event's time before
+/// any is written; read once for the times, then again in the order they are written, a log
+/// is never held whole.
+pub fn map_evtx_chunks_at<R: Send>(
+    chunks: &[(&std::fs::File, u64)],
+    each: &(dyn Fn(usize, &[EventRef<'_>]) -> R + Sync),
+    mut take: impl FnMut(usize, R) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let settings = Arc::new(ParserSettings::new().num_threads(1).indent(false));
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // How far ahead of `take` the workers may be.
+    let window = workers * 4;
+    let next = AtomicUsize::new(0);
+    let taken = (Mutex::new(0usize), std::sync::Condvar::new());
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<(usize, std::io::Result<R>)>(window);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let sender = sender.clone();
+            let (next, taken, settings) = (&next, &taken, &settings);
+            scope.spawn(move || {
+                let (mut plans, mut scan) = (Plans::new(), Scan::new());
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(&(file, number)) = chunks.get(i) else { break };
+                    {
+                        let (lock, ready) = taken;
+                        let mut done = lock.lock().unwrap_or_else(|e| e.into_inner());
+                        while i >= *done + window {
+                            done = ready.wait(done).unwrap_or_else(|e| e.into_inner());
+                        }
+                    }
+                    let result = read_chunk_at(file, number).map(|data| {
+                        plans.clear();
+                        let each = |events: &[EventRef<'_>]| each(i, events);
+                        read_chunk(Ok(data), settings, &mut plans, &mut scan, false, &each).result
+                    });
+                    let result = result.and_then(|r| {
+                        r.ok_or_else(|| {
+                            std::io::Error::other(format!(
+                                "chunk {number} could not be read again: the file changed while it was read"
+                            ))
+                        })
+                    });
+                    if sender.send((i, result)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(sender);
+        // In order: results that come early wait here (at most a window of them).
+        let mut early = std::collections::BTreeMap::new();
+        let mut want = 0;
+        let mut outcome = Ok(());
+        for (i, result) in receiver {
+            early.insert(i, result);
+            while let Some(result) = early.remove(&want) {
+                if outcome.is_ok() {
+                    outcome = result.and_then(|r| take(want, r));
+                }
+                want += 1;
+                let (lock, ready) = &taken;
+                *lock.lock().unwrap_or_else(|e| e.into_inner()) = want;
+                ready.notify_all();
+            }
+            if outcome.is_err() {
+                // Let the workers run out: no more chunks for them.
+                next.store(chunks.len(), Ordering::Relaxed);
+                let (lock, ready) = &taken;
+                *lock.lock().unwrap_or_else(|e| e.into_inner()) = usize::MAX / 2;
+                ready.notify_all();
+            }
+        }
+        outcome
+    })
+}
+
+/// The chunk numbered `number` of `file`, read from where it is.
+fn read_chunk_at(file: &std::fs::File, number: u64) -> std::io::Result<EvtxChunkData> {
+    const FILE_HEADER: u64 = 0x1000;
+    const CHUNK: usize = 0x10000;
+    let mut data = vec![0u8; CHUNK];
+    let offset = FILE_HEADER + number * CHUNK as u64;
+    #[cfg(unix)]
+    std::os::unix::fs::FileExt::read_exact_at(file, &mut data, offset)?;
+    #[cfg(windows)]
+    {
+        let mut done = 0;
+        while done < CHUNK {
+            let n = std::os::windows::fs::FileExt::seek_read(
+                file,
+                &mut data[done..],
+                offset + done as u64,
+            )?;
+            if n == 0 {
+                return Err(std::io::ErrorKind::UnexpectedEof.into());
+            }
+            done += n;
+        }
+    }
+    let mut chunk = EvtxChunkData::new(data, false).map_err(std::io::Error::other)?;
+    chunk.number = Some(number);
+    Ok(chunk)
 }

@@ -123,7 +123,7 @@ fn read_all_from<T: std::io::Read + std::io::Seek + Send>(
     let owned = |events: &[super::EventRef<'_>]| -> Vec<Event> {
         events.iter().map(super::EventOf::to_owned_event).collect()
     };
-    let mapped = map_evtx(source, len, &owned)?;
+    let mapped = map_evtx(source, len, false, &owned)?;
     let mut log = EventLog {
         format: "evtx",
         total: mapped.total,
@@ -544,9 +544,14 @@ mod tests {
         each_chunk(|name, chunk| {
             let mut plans = super::super::direct::Plans::new();
             let mut scan = super::super::direct::Scan::new();
-            let scan =
-                super::super::direct::scan_chunk(chunk.data, chunk.header, &mut plans, &mut scan)
-                    .then_some(&scan);
+            let scan = super::super::direct::scan_chunk(
+                chunk.data,
+                chunk.header,
+                &mut plans,
+                &mut scan,
+                false,
+            )
+            .then_some(&scan);
             for (i, r) in chunk.iter().flatten().enumerate() {
                 records += 1;
                 let id = r.event_record_id;

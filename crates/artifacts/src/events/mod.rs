@@ -14,7 +14,9 @@ mod record_json;
 mod template_plan;
 pub(crate) mod xml;
 
-pub use evtx_chunks::{EachChunk, MappedLog, map_evtx_file};
+pub use evtx_chunks::{
+    EachChunk, EventTime, MappedLog, map_evtx_chunks_at, map_evtx_file, map_evtx_times,
+};
 pub use evtx_file::{read_evtx, read_evtx_file, read_evtx_file_filtered, read_evtx_filtered};
 pub use xml::{read_event_xml, read_event_xml_filtered};
 

@@ -26,6 +26,8 @@
 //! rendered by the evtx crate as before. It is an optimisation, never a second reading: a
 //! test checks it gives what the rendering gives on every record of the real samples.
 
+use std::rc::Rc;
+
 use super::header_map::{u16_at, u32_at, utf16_at};
 
 /// A value of the template: a substitution of the record, or a literal of the template.
@@ -78,9 +80,18 @@ pub(crate) enum Root {
     UserElement,
 }
 
-/// The plan of the template definition at `offset` of the chunk `data`; `None` when the
-/// template is not of the shapes read directly.
-pub(crate) fn plan_template(data: &[u8], offset: u32, root: Root) -> Option<Plan> {
+/// The names of one chunk's elements and attributes by offset, decoded once: templates
+/// share them.
+pub(crate) type Names = std::collections::HashMap<usize, Rc<str>>;
+
+/// The plan of the template definition at `offset` of the chunk `data` (whose names decoded
+/// so far are `names`); `None` when the template is not of the shapes read directly.
+pub(crate) fn plan_template(
+    data: &[u8],
+    offset: u32,
+    root: Root,
+    names: &mut Names,
+) -> Option<Plan> {
     let offset = offset as usize;
     // next template offset (4), GUID (16), data size (4), then the binary XML.
     let size = u32_at(data, offset.checked_add(20)?)? as usize;
@@ -88,7 +99,7 @@ pub(crate) fn plan_template(data: &[u8], offset: u32, root: Root) -> Option<Plan
     let end = start.checked_add(size)?.min(data.len());
     // A body's elements are placed as if under `Event`, where they end up.
     let open = |name: &str| Open {
-        name: name.to_string(),
+        name: Rc::from(name),
         depends: 0xffff,
         children: Vec::new(),
         text: false,
@@ -100,6 +111,7 @@ pub(crate) fn plan_template(data: &[u8], offset: u32, root: Root) -> Option<Plan
     };
     let mut plan = Walker {
         data,
+        names,
         pos: start,
         end,
         base: stack.len(),
@@ -211,24 +223,25 @@ fn event_data_pairs(entries: Vec<DataEntry>) -> Option<Vec<(String, Src)>> {
 
 /// One open element.
 struct Open {
-    name: String,
+    name: Rc<str>,
     /// The substitution it depends on (`0xffff`: none).
     depends: u16,
     /// The names of its child elements so far.
-    children: Vec<String>,
+    children: Vec<Rc<str>>,
     /// Whether it holds text.
     text: bool,
 }
 
 struct Walker<'a> {
     data: &'a [u8],
+    names: &'a mut Names,
     pos: usize,
     end: usize,
     stack: Vec<Open>,
     /// Elements of `stack` that are not the template's own (see [`Root`]).
     base: usize,
     /// The attribute whose value comes next, if any.
-    attribute: Option<String>,
+    attribute: Option<Rc<str>>,
     /// The open `Data` element's name and value.
     data_name: Option<String>,
     data_value: Option<u16>,
@@ -288,16 +301,16 @@ impl Walker<'_> {
 
     /// The name of the open element at `depth` (0: `Event`).
     fn at(&self, depth: usize) -> Option<&str> {
-        self.stack.get(depth).map(|o| o.name.as_str())
+        self.stack.get(depth).map(|o| &*o.name)
     }
 
-    fn open(&mut self, name: String, depends: u16) -> Option<()> {
+    fn open(&mut self, name: Rc<str>, depends: u16) -> Option<()> {
         let section = self.at(1);
         let allowed = match self.stack.len() {
-            0 => name == "Event",
-            1 if self.base == 1 => name == "EventData" || name == "UserData",
-            1 => matches!(name.as_str(), "System" | "EventData" | "UserData"),
-            2 if section == Some("EventData") => name == "Data" || name == "Binary",
+            0 => &*name == "Event",
+            1 if self.base == 1 => &*name == "EventData" || &*name == "UserData",
+            1 => matches!(&*name, "System" | "EventData" | "UserData"),
+            2 if section == Some("EventData") => &*name == "Data" || &*name == "Binary",
             // The one element UserData holds.
             2 if section == Some("UserData") => self.stack[1].children.is_empty(),
             2 => true,
@@ -316,11 +329,11 @@ impl Walker<'_> {
             }
             parent.children.push(name.clone());
         }
-        if name == "Data" || name == "Binary" {
+        if &*name == "Data" || &*name == "Binary" {
             self.data_name = None;
             self.data_value = None;
         }
-        if name == "EventData" {
+        if &*name == "EventData" {
             self.event_data.clear();
         }
         self.element_value = None;
@@ -347,7 +360,7 @@ impl Walker<'_> {
                 let value = self.data_value.take()?;
                 let name = self.data_name.take();
                 self.depend_on_path(open.depends);
-                self.event_data.push(match (open.name.as_str(), name) {
+                self.event_data.push(match (&*open.name, name) {
                     ("Binary", None) => DataEntry::Binary(value),
                     ("Data", Some(name)) => DataEntry::Named(name, value),
                     ("Data", None) => DataEntry::Unnamed(value),
@@ -378,7 +391,7 @@ impl Walker<'_> {
                 }
                 if let Some(value) = self.element_value.take() {
                     self.depend_on_path(open.depends);
-                    self.plan.user.push((open.name, value));
+                    self.plan.user.push((open.name.to_string(), value));
                 }
             }
             // UserData holds exactly one element, or a body holding it.
@@ -408,12 +421,19 @@ impl Walker<'_> {
     }
 
     /// A name reference: its offset, the name itself, and the inline copy skipped.
-    fn name_ref(&mut self) -> Option<String> {
+    fn name_ref(&mut self) -> Option<Rc<str>> {
         let offset = u32_at(self.data, self.pos)? as usize;
         self.pos += 4;
         // next offset (4), hash (2), character count (2), characters, NUL (2).
         let chars = u16_at(self.data, offset.checked_add(6)?)? as usize;
-        let name = utf16_at(self.data, offset + 8, chars)?;
+        let name = match self.names.get(&offset) {
+            Some(name) => name.clone(),
+            None => {
+                let name: Rc<str> = Rc::from(utf16_at(self.data, offset + 8, chars)?);
+                self.names.insert(offset, name.clone());
+                name
+            }
+        };
         if offset == self.pos {
             self.pos += 8 + chars * 2 + 2;
         }

@@ -1,7 +1,7 @@
 //! `mde-doctor events FILE…`: a timeline of the events that matter.
 //!
-//! The events are chosen and rendered on every core as they are read (an `.evtx` chunk by
-//! chunk, see [`pieces`]), then written in time order.
+//! The events are chosen on every core as they are read (an `.evtx` chunk by chunk), then
+//! written in time order, each chunk rendered again when its turn comes (see [`pieces`]).
 
 mod pieces;
 mod timeline;
@@ -9,7 +9,9 @@ mod timeline;
 use std::io::Write as _;
 use std::path::Path;
 
-use mde_artifacts::events::{EventHeader, EventOf, Keep, read_event_log_filtered};
+use mde_artifacts::events::{
+    EventHeader, EventLogError, EventOf, EventRef, EventTime, Keep, read_event_log_filtered,
+};
 use mde_artifacts::{ReadOptions, read_file};
 use mde_diagnose::events::{Decoded, decode, is_known};
 use mde_schema::Records;
@@ -19,7 +21,7 @@ use rayon::prelude::*;
 use super::Status;
 use crate::cli::{Format, LevelFilter};
 use crate::error::CliError;
-use pieces::Piece;
+use pieces::{ChunkKeys, Piece, Shown};
 
 /// Largest event log read by default (an .evtx is at most a few GB; typical ones are
 /// 1–100 MB); `--max-file-size` raises it.
@@ -127,12 +129,6 @@ pub(crate) fn run(
     format: Format,
     options: ReadOptions,
 ) -> Result<Status, CliError> {
-    // The events' output is held in pieces of a few hundred KB until all are read: with
-    // transparent huge pages, each fresh 2 MB page is zeroed whole however little of it is
-    // used (measured: 150 MB resident instead of 108 MB for a 68 MB log, and more time in
-    // the kernel). The process ends with this command.
-    #[cfg(target_os = "linux")]
-    let _ = rustix::thread::disable_transparent_huge_pages(true);
     let select = Select {
         since: filters.since.map(parse_since).transpose()?,
         channel: filters.channel.map(str::to_ascii_lowercase),
@@ -142,23 +138,58 @@ pub(crate) fn run(
     // `--all` with no filter on the header: every record, read the fastest way.
     let everything = select.all && select.channel.is_none() && select.level.is_none();
     let names: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
-    let mut pieces: Vec<Piece> = Vec::new();
+    // What is shown, part by part in file order; the `.evtx` files read chunk by chunk are
+    // kept open to be read again (see `pieces::write_in_order`).
+    let mut parts: Vec<Shown> = Vec::new();
+    let mut open: Vec<Option<std::fs::File>> = Vec::new();
     let mut failures = Vec::new();
     let mut problems = Vec::new();
     let mut total = 0;
     for (index, path) in files.iter().enumerate() {
         let file = names[index].as_str();
+        open.push(None);
         match read(path, &select, everything, options) {
-            Ok(Read::Chunks(file_handle)) => {
-                // Each chunk's events chosen and rendered in the worker that read them.
-                let each = |events: &[mde_artifacts::events::EventRef<'_>]| {
+            Ok(Read::Chunks(handle)) if !read_twice(&handle) => {
+                // Read once: each chunk's events chosen and rendered in the worker that read
+                // them, and held until all are read.
+                let each = |events: &[EventRef<'_>]| {
                     select.piece(index, file, events, format, |_, e| e.record_id)
                 };
-                match mde_artifacts::events::map_evtx_file(file_handle, &each) {
+                match mde_artifacts::events::map_evtx_file(handle, &each) {
                     Ok(mapped) => {
                         total += mapped.total;
                         problems.extend(mapped.diagnostics.iter().map(|d| format!("{file}: {d}")));
-                        pieces.extend(mapped.chunks);
+                        parts.extend(mapped.chunks.into_iter().map(Shown::Held));
+                    }
+                    Err(e) => failures.push(format!("{file}: {e}")),
+                }
+            }
+            Ok(Read::Chunks(handle)) => {
+                // Read twice. First: the times of the events shown (every event but those
+                // before `--since`: nothing else is filtered here), in the worker that read
+                // each chunk.
+                let keys = |events: &[EventTime<'_>]| {
+                    let mut keys = ChunkKeys::new(index);
+                    for event in events {
+                        if select.since.is_none_or(|s| !before(event.time, s)) {
+                            keys.push(event.time, event.record_id);
+                        }
+                    }
+                    keys
+                };
+                let mapped = handle
+                    .try_clone()
+                    .map_err(|e| EventLogError::NotAnEventLog(e.to_string()))
+                    .and_then(|copy| mde_artifacts::events::map_evtx_times(copy, &keys));
+                match mapped {
+                    Ok(mapped) => {
+                        total += mapped.total;
+                        problems.extend(mapped.diagnostics.iter().map(|d| format!("{file}: {d}")));
+                        for (mut keys, number) in mapped.chunks.into_iter().zip(mapped.numbers) {
+                            keys.number = number;
+                            parts.push(Shown::Chunk(keys));
+                        }
+                        open[index] = Some(handle);
                     }
                     Err(e) => failures.push(format!("{file}: {e}")),
                 }
@@ -166,7 +197,12 @@ pub(crate) fn run(
             Ok(Read::Events(log)) => {
                 total += log.total;
                 problems.extend(log.diagnostics.iter().map(|d| format!("{file}: {d}")));
-                pieces.extend(select.pieces(index, file, &log.events, format));
+                parts.extend(
+                    select
+                        .pieces(index, file, &log.events, format)
+                        .into_iter()
+                        .map(Shown::Held),
+                );
                 // The process ends with this command: the system takes a large log's many
                 // small allocations back at once, faster than freeing them one by one.
                 std::mem::forget(log);
@@ -174,7 +210,15 @@ pub(crate) fn run(
             Err(e) => failures.push(format!("{file}: {e}")),
         }
     }
-    let shown = pieces.iter().map(Piece::len).sum();
+    let shown = parts.iter().map(Shown::len).sum();
+    // Second reading of a chunk: its events rendered, in the worker that read it.
+    let render = |part: usize, events: &[EventRef<'_>]| -> Piece {
+        let index = match &parts[part] {
+            Shown::Chunk(keys) => keys.file,
+            Shown::Held(_) => 0,
+        };
+        select.piece(index, &names[index], events, format, |_, e| e.record_id)
+    };
     match format {
         Format::Json => {
             let mut doc = EventsDocument {
@@ -193,17 +237,17 @@ pub(crate) fn run(
                 .map(|at| at + br#""events":["#.len())
                 .ok_or_else(|| std::io::Error::other("the events document has no events array"))?;
             // Written straight to the file behind standard output (no line buffer scanning
-            // and copying every byte), or through it when it cannot be had.
+            // every byte), or through it when it cannot be had.
             match stdout_file() {
                 Ok(mut out) => {
                     out.write_all(&frame[..at])?;
-                    pieces::write_in_order(&pieces, format, &mut out)?;
+                    pieces::write_in_order(&parts, &open, &render, format, &mut out)?;
                     out.write_all(&frame[at..])?;
                 }
                 Err(_) => {
                     let mut out = std::io::stdout().lock();
                     out.write_all(&frame[..at])?;
-                    pieces::write_in_order(&pieces, format, &mut out)?;
+                    pieces::write_in_order(&parts, &open, &render, format, &mut out)?;
                     out.write_all(&frame[at..])?;
                     out.flush()?;
                 }
@@ -211,12 +255,13 @@ pub(crate) fn run(
         }
         Format::Text => {
             // Through the terminal writer, which drops the colours when stdout is not one.
-            let mut out = std::io::BufWriter::with_capacity(1 << 16, anstream::stdout().lock());
-            pieces::write_in_order(&pieces, format, &mut out)?;
+            let mut out = anstream::stdout().lock();
+            pieces::write_in_order(&parts, &open, &render, format, &mut out)?;
             out.write_all(&timeline::footer(shown, total, &problems))?;
             out.flush()?;
         }
     }
+    std::mem::forget(parts);
     super::finish(failures, files.len())
 }
 
@@ -225,12 +270,27 @@ fn stdout_file() -> std::io::Result<std::fs::File> {
     #[cfg(unix)]
     let owned = std::os::fd::AsFd::as_fd(&std::io::stdout()).try_clone_to_owned()?;
     #[cfg(windows)]
-    let owned = std::os::windows::io::AsHandle::as_handle(&std::io::stdout()).try_clone_to_owned()?;
+    let owned =
+        std::os::windows::io::AsHandle::as_handle(&std::io::stdout()).try_clone_to_owned()?;
     Ok(std::fs::File::from(owned))
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Largest `.evtx` whose events' output is held until all are read (about its size in
+/// JSON); a larger one is read twice, for the times first, then in the order its events are
+/// written, so that memory stays flat (`MDE_DOCTOR_EVENTS_HOLD_MAX`, bytes, overrides it).
+const HOLD_MAX: u64 = 256 << 20;
+
+/// Whether the `.evtx` `file` is read twice (see [`HOLD_MAX`]).
+fn read_twice(file: &std::fs::File) -> bool {
+    let limit = std::env::var("MDE_DOCTOR_EVENTS_HOLD_MAX")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(HOLD_MAX);
+    file.metadata().is_ok_and(|m| m.len() > limit)
 }
 
 /// What reading a file gave: an `.evtx` to read chunk by chunk, or its events.
