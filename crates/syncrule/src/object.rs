@@ -74,39 +74,70 @@ impl Object {
     /// Like [`Object::from_ldif_only`], moving the record's values instead of copying them
     /// (the streaming path: a certificate's text is not copied again).
     pub fn from_ldif_owned(record: LdifRecord, wanted: Option<&[String]>) -> Object {
-        let mut attributes: BTreeMap<String, Vec<Value>> = BTreeMap::new();
-        let mut lazy: BTreeMap<String, Lazy> = BTreeMap::new();
+        let mut object = Object::default();
         for a in record.attributes {
-            // The exported name without options, moved rather than copied when it has none.
-            let name = match a.name.split_once(';') {
-                Some((base, _)) => base.to_string(),
-                None => a.name,
-            };
-            if name.eq_ignore_ascii_case("changetype") {
-                continue;
-            }
-            if wanted.is_some_and(|w| !w.iter().any(|x| x.eq_ignore_ascii_case(&name))) {
-                continue;
-            }
-            if let LdifValue::Base64(text) = a.value {
-                lazy.entry(name).or_default().base64.push(text);
-                continue;
-            }
-            let value = typed(&name, a.value);
-            attributes.entry(name).or_default().push(value);
+            object.add_ldif(a.name, a.value, wanted);
         }
-        // `[dn]` reads the entry's DN; kept only when asked for (matched case-insensitively
-        // like every wanted name): a copy of every DN otherwise, a million times over.
-        if wanted.is_none_or(|w| w.iter().any(|x| x.eq_ignore_ascii_case("dn")))
-            && !attributes.contains_key("dn")
+        object.set_ldif_dn(record.dn, wanted);
+        object
+    }
+
+    /// One value of an LDIF record, as [`Object::from_ldif_owned`] keeps it: the name
+    /// without options, `changetype` and attributes not `wanted` dropped, base64 kept
+    /// undecoded, text typed by the AD schema. The name is copied only for an attribute's
+    /// first value.
+    pub(crate) fn add_ldif(
+        &mut self,
+        name: impl AsRef<str> + Into<String>,
+        value: LdifValue,
+        wanted: Option<&[String]>,
+    ) {
+        let full = name.as_ref();
+        let base = full.split_once(';').map_or(full, |(base, _)| base);
+        if base.eq_ignore_ascii_case("changetype")
+            || wanted.is_some_and(|w| !w.iter().any(|x| x.eq_ignore_ascii_case(base)))
         {
-            attributes.insert("dn".into(), vec![Value::Ref(record.dn.clone())]);
+            return;
         }
-        Object {
-            dn: Some(record.dn),
-            attributes,
-            lazy,
+        if let LdifValue::Base64(text) = value {
+            match self.lazy.get_mut(base) {
+                Some(lazy) => lazy.base64.push(text),
+                None => {
+                    let key = if base.len() == full.len() {
+                        name.into()
+                    } else {
+                        base.to_string()
+                    };
+                    self.lazy.entry(key).or_default().base64.push(text);
+                }
+            }
+            return;
         }
+        let value = typed(base, value);
+        match self.attributes.get_mut(base) {
+            Some(values) => values.push(value),
+            None => {
+                let key = if base.len() == full.len() {
+                    name.into()
+                } else {
+                    base.to_string()
+                };
+                self.attributes.insert(key, vec![value]);
+            }
+        }
+    }
+
+    /// The record's DN: the object's, and `[dn]` when the rule reads it (matched
+    /// case-insensitively like every wanted name) and the record had no `dn` attribute — a
+    /// copy of every DN otherwise, a million times over.
+    pub(crate) fn set_ldif_dn(&mut self, dn: String, wanted: Option<&[String]>) {
+        if wanted.is_none_or(|w| w.iter().any(|x| x.eq_ignore_ascii_case("dn")))
+            && !self.attributes.contains_key("dn")
+        {
+            self.attributes
+                .insert("dn".into(), vec![Value::Ref(dn.clone())]);
+        }
+        self.dn = Some(dn);
     }
 
     /// No DN and no attribute: what a reader yields for a row or record that held nothing

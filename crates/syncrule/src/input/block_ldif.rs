@@ -1,0 +1,358 @@
+//! The objects of one LDIF block ([`super::blocks`]) read in place, for a rule that reads a
+//! few attributes.
+//!
+//! Why: the streaming reader (`mde_artifacts::ldif::LdifReader`) copies every kept line
+//! into its line buffer, checks it as UTF-8, builds an `LdifRecord` (a string per name and
+//! per value) and [`Object::from_ldif_owned`] then moves that into an object: over a
+//! million computer objects that was the largest share of `syncrule eval`'s time. A block is
+//! all in memory, so here a record's lines are taken where they are: attributes the rule
+//! does not read (and their folded lines) are stepped over after one look at their name,
+//! a one-line value is copied once, straight into the object, and a folded base64 value
+//! (a certificate) is gathered into one reused buffer and copied once.
+//!
+//! The answer is the streaming reader's by construction: a record is read here only while
+//! every line has one of the plain shapes ldifde writes (`dn:` text, `name: text`,
+//! `name:: base64` for the binary attributes read lazily, folded lines, comments); at the
+//! first line of any other shape (damaged, not UTF-8, `:<` URLs, base64 text, `version:`,
+//! ldapsearch's trailers, over-long lines, a BOM) the whole record is read again by the
+//! streaming reader, from the blank line before it so that it counts lines and sees the
+//! same state as it would have, and its objects and problems are what that reader gives.
+//! `blocks_read_as_the_stream_does` checks the two agree.
+
+use std::collections::VecDeque;
+use std::io::Read;
+
+use mde_artifacts::ldif::{LdifReader, LdifValue};
+use mde_artifacts::location::Location;
+
+use super::blocks::Problem;
+use crate::object::Object;
+
+/// The streaming reader's longest logical line: longer ones it cuts (and says so), so they
+/// are left to it.
+const MAX_LINE: usize = 16 << 20;
+
+/// What the streaming reader decides for a name from its first line: keep it, and hand its
+/// base64 values over undecoded.
+#[derive(Clone, Copy)]
+struct Kind {
+    keep: bool,
+    lazy: bool,
+}
+
+/// The logical line being read.
+#[derive(Clone, Copy)]
+enum Cur<'a> {
+    /// None yet (start of a record).
+    Nothing,
+    /// A comment, a `-`, an attribute not kept: its folded lines are stepped over.
+    Skip,
+    /// A line to parse once complete: its first physical line, and whether folded lines
+    /// followed (then the whole line is in the scratch buffer).
+    Line(&'a [u8], bool),
+    /// A base64 value read lazily: its name, the value on its first line, and whether folded
+    /// lines followed (then the whole value is in the scratch buffer).
+    Base64(&'a [u8], &'a [u8], bool),
+}
+
+/// A line not of the plain shapes: the record goes to the streaming reader.
+struct Unusual;
+
+/// Objects of one block, record by record (see the module documentation).
+pub(super) struct BlockRecords<'a> {
+    block: &'a [u8],
+    /// The export's first block (whose line 1 may start with a BOM).
+    first: bool,
+    /// Where the next record starts.
+    pos: usize,
+    /// Physical lines before `pos`.
+    lines: usize,
+    wanted: &'a [String],
+    lazy: &'a [String],
+    /// [`Kind`]s by name as written (an export repeats a few names millions of times).
+    kinds: Vec<(&'a [u8], Kind)>,
+    /// A folded line or value, gathered.
+    scratch: Vec<u8>,
+    /// Objects the streaming reader gave, waiting.
+    queued: VecDeque<Object>,
+    pub(super) problems: Vec<Problem>,
+}
+
+/// A physical line without its line end (`\n`, `\r\n`, stray `\r`s), as the streaming
+/// reader trims it.
+fn trim_line_end(mut l: &[u8]) -> &[u8] {
+    while let Some((b'\r' | b'\n', rest)) = l.split_last() {
+        l = rest;
+    }
+    l
+}
+
+fn listed(list: &[String], name: &[u8]) -> bool {
+    list.iter().any(|w| w.as_bytes().eq_ignore_ascii_case(name))
+}
+
+/// Characters the streaming reader accepts in an attribute name.
+fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b';' || b == b'.')
+}
+
+impl<'a> BlockRecords<'a> {
+    pub(super) fn new(
+        block: &'a [u8],
+        first: bool,
+        wanted: &'a [String],
+        lazy: &'a [String],
+    ) -> Self {
+        BlockRecords {
+            block,
+            first,
+            pos: 0,
+            lines: 0,
+            wanted,
+            lazy,
+            kinds: Vec::new(),
+            scratch: Vec::new(),
+            queued: VecDeque::new(),
+            problems: Vec::new(),
+        }
+    }
+
+    /// Physical lines read so far.
+    pub(super) fn lines_read(&self) -> usize {
+        self.lines
+    }
+
+    fn kind(&mut self, name: &'a [u8]) -> Kind {
+        if let Some((_, kind)) = self.kinds.iter().find(|(n, _)| *n == name) {
+            return *kind;
+        }
+        let base = name.split(|b| *b == b';').next().unwrap_or(name);
+        let kind = Kind {
+            keep: base.eq_ignore_ascii_case(b"dn")
+                || base.eq_ignore_ascii_case(b"version")
+                || listed(self.wanted, base),
+            lazy: listed(self.lazy, base),
+        };
+        if self.kinds.len() < 64 {
+            self.kinds.push((name, kind));
+        }
+        kind
+    }
+
+    /// The physical line at `at`: its bytes and where the next starts.
+    fn line_at(&self, at: usize) -> (&'a [u8], usize) {
+        let rest = &self.block[at..];
+        match memchr::memchr(b'\n', rest) {
+            Some(i) => (&rest[..i], at + i + 1),
+            None => (rest, self.block.len()),
+        }
+    }
+
+    /// Reads the record at `pos` in place: the object, if the record had a DN; `pos` and
+    /// `lines` then stand past it and the blank line that ends it. `Unusual` leaves them.
+    fn record(&mut self) -> Result<Option<Object>, Unusual> {
+        let (mut at, mut line) = (self.pos, self.lines);
+        let mut object: Option<Object> = None;
+        let mut cur = Cur::Nothing;
+        while at < self.block.len() {
+            let (raw, next) = self.line_at(at);
+            line += 1;
+            let l = trim_line_end(raw);
+            if line == 1 && self.first && l.starts_with(&[0xEF, 0xBB, 0xBF]) {
+                return Err(Unusual);
+            }
+            if let Some((b' ', rest)) = l.split_first() {
+                cur = match cur {
+                    Cur::Nothing => return Err(Unusual),
+                    Cur::Skip => Cur::Skip,
+                    Cur::Line(first, folded) => {
+                        if !folded {
+                            self.scratch.clear();
+                            self.scratch.extend_from_slice(first);
+                        }
+                        self.gather(rest)?;
+                        Cur::Line(first, true)
+                    }
+                    Cur::Base64(name, first, folded) => {
+                        if !folded {
+                            self.scratch.clear();
+                            self.scratch.extend_from_slice(first);
+                        }
+                        self.gather(rest)?;
+                        Cur::Base64(name, first, true)
+                    }
+                };
+                at = next;
+                continue;
+            }
+            self.complete(cur, &mut object)?;
+            at = next;
+            if l.iter().all(u8::is_ascii_whitespace) {
+                cur = Cur::Nothing;
+                break;
+            }
+            if l[0] == b'#' || l.trim_ascii() == b"-" {
+                cur = Cur::Skip;
+                continue;
+            }
+            if l.len() > MAX_LINE {
+                return Err(Unusual);
+            }
+            let Some(colon) = memchr::memchr(b':', l) else {
+                return Err(Unusual);
+            };
+            let kind = self.kind(&l[..colon]);
+            cur = if !kind.keep {
+                Cur::Skip
+            } else if kind.lazy && object.is_some() && l.get(colon + 1) == Some(&b':') {
+                Cur::Base64(&l[..colon], &l[colon + 2..], false)
+            } else {
+                Cur::Line(l, false)
+            };
+        }
+        self.complete(cur, &mut object)?;
+        self.pos = at;
+        self.lines = line;
+        if let Some(o) = &mut object {
+            let dn = o.dn.take().unwrap_or_default();
+            o.set_ldif_dn(dn, Some(self.wanted));
+        }
+        Ok(object)
+    }
+
+    /// Adds a folded line's bytes to the scratch buffer.
+    fn gather(&mut self, bytes: &[u8]) -> Result<(), Unusual> {
+        if self.scratch.len() + bytes.len() > MAX_LINE {
+            return Err(Unusual);
+        }
+        self.scratch.extend_from_slice(bytes);
+        Ok(())
+    }
+
+    /// Ends a logical line: into the object (a `dn:` line starts it).
+    fn complete(&mut self, cur: Cur<'a>, object: &mut Option<Object>) -> Result<(), Unusual> {
+        match cur {
+            Cur::Nothing | Cur::Skip => Ok(()),
+            Cur::Base64(name, first, folded) => {
+                let value = if folded { &self.scratch[..] } else { first };
+                let value = value.trim_ascii();
+                let (Ok(name), Ok(value)) = (std::str::from_utf8(name), std::str::from_utf8(value))
+                else {
+                    return Err(Unusual);
+                };
+                let value = value.to_owned();
+                let Some(o) = object else {
+                    return Err(Unusual);
+                };
+                o.add_ldif(name, LdifValue::Base64(value), Some(self.wanted));
+                Ok(())
+            }
+            Cur::Line(first, folded) => {
+                let bytes = if folded { &self.scratch[..] } else { first };
+                let Ok(text) = std::str::from_utf8(bytes) else {
+                    return Err(Unusual);
+                };
+                let Some((name, rest)) = text.split_once(':') else {
+                    return Err(Unusual);
+                };
+                if !valid_name(name) || rest.starts_with([':', '<']) {
+                    return Err(Unusual);
+                }
+                let value = rest
+                    .strip_prefix(' ')
+                    .unwrap_or(rest)
+                    .trim_end()
+                    .to_string();
+                match object {
+                    Some(o) => o.add_ldif(name, LdifValue::Text(value), Some(self.wanted)),
+                    None if name.eq_ignore_ascii_case("dn") => {
+                        let mut o = Object::default();
+                        o.dn = Some(value);
+                        *object = Some(o);
+                    }
+                    None => return Err(Unusual),
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// The record at `pos` read by the streaming reader (see the module documentation), its
+    /// object queued (a record ends at its blank line, so there is at most one).
+    fn streamed(&mut self) {
+        // From the blank line before the record (every record but a block's first follows
+        // one), or a blank line put ahead of a later block's first: the reader's line 1,
+        // where it drops a BOM, is then the export's line 1 only.
+        let (from, first_line, ahead): (usize, usize, &[u8]) = if self.pos > 0 {
+            let before = &self.block[..self.pos - 1];
+            let from = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
+            (from, self.lines - 1, b"")
+        } else if self.first {
+            (0, 0, b"")
+        } else {
+            (0, 0, b"\n")
+        };
+        let end = self.record_end();
+        let mut reader = LdifReader::new(ahead.chain(&self.block[from..end]))
+            .lazy_base64(self.lazy)
+            .only(self.wanted);
+        for record in reader.by_ref() {
+            self.queued
+                .push_back(Object::from_ldif_owned(record, Some(self.wanted)));
+        }
+        for d in reader.take_diagnostics() {
+            let mut at = d.at;
+            if let Location::Line(n) = &mut at {
+                *n = (*n + first_line).saturating_sub(ahead.len());
+            }
+            self.problems.push(Problem {
+                at,
+                message: d.message,
+            });
+        }
+        self.lines = (first_line + reader.lines_read()).saturating_sub(ahead.len());
+        self.pos = end;
+    }
+
+    /// Just past the blank line that ends the record at `pos` (or the block's end), as the
+    /// streaming reader sees blank lines.
+    fn record_end(&self) -> usize {
+        let (mut at, mut line) = (self.pos, self.lines);
+        while at < self.block.len() {
+            let (raw, next) = self.line_at(at);
+            line += 1;
+            let mut l = trim_line_end(raw);
+            if line == 1 && self.first && l.starts_with(&[0xEF, 0xBB, 0xBF]) {
+                l = &l[3..];
+            }
+            at = next;
+            if l.first() != Some(&b' ') && l.iter().all(u8::is_ascii_whitespace) {
+                break;
+            }
+        }
+        at
+    }
+}
+
+impl Iterator for BlockRecords<'_> {
+    type Item = Object;
+
+    fn next(&mut self) -> Option<Object> {
+        loop {
+            if let Some(object) = self.queued.pop_front() {
+                return Some(object);
+            }
+            if self.pos >= self.block.len() {
+                return None;
+            }
+            match self.record() {
+                Ok(Some(object)) => return Some(object),
+                Ok(None) => {}
+                Err(Unusual) => self.streamed(),
+            }
+        }
+    }
+}
