@@ -3,6 +3,7 @@
 
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use mde_artifacts::ldif::{LdifRecord, LdifValue};
 
@@ -38,14 +39,23 @@ const REFERENCE: [&str; 5] = ["distinguishedName", "dn", "manager", "memberOf", 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Object {
     pub dn: Option<String>,
-    /// Attribute name as exported → its values.
+    /// Attribute name as exported → its values: objects read from CSV and JSON, and built
+    /// by hand.
     pub attributes: BTreeMap<String, Vec<Value>>,
-    /// Binary attributes still in base64, decoded on first use.
-    lazy: BTreeMap<String, Lazy>,
+    /// Attributes read from LDIF ([`Object::add_ldif`]): the few a rule reads, in a small
+    /// vector. A map's node and a string per name were allocations a million times over; a
+    /// block's reader hands every object the same shared names.
+    ldif: Vec<Slot>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-struct Lazy {
+/// One attribute read from LDIF.
+#[derive(Debug, Clone, PartialEq)]
+struct Slot {
+    /// The name as exported, without options.
+    name: Arc<str>,
+    /// Its text values, typed.
+    values: Vec<Value>,
+    /// Its base64 values (binary attributes) still undecoded, decoded on first use.
     base64: Vec<String>,
     decoded: OnceCell<Vec<Value>>,
 }
@@ -76,7 +86,7 @@ impl Object {
     pub fn from_ldif_owned(record: LdifRecord, wanted: Option<&[String]>) -> Object {
         let mut object = Object::default();
         for a in record.attributes {
-            object.add_ldif(a.name, a.value, wanted);
+            object.add_ldif(&a.name, a.value, wanted, None);
         }
         object.set_ldif_dn(record.dn, wanted);
         object
@@ -84,46 +94,37 @@ impl Object {
 
     /// One value of an LDIF record, as [`Object::from_ldif_owned`] keeps it: the name
     /// without options, `changetype` and attributes not `wanted` dropped, base64 kept
-    /// undecoded, text typed by the AD schema. The name is copied only for an attribute's
-    /// first value.
+    /// undecoded, text typed by the AD schema. `shared` is the name without options when
+    /// the caller holds it already (a block's reader), so it is not copied per object.
     pub(crate) fn add_ldif(
         &mut self,
-        name: impl AsRef<str> + Into<String>,
+        name: &str,
         value: LdifValue,
         wanted: Option<&[String]>,
+        shared: Option<&Arc<str>>,
     ) {
-        let full = name.as_ref();
-        let base = full.split_once(';').map_or(full, |(base, _)| base);
+        let base = name.split_once(';').map_or(name, |(base, _)| base);
         if base.eq_ignore_ascii_case("changetype")
             || wanted.is_some_and(|w| !w.iter().any(|x| x.eq_ignore_ascii_case(base)))
         {
             return;
         }
-        if let LdifValue::Base64(text) = value {
-            match self.lazy.get_mut(base) {
-                Some(lazy) => lazy.base64.push(text),
-                None => {
-                    let key = if base.len() == full.len() {
-                        name.into()
-                    } else {
-                        base.to_string()
-                    };
-                    self.lazy.entry(key).or_default().base64.push(text);
-                }
-            }
-            return;
-        }
-        let value = typed(base, value);
-        match self.attributes.get_mut(base) {
-            Some(values) => values.push(value),
+        let i = match self.ldif.iter().position(|s| &*s.name == base) {
+            Some(i) => i,
             None => {
-                let key = if base.len() == full.len() {
-                    name.into()
-                } else {
-                    base.to_string()
-                };
-                self.attributes.insert(key, vec![value]);
+                self.ldif.push(Slot {
+                    name: shared.cloned().unwrap_or_else(|| Arc::from(base)),
+                    values: Vec::new(),
+                    base64: Vec::new(),
+                    decoded: OnceCell::new(),
+                });
+                self.ldif.len() - 1
             }
+        };
+        let slot = &mut self.ldif[i];
+        match value {
+            LdifValue::Base64(text) => slot.base64.push(text),
+            value => slot.values.push(typed(base, value)),
         }
     }
 
@@ -133,9 +134,20 @@ impl Object {
     pub(crate) fn set_ldif_dn(&mut self, dn: String, wanted: Option<&[String]>) {
         if wanted.is_none_or(|w| w.iter().any(|x| x.eq_ignore_ascii_case("dn")))
             && !self.attributes.contains_key("dn")
+            && !self
+                .ldif
+                .iter()
+                .any(|s| &*s.name == "dn" && !s.values.is_empty())
         {
-            self.attributes
-                .insert("dn".into(), vec![Value::Ref(dn.clone())]);
+            match self.ldif.iter_mut().find(|s| &*s.name == "dn") {
+                Some(slot) => slot.values.push(Value::Ref(dn.clone())),
+                None => self.ldif.push(Slot {
+                    name: Arc::from("dn"),
+                    values: vec![Value::Ref(dn.clone())],
+                    base64: Vec::new(),
+                    decoded: OnceCell::new(),
+                }),
+            }
         }
         self.dn = Some(dn);
     }
@@ -143,17 +155,21 @@ impl Object {
     /// No DN and no attribute: what a reader yields for a row or record that held nothing
     /// it could use. Not an object to evaluate.
     pub fn is_blank(&self) -> bool {
-        self.dn.is_none() && self.attributes.is_empty() && self.lazy.is_empty()
+        self.dn.is_none() && self.attributes.is_empty() && self.ldif.is_empty()
     }
 
-    /// The values of an attribute, by its exact (case-sensitive) name.
+    /// The values of an attribute, by its exact (case-sensitive) name: text values if it
+    /// has any, else its base64 values decoded.
     pub fn get(&self, name: &str) -> Option<&[Value]> {
         if let Some(v) = self.attributes.get(name) {
             return Some(v);
         }
-        let lazy = self.lazy.get(name)?;
-        Some(lazy.decoded.get_or_init(|| {
-            lazy.base64
+        let slot = self.ldif.iter().find(|s| &*s.name == name)?;
+        if !slot.values.is_empty() {
+            return Some(&slot.values);
+        }
+        Some(slot.decoded.get_or_init(|| {
+            slot.base64
                 .iter()
                 .map(|t| Value::Bin(mde_artifacts::ldif::base64_decode(t).unwrap_or_default()))
                 .collect()
@@ -162,21 +178,31 @@ impl Object {
 
     /// Whether an attribute has a non-empty value, without decoding binary values.
     pub fn has_value(&self, name: &str) -> Option<bool> {
-        if let Some(l) = self.lazy.get(name)
-            && l.decoded.get().is_none()
-        {
-            return Some(l.base64.iter().any(|t| !t.trim().is_empty()));
+        let slot = self.ldif.iter().find(|s| &*s.name == name)?;
+        if slot.base64.is_empty() || slot.decoded.get().is_some() {
+            return None;
         }
-        None
+        Some(slot.base64.iter().any(|t| !t.trim().is_empty()))
     }
 
-    /// An attribute of the object whose name differs only in case.
+    /// An attribute of the object whose name differs only in case (the first in name
+    /// order of those with text values, else of those with binary ones).
     pub fn case_variant(&self, name: &str) -> Option<&str> {
-        self.attributes
-            .keys()
-            .chain(self.lazy.keys())
-            .find(|k| k.eq_ignore_ascii_case(name) && k.as_str() != name)
-            .map(String::as_str)
+        let variant = |k: &str| k.eq_ignore_ascii_case(name) && k != name;
+        let text = self.attributes.keys().map(String::as_str).chain(
+            self.ldif
+                .iter()
+                .filter(|s| !s.values.is_empty())
+                .map(|s| &*s.name),
+        );
+        let binary = self
+            .ldif
+            .iter()
+            .filter(|s| !s.base64.is_empty())
+            .map(|s| &*s.name);
+        text.filter(|k| variant(k))
+            .min()
+            .or_else(|| binary.filter(|k| variant(k)).min())
     }
 }
 

@@ -150,7 +150,7 @@ pub(crate) fn run(cmd: SyncruleCommand) -> Result<Status, CliError> {
             match objects {
                 None => {
                     let mut buf = Vec::new();
-                    eval.one(&Object::default(), &mut buf);
+                    eval.one(Object::default(), &mut buf);
                     out.write_all(&buf)?;
                 }
                 Some(path) => {
@@ -164,7 +164,7 @@ pub(crate) fn run(cmd: SyncruleCommand) -> Result<Status, CliError> {
                         |objects| {
                             let mut buf = Vec::with_capacity(1 << 16);
                             for object in objects {
-                                eval.one(&object, &mut buf);
+                                eval.one(object, &mut buf);
                             }
                             buf
                         },
@@ -188,9 +188,10 @@ struct Evaluation<'a> {
 }
 
 impl Evaluation<'_> {
-    /// Evaluates for `object` and appends its output to `out`.
-    fn one(&self, object: &Object, out: &mut Vec<u8>) {
-        let mut ctx = Ctx::new(object, self.params, self.now);
+    /// Evaluates for `object` and appends its output to `out`. The object is taken, so its
+    /// DN moves into the record instead of being copied.
+    fn one(&self, mut object: Object, out: &mut Vec<u8>) {
+        let mut ctx = Ctx::new(&object, self.params, self.now);
         if self.explain {
             ctx = ctx.explain();
         }
@@ -199,7 +200,7 @@ impl Evaluation<'_> {
         match self.format {
             EvalFormat::Jsonl => {
                 let record = EvalRecord {
-                    dn: object.dn.clone(),
+                    dn: object.dn.take(),
                     result: match &result {
                         Ok(v) => EvalResult::Value {
                             value: v.to_json(),

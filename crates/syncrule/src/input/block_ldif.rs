@@ -21,6 +21,7 @@
 
 use std::collections::VecDeque;
 use std::io::Read;
+use std::sync::Arc;
 
 use mde_artifacts::ldif::{LdifReader, LdifValue};
 use mde_artifacts::location::Location;
@@ -33,26 +34,29 @@ use crate::object::Object;
 const MAX_LINE: usize = 16 << 20;
 
 /// What the streaming reader decides for a name from its first line: keep it, and hand its
-/// base64 values over undecoded.
-#[derive(Clone, Copy)]
+/// base64 values over undecoded; and whether the object keeps it (a `wanted` name, not
+/// merely `dn` or `version`), under this name without options, shared by the block's objects.
+#[derive(Clone)]
 struct Kind {
     keep: bool,
     lazy: bool,
+    listed: bool,
+    /// The name without options, when listed and UTF-8.
+    base: Option<Arc<str>>,
 }
 
 /// The logical line being read.
-#[derive(Clone, Copy)]
 enum Cur<'a> {
     /// None yet (start of a record).
     Nothing,
     /// A comment, a `-`, an attribute not kept: its folded lines are stepped over.
     Skip,
-    /// A line to parse once complete: its first physical line, and whether folded lines
-    /// followed (then the whole line is in the scratch buffer).
-    Line(&'a [u8], bool),
-    /// A base64 value read lazily: its name, the value on its first line, and whether folded
-    /// lines followed (then the whole value is in the scratch buffer).
-    Base64(&'a [u8], &'a [u8], bool),
+    /// A line to parse once complete: its first physical line, whether folded lines followed
+    /// (then the whole line is in the scratch buffer), and its name's kind.
+    Line(&'a [u8], bool, Kind),
+    /// A base64 value read lazily: its name, the value on its first line, whether folded
+    /// lines followed (then the whole value is in the scratch buffer), and its name's kind.
+    Base64(&'a [u8], &'a [u8], bool, Kind),
 }
 
 /// A line not of the plain shapes: the record goes to the streaming reader.
@@ -71,6 +75,8 @@ pub(super) struct BlockRecords<'a> {
     lazy: &'a [String],
     /// [`Kind`]s by name as written (an export repeats a few names millions of times).
     kinds: Vec<(&'a [u8], Kind)>,
+    /// Where in `kinds` the next line's name is looked for first.
+    next_kind: usize,
     /// A folded line or value, gathered.
     scratch: Vec<u8>,
     /// Objects the streaming reader gave, waiting.
@@ -114,6 +120,7 @@ impl<'a> BlockRecords<'a> {
             wanted,
             lazy,
             kinds: Vec::new(),
+            next_kind: 0,
             scratch: Vec::new(),
             queued: VecDeque::new(),
             problems: Vec::new(),
@@ -126,18 +133,33 @@ impl<'a> BlockRecords<'a> {
     }
 
     fn kind(&mut self, name: &'a [u8]) -> Kind {
-        if let Some((_, kind)) = self.kinds.iter().find(|(n, _)| *n == name) {
-            return *kind;
+        // Records list their attributes in the same order: the name after the last one
+        // found is tried first.
+        if let Some((n, kind)) = self.kinds.get(self.next_kind)
+            && *n == name
+        {
+            self.next_kind += 1;
+            return kind.clone();
+        }
+        if let Some(i) = self.kinds.iter().position(|(n, _)| *n == name) {
+            self.next_kind = i + 1;
+            return self.kinds[i].1.clone();
         }
         let base = name.split(|b| *b == b';').next().unwrap_or(name);
+        let is_listed = listed(self.wanted, base);
         let kind = Kind {
             keep: base.eq_ignore_ascii_case(b"dn")
                 || base.eq_ignore_ascii_case(b"version")
-                || listed(self.wanted, base),
+                || is_listed,
             lazy: listed(self.lazy, base),
+            listed: is_listed,
+            base: is_listed
+                .then(|| std::str::from_utf8(base).ok().map(Arc::from))
+                .flatten(),
         };
-        if self.kinds.len() < 64 {
-            self.kinds.push((name, kind));
+        if self.kinds.len() < 256 {
+            self.kinds.push((name, kind.clone()));
+            self.next_kind = self.kinds.len();
         }
         kind
     }
@@ -165,30 +187,22 @@ impl<'a> BlockRecords<'a> {
                 return Err(Unusual);
             }
             if let Some((b' ', rest)) = l.split_first() {
-                cur = match cur {
+                match &mut cur {
                     Cur::Nothing => return Err(Unusual),
-                    Cur::Skip => Cur::Skip,
-                    Cur::Line(first, folded) => {
-                        if !folded {
+                    Cur::Skip => {}
+                    Cur::Line(first, folded, _) | Cur::Base64(_, first, folded, _) => {
+                        if !*folded {
                             self.scratch.clear();
                             self.scratch.extend_from_slice(first);
+                            *folded = true;
                         }
                         self.gather(rest)?;
-                        Cur::Line(first, true)
                     }
-                    Cur::Base64(name, first, folded) => {
-                        if !folded {
-                            self.scratch.clear();
-                            self.scratch.extend_from_slice(first);
-                        }
-                        self.gather(rest)?;
-                        Cur::Base64(name, first, true)
-                    }
-                };
+                }
                 at = next;
                 continue;
             }
-            self.complete(cur, &mut object)?;
+            self.complete(std::mem::replace(&mut cur, Cur::Nothing), &mut object)?;
             at = next;
             if l.iter().all(u8::is_ascii_whitespace) {
                 cur = Cur::Nothing;
@@ -208,9 +222,9 @@ impl<'a> BlockRecords<'a> {
             cur = if !kind.keep {
                 Cur::Skip
             } else if kind.lazy && object.is_some() && l.get(colon + 1) == Some(&b':') {
-                Cur::Base64(&l[..colon], &l[colon + 2..], false)
+                Cur::Base64(&l[..colon], &l[colon + 2..], false, kind)
             } else {
-                Cur::Line(l, false)
+                Cur::Line(l, false, kind)
             };
         }
         self.complete(cur, &mut object)?;
@@ -236,21 +250,19 @@ impl<'a> BlockRecords<'a> {
     fn complete(&mut self, cur: Cur<'a>, object: &mut Option<Object>) -> Result<(), Unusual> {
         match cur {
             Cur::Nothing | Cur::Skip => Ok(()),
-            Cur::Base64(name, first, folded) => {
+            Cur::Base64(name, first, folded, kind) => {
                 let value = if folded { &self.scratch[..] } else { first };
                 let value = value.trim_ascii();
                 let (Ok(name), Ok(value)) = (std::str::from_utf8(name), std::str::from_utf8(value))
                 else {
                     return Err(Unusual);
                 };
-                let value = value.to_owned();
                 let Some(o) = object else {
                     return Err(Unusual);
                 };
-                o.add_ldif(name, LdifValue::Base64(value), Some(self.wanted));
-                Ok(())
+                Self::add(o, name, LdifValue::Base64(value.to_owned()), &kind)
             }
-            Cur::Line(first, folded) => {
+            Cur::Line(first, folded, kind) => {
                 let bytes = if folded { &self.scratch[..] } else { first };
                 let Ok(text) = std::str::from_utf8(bytes) else {
                     return Err(Unusual);
@@ -261,23 +273,31 @@ impl<'a> BlockRecords<'a> {
                 if !valid_name(name) || rest.starts_with([':', '<']) {
                     return Err(Unusual);
                 }
-                let value = rest
-                    .strip_prefix(' ')
-                    .unwrap_or(rest)
-                    .trim_end()
-                    .to_string();
+                let value = rest.strip_prefix(' ').unwrap_or(rest).trim_end();
                 match object {
-                    Some(o) => o.add_ldif(name, LdifValue::Text(value), Some(self.wanted)),
+                    Some(o) => Self::add(o, name, LdifValue::Text(value.to_string()), &kind),
                     None if name.eq_ignore_ascii_case("dn") => {
                         let mut o = Object::default();
-                        o.dn = Some(value);
+                        o.dn = Some(value.to_string());
                         *object = Some(o);
+                        Ok(())
                     }
-                    None => return Err(Unusual),
+                    None => Err(Unusual),
                 }
-                Ok(())
             }
         }
+    }
+
+    /// A value into the object, if it keeps the attribute ([`Object::add_ldif`]; the name is
+    /// known to be wanted, so that is not checked again).
+    fn add(o: &mut Object, name: &str, value: LdifValue, kind: &Kind) -> Result<(), Unusual> {
+        match (&kind.base, kind.listed) {
+            (Some(base), true) => o.add_ldif(name, value, None, Some(base)),
+            (None, true) => return Err(Unusual),
+            // `dn` and `version` lines a rule does not read.
+            (_, false) => {}
+        }
+        Ok(())
     }
 
     /// The record at `pos` read by the streaming reader (see the module documentation), its
