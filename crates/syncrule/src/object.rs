@@ -54,10 +54,43 @@ struct Slot {
     /// The name as exported, without options.
     name: Arc<str>,
     /// Its text values, typed.
-    values: Vec<Value>,
+    values: Few<Value>,
     /// Its base64 values (binary attributes) still undecoded, decoded on first use.
-    base64: Vec<String>,
+    base64: Few<String>,
     decoded: OnceCell<Vec<Value>>,
+}
+
+/// Values of an attribute: most attributes have one, kept without a vector to allocate.
+#[derive(Debug, Clone, PartialEq)]
+enum Few<T> {
+    Zero,
+    One(T),
+    Many(Vec<T>),
+}
+
+impl<T> Few<T> {
+    fn push(&mut self, value: T) {
+        *self = match std::mem::replace(self, Few::Zero) {
+            Few::Zero => Few::One(value),
+            Few::One(first) => Few::Many(vec![first, value]),
+            Few::Many(mut all) => {
+                all.push(value);
+                Few::Many(all)
+            }
+        };
+    }
+
+    fn as_slice(&self) -> &[T] {
+        match self {
+            Few::Zero => &[],
+            Few::One(one) => std::slice::from_ref(one),
+            Few::Many(all) => all,
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.as_slice().is_empty()
+    }
 }
 
 /// Whether an attribute's syntax is binary in the AD schema.
@@ -114,8 +147,8 @@ impl Object {
             None => {
                 self.ldif.push(Slot {
                     name: shared.cloned().unwrap_or_else(|| Arc::from(base)),
-                    values: Vec::new(),
-                    base64: Vec::new(),
+                    values: Few::Zero,
+                    base64: Few::Zero,
                     decoded: OnceCell::new(),
                 });
                 self.ldif.len() - 1
@@ -143,8 +176,8 @@ impl Object {
                 Some(slot) => slot.values.push(Value::Ref(dn.clone())),
                 None => self.ldif.push(Slot {
                     name: Arc::from("dn"),
-                    values: vec![Value::Ref(dn.clone())],
-                    base64: Vec::new(),
+                    values: Few::One(Value::Ref(dn.clone())),
+                    base64: Few::Zero,
                     decoded: OnceCell::new(),
                 }),
             }
@@ -166,10 +199,11 @@ impl Object {
         }
         let slot = self.ldif.iter().find(|s| &*s.name == name)?;
         if !slot.values.is_empty() {
-            return Some(&slot.values);
+            return Some(slot.values.as_slice());
         }
         Some(slot.decoded.get_or_init(|| {
             slot.base64
+                .as_slice()
                 .iter()
                 .map(|t| Value::Bin(mde_artifacts::ldif::base64_decode(t).unwrap_or_default()))
                 .collect()
@@ -182,7 +216,7 @@ impl Object {
         if slot.base64.is_empty() || slot.decoded.get().is_some() {
             return None;
         }
-        Some(slot.base64.iter().any(|t| !t.trim().is_empty()))
+        Some(slot.base64.as_slice().iter().any(|t| !t.trim().is_empty()))
     }
 
     /// An attribute of the object whose name differs only in case (the first in name

@@ -36,13 +36,13 @@ const MAX_LINE: usize = 16 << 20;
 /// What the streaming reader decides for a name from its first line: keep it, and hand its
 /// base64 values over undecoded; and whether the object keeps it (a `wanted` name, not
 /// merely `dn` or `version`), under this name without options, shared by the block's objects.
-#[derive(Clone)]
+#[derive(Clone, Copy)]
 struct Kind {
     keep: bool,
     lazy: bool,
     listed: bool,
-    /// The name without options, when listed and UTF-8.
-    base: Option<Arc<str>>,
+    /// The name without options in [`BlockRecords::names`], when listed and UTF-8.
+    base: Option<usize>,
 }
 
 /// The logical line being read.
@@ -52,8 +52,8 @@ enum Cur<'a> {
     /// A comment, a `-`, an attribute not kept: its folded lines are stepped over.
     Skip,
     /// A line to parse once complete: its first physical line, whether folded lines followed
-    /// (then the whole line is in the scratch buffer), and its name's kind.
-    Line(&'a [u8], bool, Kind),
+    /// (then the whole line is in the scratch buffer), its name's kind and where its colon is.
+    Line(&'a [u8], bool, Kind, usize),
     /// A base64 value read lazily: its name, the value on its first line, whether folded
     /// lines followed (then the whole value is in the scratch buffer), and its name's kind.
     Base64(&'a [u8], &'a [u8], bool, Kind),
@@ -75,6 +75,8 @@ pub(super) struct BlockRecords<'a> {
     lazy: &'a [String],
     /// [`Kind`]s by name as written (an export repeats a few names millions of times).
     kinds: Vec<(&'a [u8], Kind)>,
+    /// The names without options that objects keep, shared by every object of the block.
+    names: Vec<Arc<str>>,
     /// Where in `kinds` the next line's name is looked for first.
     next_kind: usize,
     /// A folded line or value, gathered.
@@ -105,6 +107,43 @@ fn valid_name(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b';' || b == b'.')
 }
 
+/// A value into the object, if it keeps the attribute ([`Object::add_ldif`]; the name is known
+/// to be wanted, so that is not checked again).
+fn add(
+    o: &mut Object,
+    name: &str,
+    value: LdifValue,
+    kind: Kind,
+    names: &[Arc<str>],
+) -> Result<(), Unusual> {
+    match (kind.base.and_then(|i| names.get(i)), kind.listed) {
+        (Some(base), true) => o.add_ldif(name, value, None, Some(base)),
+        (None, true) => return Err(Unusual),
+        // `dn` and `version` lines a rule does not read.
+        (_, false) => {}
+    }
+    Ok(())
+}
+
+/// Whether two names are the same bytes: names are short, and compared once per line, where a
+/// call to `memcmp` costs more than the comparison.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let (mut x, mut y) = (a.chunks_exact(8), b.chunks_exact(8));
+    for (p, q) in x.by_ref().zip(y.by_ref()) {
+        if p.iter().zip(q).fold(0u8, |d, (m, n)| d | (m ^ n)) != 0 {
+            return false;
+        }
+    }
+    x.remainder()
+        .iter()
+        .zip(y.remainder())
+        .fold(0u8, |d, (m, n)| d | (m ^ n))
+        == 0
+}
+
 impl<'a> BlockRecords<'a> {
     pub(super) fn new(
         block: &'a [u8],
@@ -120,6 +159,7 @@ impl<'a> BlockRecords<'a> {
             wanted,
             lazy,
             kinds: Vec::new(),
+            names: Vec::new(),
             next_kind: 0,
             scratch: Vec::new(),
             queued: VecDeque::new(),
@@ -136,29 +176,37 @@ impl<'a> BlockRecords<'a> {
         // Records list their attributes in the same order: the name after the last one
         // found is tried first.
         if let Some((n, kind)) = self.kinds.get(self.next_kind)
-            && *n == name
+            && same(n, name)
         {
             self.next_kind += 1;
-            return kind.clone();
+            return *kind;
         }
-        if let Some(i) = self.kinds.iter().position(|(n, _)| *n == name) {
+        if let Some(i) = self.kinds.iter().position(|(n, _)| same(n, name)) {
             self.next_kind = i + 1;
-            return self.kinds[i].1.clone();
+            return self.kinds[i].1;
         }
         let base = name.split(|b| *b == b';').next().unwrap_or(name);
         let is_listed = listed(self.wanted, base);
+        let shared = match std::str::from_utf8(base) {
+            Ok(base) if is_listed => Some(match self.names.iter().position(|n| **n == *base) {
+                Some(i) => i,
+                None => {
+                    self.names.push(Arc::from(base));
+                    self.names.len() - 1
+                }
+            }),
+            _ => None,
+        };
         let kind = Kind {
             keep: base.eq_ignore_ascii_case(b"dn")
                 || base.eq_ignore_ascii_case(b"version")
                 || is_listed,
             lazy: listed(self.lazy, base),
             listed: is_listed,
-            base: is_listed
-                .then(|| std::str::from_utf8(base).ok().map(Arc::from))
-                .flatten(),
+            base: shared,
         };
         if self.kinds.len() < 256 {
-            self.kinds.push((name, kind.clone()));
+            self.kinds.push((name, kind));
             self.next_kind = self.kinds.len();
         }
         kind
@@ -190,7 +238,7 @@ impl<'a> BlockRecords<'a> {
                 match &mut cur {
                     Cur::Nothing => return Err(Unusual),
                     Cur::Skip => {}
-                    Cur::Line(first, folded, _) | Cur::Base64(_, first, folded, _) => {
+                    Cur::Line(first, folded, ..) | Cur::Base64(_, first, folded, _) => {
                         if !*folded {
                             self.scratch.clear();
                             self.scratch.extend_from_slice(first);
@@ -208,7 +256,7 @@ impl<'a> BlockRecords<'a> {
                 cur = Cur::Nothing;
                 break;
             }
-            if l[0] == b'#' || l.trim_ascii() == b"-" {
+            if l[0] == b'#' || (l[0] == b'-' && l.trim_ascii() == b"-") {
                 cur = Cur::Skip;
                 continue;
             }
@@ -224,7 +272,7 @@ impl<'a> BlockRecords<'a> {
             } else if kind.lazy && object.is_some() && l.get(colon + 1) == Some(&b':') {
                 Cur::Base64(&l[..colon], &l[colon + 2..], false, kind)
             } else {
-                Cur::Line(l, false, kind)
+                Cur::Line(l, false, kind, colon)
             };
         }
         self.complete(cur, &mut object)?;
@@ -260,14 +308,24 @@ impl<'a> BlockRecords<'a> {
                 let Some(o) = object else {
                     return Err(Unusual);
                 };
-                Self::add(o, name, LdifValue::Base64(value.to_owned()), &kind)
+                add(
+                    o,
+                    name,
+                    LdifValue::Base64(value.to_owned()),
+                    kind,
+                    &self.names,
+                )
             }
-            Cur::Line(first, folded, kind) => {
+            Cur::Line(first, folded, kind, colon) => {
                 let bytes = if folded { &self.scratch[..] } else { first };
                 let Ok(text) = std::str::from_utf8(bytes) else {
                     return Err(Unusual);
                 };
-                let Some((name, rest)) = text.split_once(':') else {
+                // The first colon of the first physical line is the line's first.
+                let Some((name, rest)) = text.split_at_checked(colon) else {
+                    return Err(Unusual);
+                };
+                let Some(rest) = rest.strip_prefix(':') else {
                     return Err(Unusual);
                 };
                 if !valid_name(name) || rest.starts_with([':', '<']) {
@@ -275,7 +333,13 @@ impl<'a> BlockRecords<'a> {
                 }
                 let value = rest.strip_prefix(' ').unwrap_or(rest).trim_end();
                 match object {
-                    Some(o) => Self::add(o, name, LdifValue::Text(value.to_string()), &kind),
+                    Some(o) => add(
+                        o,
+                        name,
+                        LdifValue::Text(value.to_string()),
+                        kind,
+                        &self.names,
+                    ),
                     None if name.eq_ignore_ascii_case("dn") => {
                         let mut o = Object::default();
                         o.dn = Some(value.to_string());
@@ -286,18 +350,6 @@ impl<'a> BlockRecords<'a> {
                 }
             }
         }
-    }
-
-    /// A value into the object, if it keeps the attribute ([`Object::add_ldif`]; the name is
-    /// known to be wanted, so that is not checked again).
-    fn add(o: &mut Object, name: &str, value: LdifValue, kind: &Kind) -> Result<(), Unusual> {
-        match (&kind.base, kind.listed) {
-            (Some(base), true) => o.add_ldif(name, value, None, Some(base)),
-            (None, true) => return Err(Unusual),
-            // `dn` and `version` lines a rule does not read.
-            (_, false) => {}
-        }
-        Ok(())
     }
 
     /// The record at `pos` read by the streaming reader (see the module documentation), its
