@@ -56,8 +56,79 @@ struct Slot {
     /// Its text values, typed.
     values: Few<Value>,
     /// Its base64 values (binary attributes) still undecoded, decoded on first use.
-    base64: Few<String>,
+    base64: Few<Base64>,
     decoded: OnceCell<Vec<Value>>,
+}
+
+/// A base64 value as read: the streaming reader's text, or a value's lines as they stand in
+/// the export, folds included (what the block reader copies at once, neither unfolded nor
+/// checked as UTF-8: most are never decoded). Folds are whitespace to base64, so an ASCII
+/// value decodes as it is; anything else is first made the streaming reader's text
+/// ([`Base64::text`]), which is also what equality compares.
+#[derive(Clone)]
+pub(crate) struct Base64(Vec<u8>);
+
+impl Base64 {
+    /// The streaming reader's text for a value read as `text` (no folds, UTF-8 already).
+    pub(crate) fn from_text(text: String) -> Base64 {
+        Base64(text.into_bytes())
+    }
+
+    /// A value's bytes as they stand in the export: from just after `::` to the end of its
+    /// last folded line, trimmed of ASCII whitespace.
+    pub(crate) fn from_folded(bytes: &[u8]) -> Base64 {
+        Base64(bytes.trim_ascii().to_vec())
+    }
+
+    /// The value as the streaming reader gives it: each fold (a line end, after any `\r`s,
+    /// and the continuation line's leading space) removed, read as UTF-8 (or lossily).
+    fn text(&self) -> std::borrow::Cow<'_, str> {
+        if !self.0.contains(&b'\n') {
+            return String::from_utf8_lossy(&self.0);
+        }
+        let mut unfolded = Vec::with_capacity(self.0.len());
+        let mut rest = &self.0[..];
+        while let Some(end) = memchr::memchr(b'\n', rest) {
+            let mut piece = &rest[..end];
+            while let Some((b'\r', before)) = piece.split_last() {
+                piece = before;
+            }
+            unfolded.extend_from_slice(piece);
+            rest = &rest[end + 1..];
+            rest = rest.strip_prefix(b" ").unwrap_or(rest);
+        }
+        unfolded.extend_from_slice(rest);
+        std::borrow::Cow::Owned(String::from_utf8_lossy(&unfolded).into_owned())
+    }
+
+    fn decode(&self) -> Vec<u8> {
+        let decoded = match std::str::from_utf8(&self.0) {
+            Ok(ascii) if ascii.is_ascii() => mde_artifacts::ldif::base64_decode(ascii),
+            _ => mde_artifacts::ldif::base64_decode(&self.text()),
+        };
+        decoded.unwrap_or_default()
+    }
+
+    /// Whether the text holds anything but whitespace (Unicode's, as `str::trim` sees it).
+    fn has_value(&self) -> bool {
+        if self.0.is_ascii() {
+            // Folds are whitespace: nothing to take out first.
+            return self.0.iter().any(|b| !char::from(*b).is_whitespace());
+        }
+        !self.text().trim().is_empty()
+    }
+}
+
+impl PartialEq for Base64 {
+    fn eq(&self, other: &Base64) -> bool {
+        self.text() == other.text()
+    }
+}
+
+impl std::fmt::Debug for Base64 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.text().fmt(f)
+    }
 }
 
 /// Values of an attribute: most attributes have one, kept without a vector to allocate.
@@ -156,8 +227,26 @@ impl Object {
         };
         let slot = &mut self.ldif[i];
         match value {
-            LdifValue::Base64(text) => slot.base64.push(text),
+            LdifValue::Base64(text) => slot.base64.push(Base64::from_text(text)),
             value => slot.values.push(typed(base, value)),
+        }
+    }
+
+    /// A base64 value as the block reader holds it ([`Base64::from_folded`]), kept as
+    /// [`Object::add_ldif`] keeps the streaming reader's.
+    pub(crate) fn add_ldif_base64(&mut self, name: &str, value: Base64, shared: &Arc<str>) {
+        let base = name.split_once(';').map_or(name, |(base, _)| base);
+        if base.eq_ignore_ascii_case("changetype") {
+            return;
+        }
+        match self.ldif.iter_mut().find(|s| &*s.name == base) {
+            Some(slot) => slot.base64.push(value),
+            None => self.ldif.push(Slot {
+                name: shared.clone(),
+                values: Few::Zero,
+                base64: Few::One(value),
+                decoded: OnceCell::new(),
+            }),
         }
     }
 
@@ -205,7 +294,7 @@ impl Object {
             slot.base64
                 .as_slice()
                 .iter()
-                .map(|t| Value::Bin(mde_artifacts::ldif::base64_decode(t).unwrap_or_default()))
+                .map(|b| Value::Bin(b.decode()))
                 .collect()
         }))
     }
@@ -216,7 +305,7 @@ impl Object {
         if slot.base64.is_empty() || slot.decoded.get().is_some() {
             return None;
         }
-        Some(slot.base64.as_slice().iter().any(|t| !t.trim().is_empty()))
+        Some(slot.base64.as_slice().iter().any(Base64::has_value))
     }
 
     /// An attribute of the object whose name differs only in case (the first in name
@@ -259,5 +348,47 @@ fn typed(name: &str, value: LdifValue) -> Value {
                 Value::Str(t)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Base64;
+
+    /// A value held as it stands in the export (folds included) decodes, has a value and
+    /// compares as the streaming reader's unfolded text does: CRLF and LF folds, `\r`s
+    /// before a line end, whitespace only, a vertical tab, non-ASCII whitespace and a
+    /// character cut by a fold, bytes that are not UTF-8, bad base64.
+    #[test]
+    fn folded_values_read_as_unfolded_ones() {
+        let cases: [(&[u8], &[u8]); 12] = [
+            (b"TUlJQzBhZG\r\n Fh", b"TUlJQzBhZGFh"),
+            (b"TUlJ\n Qz\n Bh", b"TUlJQzBh"),
+            (b"TUlJ\r\r\n Qz", b"TUlJQz"),
+            (b"QUJD\r\n  RA==", b"QUJD RA=="),
+            (b"\r\n ", b""),
+            (b"\x0b", b"\x0b"),
+            (b"\xc2\r\n \xa0", b"\xc2\xa0"),
+            (b"\xc3\n \xa9", b"\xc3\xa9"),
+            (b"\xe2\x80\n \x83", b"\xe2\x80\x83"),
+            (b"TUlJ\xff\r\n Qz", b"TUlJ\xffQz"),
+            (b"TU!J\r\n Qz", b"TU!JQz"),
+            (b"QUJD\r\n =\n =", b"QUJD=="),
+        ];
+        for (folded, unfolded) in cases {
+            let held = Base64::from_folded(folded);
+            let text = String::from_utf8_lossy(unfolded.trim_ascii()).into_owned();
+            let streamed = Base64::from_text(text.clone());
+            assert_eq!(held, streamed, "{folded:?}");
+            assert_eq!(held.decode(), streamed.decode(), "{folded:?}");
+            assert_eq!(
+                held.decode(),
+                mde_artifacts::ldif::base64_decode(&text).unwrap_or_default(),
+                "{folded:?}"
+            );
+            assert_eq!(held.has_value(), !text.trim().is_empty(), "{folded:?}");
+            assert_eq!(streamed.has_value(), !text.trim().is_empty(), "{folded:?}");
+        }
+        assert_ne!(Base64::from_folded(b"QUJD"), Base64::from_folded(b"QUJE"));
     }
 }

@@ -27,7 +27,7 @@ use mde_artifacts::ldif::{LdifReader, LdifValue};
 use mde_artifacts::location::Location;
 
 use super::blocks::Problem;
-use crate::object::Object;
+use crate::object::{Base64, Object};
 
 /// The streaming reader's longest logical line: longer ones it cuts (and says so), so they
 /// are left to it.
@@ -54,9 +54,9 @@ enum Cur<'a> {
     /// A line to parse once complete: its first physical line, whether folded lines followed
     /// (then the whole line is in the scratch buffer), its name's kind and where its colon is.
     Line(&'a [u8], bool, Kind, usize),
-    /// A base64 value read lazily: its name, the value on its first line, whether folded
-    /// lines followed (then the whole value is in the scratch buffer), and its name's kind.
-    Base64(&'a [u8], &'a [u8], bool, Kind),
+    /// A base64 value read lazily: its name, where its value starts and ends in the block
+    /// (folds included: [`Base64::from_folded`]), and its name's kind.
+    Base64(&'a [u8], usize, usize, Kind),
 }
 
 /// A line not of the plain shapes: the record goes to the streaming reader.
@@ -228,6 +228,7 @@ impl<'a> BlockRecords<'a> {
         let mut object: Option<Object> = None;
         let mut cur = Cur::Nothing;
         while at < self.block.len() {
+            let line_start = at;
             let (raw, next) = self.line_at(at);
             line += 1;
             let l = trim_line_end(raw);
@@ -238,13 +239,19 @@ impl<'a> BlockRecords<'a> {
                 match &mut cur {
                     Cur::Nothing => return Err(Unusual),
                     Cur::Skip => {}
-                    Cur::Line(first, folded, ..) | Cur::Base64(_, first, folded, _) => {
+                    Cur::Line(first, folded, ..) => {
                         if !*folded {
                             self.scratch.clear();
                             self.scratch.extend_from_slice(first);
                             *folded = true;
                         }
                         self.gather(rest)?;
+                    }
+                    Cur::Base64(_, start, end, _) => {
+                        *end = line_start + l.len();
+                        if *end - *start > MAX_LINE {
+                            return Err(Unusual);
+                        }
                     }
                 }
                 at = next;
@@ -270,7 +277,12 @@ impl<'a> BlockRecords<'a> {
             cur = if !kind.keep {
                 Cur::Skip
             } else if kind.lazy && object.is_some() && l.get(colon + 1) == Some(&b':') {
-                Cur::Base64(&l[..colon], &l[colon + 2..], false, kind)
+                Cur::Base64(
+                    &l[..colon],
+                    line_start + colon + 2,
+                    line_start + l.len(),
+                    kind,
+                )
             } else {
                 Cur::Line(l, false, kind, colon)
             };
@@ -298,23 +310,22 @@ impl<'a> BlockRecords<'a> {
     fn complete(&mut self, cur: Cur<'a>, object: &mut Option<Object>) -> Result<(), Unusual> {
         match cur {
             Cur::Nothing | Cur::Skip => Ok(()),
-            Cur::Base64(name, first, folded, kind) => {
-                let value = if folded { &self.scratch[..] } else { first };
-                let value = value.trim_ascii();
-                let (Ok(name), Ok(value)) = (std::str::from_utf8(name), std::str::from_utf8(value))
-                else {
+            Cur::Base64(name, start, end, kind) => {
+                let Ok(name) = std::str::from_utf8(name) else {
                     return Err(Unusual);
                 };
                 let Some(o) = object else {
                     return Err(Unusual);
                 };
-                add(
-                    o,
-                    name,
-                    LdifValue::Base64(value.to_owned()),
-                    kind,
-                    &self.names,
-                )
+                match (kind.base.and_then(|i| self.names.get(i)), kind.listed) {
+                    (Some(base), true) => {
+                        let value = Base64::from_folded(&self.block[start..end]);
+                        o.add_ldif_base64(name, value, base);
+                    }
+                    (None, true) => return Err(Unusual),
+                    (_, false) => {}
+                }
+                Ok(())
             }
             Cur::Line(first, folded, kind, colon) => {
                 let bytes = if folded { &self.scratch[..] } else { first };
