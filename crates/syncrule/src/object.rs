@@ -111,6 +111,14 @@ impl Base64 {
 
     /// Whether the text holds anything but whitespace (Unicode's, as `str::trim` sees it).
     fn has_value(&self) -> bool {
+        // The common answer at the first byte: an ASCII character that is not whitespace
+        // stays in the text whatever the rest holds.
+        if let Some(&first) = self.0.first()
+            && first.is_ascii()
+            && !char::from(first).is_whitespace()
+        {
+            return true;
+        }
         if self.0.is_ascii() {
             // Folds are whitespace: nothing to take out first.
             return self.0.iter().any(|b| !char::from(*b).is_whitespace());
