@@ -8,7 +8,8 @@
 //! all in memory, so here a record's lines are taken where they are: attributes the rule
 //! does not read (and their folded lines) are stepped over after one look at their name,
 //! a one-line value is copied once, straight into the object, and a folded base64 value
-//! (a certificate) is gathered into one reused buffer and copied once.
+//! (a certificate) is copied once as its lines stand, folds included ([`Base64`]: most are
+//! never decoded, so they are neither unfolded nor checked as UTF-8 here).
 //!
 //! The answer is the streaming reader's by construction: a record is read here only while
 //! every line has one of the plain shapes ldifde writes (`dn:` text, `name: text`,
@@ -17,7 +18,9 @@
 //! ldapsearch's trailers, over-long lines, a BOM) the whole record is read again by the
 //! streaming reader, from the blank line before it so that it counts lines and sees the
 //! same state as it would have, and its objects and problems are what that reader gives.
-//! `blocks_read_as_the_stream_does` checks the two agree.
+//! `blocks_read_as_the_stream_does`, `records_read_in_place_as_the_stream_reads_them`, the
+//! property test `any_lines_read_as_the_stream_reads_them` and the fuzz target
+//! `syncrule_blocks` check the two agree.
 
 use std::collections::VecDeque;
 use std::io::Read;
