@@ -215,6 +215,23 @@ impl<'a> BlockRecords<'a> {
         kind
     }
 
+    /// The line's colon and kind when it starts with the name records list next (or the
+    /// last one again, for a repeated attribute) and a colon: found without searching. A
+    /// name never holds a colon (it is what comes before a line's first), so that colon is
+    /// the line's first.
+    fn expected(&mut self, l: &[u8]) -> Option<(usize, Kind)> {
+        for i in [self.next_kind, self.next_kind.wrapping_sub(1)] {
+            if let Some((n, kind)) = self.kinds.get(i)
+                && l.get(n.len()) == Some(&b':')
+                && same(&l[..n.len()], n)
+            {
+                self.next_kind = i + 1;
+                return Some((n.len(), *kind));
+            }
+        }
+        None
+    }
+
     /// The physical line at `at`: its bytes and where the next starts.
     fn line_at(&self, at: usize) -> (&'a [u8], usize) {
         let rest = &self.block[at..];
@@ -273,10 +290,15 @@ impl<'a> BlockRecords<'a> {
             if l.len() > MAX_LINE {
                 return Err(Unusual);
             }
-            let Some(colon) = memchr::memchr(b':', l) else {
-                return Err(Unusual);
+            let (colon, kind) = match self.expected(l) {
+                Some(known) => known,
+                None => {
+                    let Some(colon) = memchr::memchr(b':', l) else {
+                        return Err(Unusual);
+                    };
+                    (colon, self.kind(&l[..colon]))
+                }
             };
-            let kind = self.kind(&l[..colon]);
             cur = if !kind.keep {
                 Cur::Skip
             } else if kind.lazy && object.is_some() && l.get(colon + 1) == Some(&b':') {
