@@ -189,6 +189,25 @@ impl<'a> Ctx<'a> {
         })
     }
 
+    /// The value of a bound `$variable`, or of an attribute holding exactly one value, by
+    /// reference (no copy); `None` for anything else, which then takes the general path
+    /// (and its errors: an unbound variable, a mis-cased attribute name).
+    pub(crate) fn bound<'s>(&'s self, e: &Expr) -> Option<&'s Value> {
+        match e {
+            Expr::Var(name, _) => self
+                .vars
+                .iter()
+                .rev()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v),
+            Expr::Attr(name, _) => match self.object.get(name)? {
+                [one] => Some(one),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     /// The text of a string literal or of an attribute holding exactly one text value,
     /// borrowed (no copy); `None` for anything else, which then takes the general path.
     fn borrowed_text<'s>(&'s self, e: &'s Expr) -> Option<&'s str> {
@@ -413,6 +432,27 @@ fn compare(x: &Value, y: &Value) -> Option<std::cmp::Ordering> {
 pub(crate) fn lift1(
     v: Value,
     f: &mut dyn FnMut(Value) -> Result<Value, EvalError>,
+) -> Result<Value, EvalError> {
+    match v {
+        Value::Multi(items) => {
+            let mut out = Vec::new();
+            for item in items {
+                match f(item)? {
+                    Value::Null => {}
+                    r => out.push(r),
+                }
+            }
+            Ok(Value::Multi(out))
+        }
+        other => f(other),
+    }
+}
+
+/// [`lift1`] on a borrowed value: `f` reads each value in place (no copy of a certificate
+/// or of a text to match).
+pub(crate) fn lift_ref(
+    v: &Value,
+    f: &mut dyn FnMut(&Value) -> Result<Value, EvalError>,
 ) -> Result<Value, EvalError> {
     match v {
         Value::Multi(items) => {

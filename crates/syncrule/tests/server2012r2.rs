@@ -285,3 +285,95 @@ fn objects_exported_by_ldapsearch_from_a_real_directory() {
         }
     }
 }
+
+/// Certificate functions and `Count` read a bound `$variable` or a one-valued attribute by
+/// reference, and `RegexIsMatch` patterns come from a per-thread cache: each answer is the
+/// one the general path gives when the same value is built by a call (`Item(…)`, `Split(…)`),
+/// over every fixture, several at once, and patterns repeated, changed and invalid.
+#[test]
+fn arguments_by_reference_agree_with_arguments_by_value() {
+    let all = [
+        "expired",
+        "not-yet-valid",
+        "other-guid",
+        "valid-braces",
+        "valid-plain",
+        "valid-upper",
+        "garbage",
+    ];
+    let functions = [
+        "IsCert",
+        "CertNotAfter",
+        "CertNotBefore",
+        "CertSubject",
+        "CertIssuer",
+        "CertThumbprint",
+        "CertSerialNumber",
+        "CertVersion",
+        "CertKeyAlgorithm",
+        "CertExtensionOids",
+        "Count",
+    ];
+    let mut objects: Vec<Object> = all
+        .iter()
+        .map(|c| computer(Some(S2012), Some("6.3 (9600)"), &[c]))
+        .collect();
+    objects.push(computer(Some(S2012), None, &all));
+    objects.push(computer(Some(S2012), None, &[]));
+    for o in &objects {
+        for f in functions {
+            let by_reference = eval(&format!("Select($c, [userCertificate], {f}($c))"), o);
+            let attribute = eval(&format!("{f}([userCertificate])"), o);
+            match o.get("userCertificate").map_or(0, <[Value]>::len) {
+                1 => {
+                    let by_value = format!("{f}(Item([userCertificate], 1))");
+                    assert_eq!(attribute, eval(&by_value, o), "{f} on {o:?}");
+                    let by_value = format!("Select($c, [userCertificate], {by_value})");
+                    assert_eq!(by_reference, eval(&by_value, o), "{f} on {o:?}");
+                }
+                // The attribute's values lifted one by one (the general path) are what each
+                // `$c` gives.
+                n if n > 1 && f != "Count" => {
+                    assert_eq!(by_reference, attribute, "{f} on {o:?}")
+                }
+                _ => {}
+            }
+        }
+        let count = eval("With($v, [userCertificate], Count($v))", o);
+        assert_eq!(count, eval("Count([userCertificate])", o));
+        assert_eq!(count, eval("Count(Select($c, [userCertificate], $c))", o));
+    }
+    // The same pattern again, another one, case folded or not, and one regex-lite compiles.
+    let o = computer(
+        Some(S2012),
+        Some("6.3 (9600)"),
+        &["valid-braces", "valid-upper"],
+    );
+    for _ in 0..3 {
+        for (expr, expected) in [
+            (
+                r#"RegexIsMatch("CN={X}", "CN=[{]*x[}]*", "IgnoreCase")"#,
+                true,
+            ),
+            (r#"RegexIsMatch("CN={X}", "CN=[{]*x[}]*", "")"#, false),
+            (r#"RegexIsMatch("CN={X}", "CN=[{]*X[}]*")"#, true),
+            (r#"RegexIsMatch("CN=12", "^CN=(1|3)\d$")"#, true),
+            (r#"RegexIsMatch("CN=22", "^CN=(1|3)\d$")"#, false),
+        ] {
+            assert_eq!(eval(expr, &o), Value::Bool(expected), "{expr}");
+        }
+        let subjects = eval(
+            &format!(
+                r#"Select($c, [userCertificate], RegexIsMatch(CertSubject($c), "CN=[{{]*{GUID}[}}]*", "IgnoreCase"))"#
+            ),
+            &o,
+        );
+        assert_eq!(subjects, Value::Multi(vec![Value::Bool(true); 2]));
+    }
+    let ast = parse(r#"RegexIsMatch("x", "(")"#).unwrap();
+    let params = BTreeMap::new();
+    for _ in 0..2 {
+        let e = Ctx::new(&o, &params, 0).eval(&ast).unwrap_err();
+        assert!(e.to_string().contains("RegexIsMatch pattern"), "{e}");
+    }
+}

@@ -150,7 +150,7 @@ pub(crate) fn run(cmd: SyncruleCommand) -> Result<Status, CliError> {
             match objects {
                 None => {
                     let mut buf = Vec::new();
-                    eval.one(&Object::default(), &mut buf);
+                    eval.one(Object::default(), &mut buf);
                     out.write_all(&buf)?;
                 }
                 Some(path) => {
@@ -164,7 +164,7 @@ pub(crate) fn run(cmd: SyncruleCommand) -> Result<Status, CliError> {
                         |objects| {
                             let mut buf = Vec::with_capacity(1 << 16);
                             for object in objects {
-                                eval.one(&object, &mut buf);
+                                eval.one(object, &mut buf);
                             }
                             buf
                         },
@@ -188,9 +188,10 @@ struct Evaluation<'a> {
 }
 
 impl Evaluation<'_> {
-    /// Evaluates for `object` and appends its output to `out`.
-    fn one(&self, object: &Object, out: &mut Vec<u8>) {
-        let mut ctx = Ctx::new(object, self.params, self.now);
+    /// Evaluates for `object` and appends its output to `out`. The object is taken, so its
+    /// DN moves into the record instead of being copied.
+    fn one(&self, mut object: Object, out: &mut Vec<u8>) {
+        let mut ctx = Ctx::new(&object, self.params, self.now);
         if self.explain {
             ctx = ctx.explain();
         }
@@ -198,8 +199,14 @@ impl Evaluation<'_> {
         let steps = ctx.take_trace();
         match self.format {
             EvalFormat::Jsonl => {
+                if !self.explain
+                    && let (Ok(v), Some(dn)) = (&result, object.dn.as_deref())
+                    && write_plain(out, dn, v)
+                {
+                    return;
+                }
                 let record = EvalRecord {
-                    dn: object.dn.clone(),
+                    dn: object.dn.take(),
                     result: match &result {
                         Ok(v) => EvalResult::Value {
                             value: v.to_json(),
@@ -268,6 +275,34 @@ fn write_record<R: mde_schema::Record>(out: &mut Vec<u8>, record: &R) {
         out.extend_from_slice(shown.as_bytes());
     }
     out.push(b'\n');
+}
+
+/// The common record of `syncrule eval` — a DN of printable ASCII without `"` or `\`, and
+/// a NULL or boolean value — written straight to bytes: what [`write_record`] writes for it
+/// (serde escapes only `"`, `\` and control characters, and such a line needs no visible
+/// escapes) without serde's map serializer for the flattened result, once per object.
+/// `false`, having written nothing, for any other record.
+fn write_plain(out: &mut Vec<u8>, dn: &str, value: &Value) -> bool {
+    let literal: &[u8] = match value {
+        Value::Null => b"null",
+        Value::Bool(true) => b"true",
+        Value::Bool(false) => b"false",
+        _ => return false,
+    };
+    if !dn
+        .bytes()
+        .all(|b| (b' '..0x7f).contains(&b) && b != b'"' && b != b'\\')
+    {
+        return false;
+    }
+    out.extend_from_slice(b"{\"dn\":\"");
+    out.extend_from_slice(dn.as_bytes());
+    out.extend_from_slice(b"\",\"value\":");
+    out.extend_from_slice(literal);
+    out.extend_from_slice(b",\"type\":\"");
+    out.extend_from_slice(value.type_name().as_bytes());
+    out.extend_from_slice(b"\"}\n");
+    true
 }
 
 /// Runs `work` over the objects of the export at `path`, handing what it returns for each
@@ -640,5 +675,69 @@ fn show(v: &Value) -> String {
     match v {
         Value::Null => "NULL".into(),
         other => other.to_json().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use mde_schema::syncrule::{EvalRecord, EvalResult};
+    use mde_syncrule::Value;
+
+    /// The bytes written directly are those [`super::write_record`] writes, for every DN and
+    /// value it takes; it takes nothing else (quotes, backslashes, controls, non-ASCII, bidi
+    /// characters, other values).
+    #[test]
+    fn plain_records_are_written_as_serde_writes_them() {
+        let dns = [
+            "CN=PC0000001,OU=Computers,OU=Site01,DC=contoso,DC=com",
+            "",
+            " CN=a b ~!@#$%^&*()_+{}|:<>?`-=[];',./",
+            "CN=a\"b",
+            "CN=a\\,b",
+            "CN=tab\there",
+            "CN=Caf\u{e9}",
+            "CN=\u{202e}evil",
+            "CN=del\u{7f}",
+        ];
+        let values = [
+            Value::Null,
+            Value::Bool(true),
+            Value::Bool(false),
+            Value::Num(1),
+            Value::Str("x".into()),
+            Value::Multi(vec![]),
+        ];
+        for dn in dns {
+            for value in &values {
+                let mut direct = Vec::new();
+                let taken = super::write_plain(&mut direct, dn, value);
+                let mut general = Vec::new();
+                super::write_record(
+                    &mut general,
+                    &EvalRecord {
+                        dn: Some(dn.to_string()),
+                        result: EvalResult::Value {
+                            value: value.to_json(),
+                            value_type: value.type_name(),
+                        },
+                        explain: None,
+                    },
+                );
+                let plain = dn
+                    .bytes()
+                    .all(|b| (b' '..0x7f).contains(&b) && b != b'"' && b != b'\\');
+                let simple = matches!(value, Value::Null | Value::Bool(_));
+                assert_eq!(taken, plain && simple, "{dn:?} {value:?}");
+                if taken {
+                    assert_eq!(
+                        String::from_utf8_lossy(&direct),
+                        String::from_utf8_lossy(&general),
+                        "{dn:?} {value:?}"
+                    );
+                } else {
+                    assert!(direct.is_empty());
+                }
+            }
+        }
     }
 }

@@ -3,19 +3,23 @@
 //! (most specific RDN first, `, ` between). `CertNotAfter`/`CertNotBefore` are documented as
 //! local time; mde-doctor uses UTC, which is what comparing with `Now()` needs.
 
+use std::borrow::Cow;
+
 use mde_artifacts::ldif::base64_decode;
 use x509_parser::prelude::{FromDer, X509Certificate, X509Name};
 
 use crate::error::{EvalError, Pos};
-use crate::eval::{Ctx, lift1};
+use crate::eval::{Ctx, lift_ref};
 use crate::value::{UNIX_EPOCH_TICKS, Value};
 
-/// DER bytes of a certificate value (raw DER, or base64 as bytes or text).
-fn der(v: &Value) -> Option<Vec<u8>> {
+/// DER bytes of a certificate value (raw DER, borrowed; or base64 as bytes or text).
+fn der(v: &Value) -> Option<Cow<'_, [u8]>> {
     match v {
-        Value::Bin(b) if b.first() == Some(&0x30) => Some(b.clone()),
-        Value::Bin(b) => base64_decode(std::str::from_utf8(b).ok()?.trim()).ok(),
-        Value::Str(s) => base64_decode(s.trim()).ok(),
+        Value::Bin(b) if b.first() == Some(&0x30) => Some(Cow::Borrowed(b)),
+        Value::Bin(b) => base64_decode(std::str::from_utf8(b).ok()?.trim())
+            .ok()
+            .map(Cow::Owned),
+        Value::Str(s) => base64_decode(s.trim()).ok().map(Cow::Owned),
         _ => None,
     }
 }
@@ -127,10 +131,10 @@ fn facts(v: &Value) -> Option<std::rc::Rc<Facts>> {
     let der = der(v)?;
     RECENT.with(|recent| {
         let mut recent = recent.borrow_mut();
-        if let Some(hit) = recent.iter().flatten().find(|f| f.der == der) {
+        if let Some(hit) = recent.iter().flatten().find(|f| *f.der == *der) {
             return Some(hit.clone());
         }
-        let parsed = parse_facts(der.clone()).map(Rc::new);
+        let parsed = parse_facts(der.into_owned()).map(Rc::new);
         // Remember failures too (as None under the same bytes would need a key); keep 16.
         if let Some(f) = &parsed {
             if recent.len() >= 16 {
@@ -142,6 +146,9 @@ fn facts(v: &Value) -> Option<std::rc::Rc<Facts>> {
     })
 }
 
+/// A certificate function: the certificate is read by reference (a multi-valued one value by
+/// value, NULL results dropped, as [`crate::eval::lift1`] lifts), so a caller that holds the
+/// value — a `$c` bound by `Where`, an attribute — hands it over without a copy.
 pub(crate) fn call(name: &str, a: &[Value], pos: Pos) -> Result<Option<Value>, EvalError> {
     if !(name == "IsCert" || name.starts_with("Cert")) {
         return Ok(None);
@@ -157,8 +164,8 @@ pub(crate) fn call(name: &str, a: &[Value], pos: Pos) -> Result<Option<Value>, E
     if !crate::functions::NAMES.contains(&name) {
         return Ok(None);
     }
-    let value = lift1(a[0].clone(), &mut |v| {
-        let Some(f) = facts(&v) else {
+    let mut one = |v: &Value| -> Result<Value, EvalError> {
+        let Some(f) = facts(v) else {
             return Ok(if name == "IsCert" {
                 Value::Bool(false)
             } else {
@@ -208,7 +215,8 @@ pub(crate) fn call(name: &str, a: &[Value], pos: Pos) -> Result<Option<Value>, E
             // not set for names read from a certificate [INF]: NULL.
             _ => Value::Null,
         })
-    })?;
+    };
+    let value = lift_ref(&a[0], &mut one)?;
     Ok(Some(value))
 }
 

@@ -12,26 +12,43 @@ use crate::eval::{Ctx, lift1};
 use crate::value::{Value, ticks};
 
 pub(crate) fn guid_text(b: &[u8]) -> Option<String> {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    // The byte order of the text form (the first three groups little-endian); `None` for a
+    // dash. Written by hand: the 2012 R2 rule asks for it once per certificate.
+    const ORDER: [Option<usize>; 20] = [
+        Some(3),
+        Some(2),
+        Some(1),
+        Some(0),
+        None,
+        Some(5),
+        Some(4),
+        None,
+        Some(7),
+        Some(6),
+        None,
+        Some(8),
+        Some(9),
+        None,
+        Some(10),
+        Some(11),
+        Some(12),
+        Some(13),
+        Some(14),
+        Some(15),
+    ];
     let b: &[u8; 16] = b.try_into().ok()?;
-    Some(format!(
-        "{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
-        b[3],
-        b[2],
-        b[1],
-        b[0],
-        b[5],
-        b[4],
-        b[7],
-        b[6],
-        b[8],
-        b[9],
-        b[10],
-        b[11],
-        b[12],
-        b[13],
-        b[14],
-        b[15]
-    ))
+    let mut text = String::with_capacity(36);
+    for at in ORDER {
+        match at {
+            Some(i) => {
+                text.push(char::from(HEX[usize::from(b[i] >> 4)]));
+                text.push(char::from(HEX[usize::from(b[i] & 15)]));
+            }
+            None => text.push('-'),
+        }
+    }
+    Some(text)
 }
 
 pub(crate) fn guid_bytes(text: &str) -> Option<Vec<u8>> {

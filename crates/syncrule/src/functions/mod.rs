@@ -8,7 +8,7 @@ mod text;
 
 use crate::ast::Expr;
 use crate::error::{EvalError, Pos};
-use crate::eval::{Ctx, lift1};
+use crate::eval::{Ctx, lift_ref};
 use crate::value::{Value, format_dt, ticks};
 pub use func::{Func, NAMES};
 use simple_pattern::SimplePattern;
@@ -63,6 +63,15 @@ pub(crate) fn values(v: Value) -> Vec<Value> {
         Value::Multi(items) => items,
         Value::Null => Vec::new(),
         other => vec![other],
+    }
+}
+
+/// `Count` of a value: how many values [`values`] would list.
+fn count(v: &Value) -> i64 {
+    match v {
+        Value::Multi(items) => items.len() as i64,
+        Value::Null => 0,
+        _ => 1,
     }
 }
 
@@ -215,6 +224,22 @@ pub(crate) fn call(
             });
         }
         _ => {}
+    }
+    // Functions that only read their argument take a bound `$variable` or a one-valued
+    // attribute by reference: `IsCert($c) && CertNotAfter($c) > … && CertSubject($c)` reads
+    // each certificate three times per object, and `Count($validCerts)` all of them.
+    if let [arg] = args
+        && let Some(v) = ctx.bound(arg)
+    {
+        match home(func) {
+            Home::Cert => {
+                if let Some(v) = cert::call(name, std::slice::from_ref(v), pos)? {
+                    return Ok(v);
+                }
+            }
+            _ if func == Func::Count => return Ok(Value::Num(count(v))),
+            _ => {}
+        }
     }
     // Argument lists come from a per-thread pool: a rule calls a dozen functions per object,
     // a million objects over, and each list would otherwise be an allocation.
@@ -410,29 +435,72 @@ fn other(ctx: &mut Ctx<'_>, name: &str, a: &[Value], pos: Pos) -> Result<Option<
         }
         "RegexIsMatch" => {
             need(2, 3)?;
-            let options = a.get(2).and_then(Value::text).unwrap_or_default();
-            let Some(pattern) = a[1].text() else {
+            let options = a.get(2).and_then(Value::text_cow).unwrap_or_default();
+            let Some(pattern) = a[1].text_cow() else {
                 return Ok(Some(Value::Bool(false)));
             };
             let case_insensitive = options
                 .split([',', ' ', '|'])
                 .any(|o| o.eq_ignore_ascii_case("IgnoreCase"));
-            let is_match: Box<dyn Fn(&str) -> bool> =
-                match SimplePattern::parse(&pattern, case_insensitive) {
-                    Some(simple) => Box::new(move |t| simple.is_match(t)),
-                    None => {
-                        let re = cached_regex(&pattern, case_insensitive).map_err(|e| {
-                            Ctx::type_error(pos, format!("RegexIsMatch pattern: {e}"))
-                        })?;
-                        Box::new(move |t| re.is_match(t))
-                    }
-                };
-            lift1(a[0].clone(), &mut |v| {
-                Ok(Value::Bool(v.text().is_some_and(|t| is_match(&t))))
+            let matcher = matcher(&pattern, case_insensitive)
+                .map_err(|e| Ctx::type_error(pos, format!("RegexIsMatch pattern: {e}")))?;
+            lift_ref(&a[0], &mut |v| {
+                Ok(Value::Bool(
+                    v.text_cow().is_some_and(|t| matcher.is_match(&t)),
+                ))
             })?
         }
         _ => return Ok(None),
     }))
+}
+
+/// A compiled `RegexIsMatch` pattern.
+enum Matcher {
+    Simple(SimplePattern),
+    Regex(regex_lite::Regex),
+}
+
+impl Matcher {
+    fn is_match(&self, text: &str) -> bool {
+        match self {
+            Matcher::Simple(p) => p.is_match(text),
+            Matcher::Regex(re) => re.is_match(text),
+        }
+    }
+}
+
+/// The matcher for a pattern, from a small per-thread cache of recent patterns: the 2012 R2
+/// rule builds its pattern once per certificate of an object, the same pattern for each
+/// (and objects share GUIDs when their certificates were copied), so it is compiled once
+/// per object, not once per call.
+fn matcher(
+    pattern: &str,
+    case_insensitive: bool,
+) -> Result<std::rc::Rc<Matcher>, regex_lite::Error> {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    type Recent = Vec<(String, bool, Rc<Matcher>)>;
+    thread_local! {
+        static RECENT: RefCell<Recent> = const { RefCell::new(Vec::new()) };
+    }
+    RECENT.with(|recent| {
+        let mut recent = recent.borrow_mut();
+        if let Some((_, _, m)) = recent
+            .iter()
+            .find(|(p, ci, _)| *ci == case_insensitive && p == pattern)
+        {
+            return Ok(m.clone());
+        }
+        let m = Rc::new(match SimplePattern::parse(pattern, case_insensitive) {
+            Some(simple) => Matcher::Simple(simple),
+            None => Matcher::Regex(cached_regex(pattern, case_insensitive)?),
+        });
+        if recent.len() >= 8 {
+            recent.remove(0);
+        }
+        recent.push((pattern.to_string(), case_insensitive, m.clone()));
+        Ok(m)
+    })
 }
 
 /// Compiled patterns, per thread: a rule evaluated over a million objects compiles each

@@ -18,7 +18,10 @@
 enum Set {
     /// `.`: any character but `\n`.
     Any,
-    /// A literal or a class of literals (ASCII; lower-cased when case-insensitive).
+    /// A literal (ASCII; lower-cased when case-insensitive): most atoms, kept inline so a
+    /// pattern built per object costs one allocation, not one per character.
+    Byte(u8),
+    /// A class of literals (ASCII; lower-cased when case-insensitive).
     Bytes(Vec<u8>),
 }
 
@@ -34,6 +37,8 @@ struct Atom {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct SimplePattern {
     atoms: Vec<Atom>,
+    /// Bit `i` set when atom `i` may be skipped (for [`SimplePattern::closure`]).
+    optional: u64,
     case_insensitive: bool,
     start_anchored: bool,
     end_anchored: bool,
@@ -92,9 +97,9 @@ impl SimplePattern {
                         return None;
                     }
                     i += 1;
-                    Set::Bytes(vec![escaped])
+                    Set::Byte(escaped)
                 }
-                c if plain(c) => Set::Bytes(vec![fold(c)]),
+                c if plain(c) => Set::Byte(fold(c)),
                 _ => return None,
             };
             i += 1;
@@ -136,8 +141,14 @@ impl SimplePattern {
                 }),
             }
         }
+        let optional = atoms
+            .iter()
+            .enumerate()
+            .filter(|(i, a)| a.optional && *i < 64)
+            .fold(0u64, |m, (i, _)| m | 1 << i);
         (atoms.len() < 64).then_some(SimplePattern {
             atoms,
+            optional,
             case_insensitive,
             start_anchored,
             end_anchored,
@@ -145,18 +156,31 @@ impl SimplePattern {
     }
 
     /// Adds the positions reachable by skipping optional atoms.
+    /// (A run of optional atoms takes one round per atom; patterns have short runs.)
     fn closure(&self, mut states: u64) -> u64 {
-        for (i, atom) in self.atoms.iter().enumerate() {
-            if atom.optional && states & (1 << i) != 0 {
-                states |= 1 << (i + 1);
+        loop {
+            let more = states | (states & self.optional) << 1;
+            if more == states {
+                return states;
             }
+            states = more;
         }
-        states
     }
 
     fn accepts(&self, atom: &Atom, c: char) -> bool {
         match &atom.set {
             Set::Any => c != '\n',
+            Set::Byte(member) => {
+                let Ok(b) = u8::try_from(c) else {
+                    return false;
+                };
+                let b = if self.case_insensitive {
+                    b.to_ascii_lowercase()
+                } else {
+                    b
+                };
+                b.is_ascii() && b == *member
+            }
             Set::Bytes(members) => {
                 let Ok(b) = u8::try_from(c) else {
                     return false;

@@ -15,12 +15,13 @@
 //! [`Options::max_block`] bytes without a blank line is cut at a line end (the record
 //! it cuts is read as two, the second without its `dn:`), instead of being held whole.
 
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use mde_artifacts::ldif::LdifReader;
 use mde_artifacts::location::Location;
 
+use super::block_ldif::BlockRecords;
 use crate::object::Object;
 
 /// How an export is cut and read.
@@ -157,22 +158,36 @@ fn worker<T>(
 ) {
     let lazy = crate::object::binary_attributes();
     while let Ok(block) = blocks.recv() {
-        let reader = LdifReader::new(block.bytes()).lazy_base64(&lazy);
-        let reader = match wanted {
-            Some(w) => reader.only(w),
-            None => reader,
+        // A rule's few attributes: read in place ([`BlockRecords`]); every attribute (the
+        // simulation's objects): by the streaming reader.
+        let (out, lines, problems) = match wanted {
+            Some(wanted) => {
+                let mut objects = BlockRecords::new(block.bytes(), block.first, wanted, &lazy);
+                let out = work(&mut objects);
+                // Whatever `work` left unread is read still, for its problems and line count.
+                objects.by_ref().for_each(drop);
+                (
+                    out,
+                    objects.lines_read(),
+                    std::mem::take(&mut objects.problems),
+                )
+            }
+            None => {
+                // After the first block, a blank line ahead: the reader's line 1, where it
+                // drops a BOM, is then not one of the block's (and is taken off the count).
+                let ahead: &[u8] = if block.first { b"" } else { b"\n" };
+                let mut objects = BlockObjects {
+                    reader: LdifReader::new(ahead.chain(block.bytes())).lazy_base64(&lazy),
+                    wanted,
+                    ahead: ahead.len(),
+                    problems: Vec::new(),
+                };
+                let out = work(&mut objects);
+                objects.by_ref().for_each(drop);
+                let lines = objects.reader.lines_read().saturating_sub(ahead.len());
+                (out, lines, std::mem::take(&mut objects.problems))
+            }
         };
-        let mut objects = BlockObjects {
-            reader,
-            wanted,
-            problems: Vec::new(),
-        };
-        let out = work(&mut objects);
-        // Whatever `work` left unread is read still, for its problems and line count.
-        objects.by_ref().for_each(drop);
-        let lines = objects.reader.lines_read();
-        let problems = std::mem::take(&mut objects.problems);
-        drop(objects);
         let _ = free.send(block);
         let done = Done {
             out,
@@ -186,7 +201,9 @@ fn worker<T>(
 }
 
 struct BlockObjects<'a> {
-    reader: LdifReader<&'a [u8]>,
+    reader: LdifReader<std::io::Chain<&'a [u8], &'a [u8]>>,
+    /// Lines read ahead of the block's own (0 or 1).
+    ahead: usize,
     wanted: Option<&'a [String]>,
     problems: Vec<Problem>,
 }
@@ -197,8 +214,12 @@ impl Iterator for BlockObjects<'_> {
     fn next(&mut self) -> Option<Object> {
         let record = self.reader.next();
         for d in self.reader.take_diagnostics() {
+            let mut at = d.at;
+            if let Location::Line(n) = &mut at {
+                *n = n.saturating_sub(self.ahead);
+            }
             self.problems.push(Problem {
-                at: d.at,
+                at,
                 message: d.message,
             });
         }
@@ -214,6 +235,9 @@ impl Iterator for BlockObjects<'_> {
 struct Block {
     buffer: Vec<u8>,
     len: usize,
+    /// The export's first block: the only one whose line 1 is the file's, where a BOM is
+    /// dropped.
+    first: bool,
 }
 
 impl Block {
@@ -243,7 +267,8 @@ fn cut<R: BufRead>(
 ) -> Option<std::io::Error> {
     let mut next = 0usize;
     let mut carry: Vec<u8> = Vec::new();
-    let mut send = |block: Block| {
+    let mut send = |mut block: Block| {
+        block.first = next == 0;
         let sent = workers[next % workers.len()].send(block).is_ok();
         next += 1;
         sent
@@ -331,9 +356,10 @@ mod tests {
     use crate::object::Object;
 
     /// What the streaming reader gives: objects, and problems as strings.
-    fn streamed(text: &[u8]) -> (Vec<Object>, Vec<String>) {
+    fn streamed(text: &[u8], wanted: Option<&[String]>) -> (Vec<Object>, Vec<String>) {
         let (mut objects, mut problems) = (Vec::new(), Vec::new());
-        for item in crate::input::objects(text, None).unwrap() {
+        // The LDIF reader itself: a text cut anywhere may not sniff as LDIF.
+        for item in crate::input::ldif::objects(text, wanted) {
             match item {
                 Ok(o) => objects.push(o),
                 Err(e) => problems.push(e),
@@ -342,7 +368,12 @@ mod tests {
         (objects, problems)
     }
 
-    fn blocked(text: &[u8], block: usize, threads: usize) -> (Vec<Object>, Vec<String>) {
+    fn blocked(
+        text: &[u8],
+        block: usize,
+        threads: usize,
+        wanted: Option<&[String]>,
+    ) -> (Vec<Object>, Vec<String>) {
         let (mut objects, mut problems) = (Vec::new(), Vec::new());
         let options = Options {
             threads,
@@ -351,7 +382,7 @@ mod tests {
         };
         ldif(
             text,
-            None,
+            wanted,
             options,
             |items| items.collect::<Vec<_>>(),
             |mut some, found| {
@@ -364,8 +395,31 @@ mod tests {
         (objects, problems)
     }
 
+    /// The attribute lists the tests read with: every attribute (the streaming reader per
+    /// block), and a rule's few (the records read in place, `block_ldif`), `[dn]` among them
+    /// or not, names mis-cased.
+    fn wanted_lists() -> Vec<Option<Vec<String>>> {
+        let list = |names: &[&str]| Some(names.iter().map(|n| (*n).to_string()).collect());
+        vec![
+            None,
+            list(&["cn", "objectGUID", "operatingSystem", "userCertificate"]),
+            list(&[
+                "dn",
+                "CN",
+                "objectguid",
+                "description",
+                "operatingSystemVersion",
+                "changetype",
+                "version",
+                "userCertificate",
+                "url",
+            ]),
+        ]
+    }
+
     /// Every cut gives what the streaming reader gives: LF and CRLF, folded lines, damaged
-    /// lines (with their line numbers), a blank line at the very end or none.
+    /// lines (with their line numbers), a blank line at the very end or none; and the same
+    /// with a rule's few attributes read in place.
     #[test]
     fn blocks_read_as_the_stream_does() {
         let mut text = String::from("version: 1\r\n\r\n");
@@ -384,15 +438,131 @@ mod tests {
             text.push_str(&format!("operatingSystem: Windows{end}{end}"));
         }
         text.push_str("dn: CN=last,DC=x\ncn: last");
-        let expected = streamed(text.as_bytes());
-        assert_eq!(expected.0.len(), 301);
-        assert!(expected.1.len() > 60, "{:?}", expected.1);
-        for block in [1, 7, 64, 500, 4096, 1 << 20] {
-            for threads in [1, 2, 3] {
-                assert_eq!(
-                    blocked(text.as_bytes(), block, threads),
-                    expected,
-                    "block {block}, {threads} thread(s)"
+        for wanted in wanted_lists() {
+            let wanted = wanted.as_deref();
+            let expected = streamed(text.as_bytes(), wanted);
+            assert_eq!(expected.0.len(), 301);
+            assert!(expected.1.len() > 60, "{:?}", expected.1);
+            for block in [1, 7, 64, 500, 4096, 1 << 20] {
+                for threads in [1, 2, 3] {
+                    assert_eq!(
+                        blocked(text.as_bytes(), block, threads, wanted),
+                        expected,
+                        "block {block}, {threads} thread(s), {wanted:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// Records of every shape, each read in place or handed to the streaming reader (see
+    /// `block_ldif`), give what the streaming reader gives for the whole export, objects and
+    /// problems with their lines, cut anywhere.
+    #[test]
+    fn records_read_in_place_as_the_stream_reads_them() {
+        let shapes: [&[u8]; 24] = [
+            b"dn: CN=a,DC=x\ncn: a\nobjectGUID:: K0qBC+sYak+USTOHz0Cyeg==\n",
+            b"dn: CN=b,DC=x\r\ncn: b  \t\r\noperatingSystem:Windows\r\noperatingSystem: again\r\n",
+            b"# a comment\n# that folds\n  on\ndn: CN=c,DC=x\ncn: c\n",
+            b"dn: CN=d,\n DC=x\ncn: folded\n  text\ndescription: caf\xc3\xa9\n",
+            b"dn: CN=e,DC=x\ndescription: caf\xe9 in Windows-1252\ncn: e\n",
+            b"dn:: Q049UEMwMixEQz1jb250b3NvLERDPWNvbQ==\ncn: f\n",
+            b"dn: CN=g,DC=x\ndescription:: IGxlYWRpbmcgc3BhY2U=\n",
+            b"dn: CN=h,DC=x\nurl:< file:///etc/passwd\n",
+            b"dn: CN=i,DC=x\nuserCertificate;binary:: TUlJQz\n BhZG\n  Fh\nuserCertificate:: \n",
+            b"dn: CN=j,DC=x\nchangetype: add\ndn: CN=other\nCN: J\n-\ncn: j\n",
+            b"dn: CN=k,DC=x\nno colon here\ncn: k\n",
+            b"dn: CN=l,DC=x\nbad name!: x\ncn: l\n",
+            b"cn: before any dn\ndn: CN=m,DC=x\n",
+            b"search: 2\nresult: 0 Success\n",
+            b"search: 2\nresult: 4 Size limit exceeded\n",
+            b"ref: ldap://x/DC=x\n",
+            b" an orphan continuation\ndn: CN=n,DC=x\n",
+            b"dn: CN=o,DC=x\nobjectGUID:: not base64 !\nobjectGUID:: AAEC\n",
+            b"dn: CN=p,DC=x\nobjectGUID: text where base64 was expected\n",
+            b"dn: CN=q,DC=x\nuserCertificate:: TUlJ\xff\n",
+            b"dn: CN=r,DC=x\nobjectGUID\n :: AAEC\nopera\n tingSystem: folded name\n",
+            b"dn: CN=s,DC=x\r\r\ncn: s\r\n\t\r\ncn: after a tab line\r\n",
+            b"dn:CN=t,DC=x\nversion: 1\nDN: CN=t2\n",
+            b"\xef\xbb\xbfdn: CN=u,DC=x\ncn: u\n",
+        ];
+        let mut text = b"\xef\xbb\xbfversion: 1\n\n".to_vec();
+        for (i, shape) in shapes.iter().chain(shapes.iter().rev()).enumerate() {
+            text.extend_from_slice(shape);
+            text.extend_from_slice(if i % 4 == 0 { b"\r\n" } else { b"\n" });
+            if i % 5 == 0 {
+                text.extend_from_slice(b"\n \n\n");
+            }
+        }
+        text.extend_from_slice(b"dn: CN=end,DC=x\ncn: no line end");
+        for start in [&text[..], &text[3..], &text[text.len() / 2..]] {
+            for wanted in wanted_lists() {
+                let wanted = wanted.as_deref();
+                let expected = streamed(start, wanted);
+                assert!(
+                    expected.0.len() > 20 && expected.1.len() > 5,
+                    "{expected:?}"
+                );
+                for block in [1, 9, 100, 1 << 20] {
+                    for threads in [1, 2] {
+                        assert_eq!(
+                            blocked(start, block, threads, wanted),
+                            expected,
+                            "block {block}, {threads} thread(s), {wanted:?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// Lines of the shapes an export holds, and damaged ones.
+    const PIECES: [&[u8]; 22] = [
+        b"dn: CN=a,DC=x",
+        b"dn:: Q049YSxEQz14",
+        b"cn: a",
+        b"CN: b ",
+        b"objectGUID:: K0qBC+sYak+USTOHz0Cyeg==",
+        b"objectGUID:: K0qBC+sY",
+        b" ak+USTOHz0Cyeg==",
+        b" ",
+        b"",
+        b"\t",
+        b"# comment",
+        b"-",
+        b"userCertificate;binary:: TUlJ",
+        b"operatingSystem: caf\xe9",
+        b"operatingSystem: caf\xc3\xa9",
+        b"description:< file:///x",
+        b"description:: IGxlYWRpbmc=",
+        b"no colon",
+        b"bad name!: x",
+        b"version: 1",
+        b"result: 1 Operations error",
+        b"\xef\xbb\xbfdn: CN=bom",
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+        /// Any sequence of such lines, with any line ends, cut anywhere, reads as the
+        /// streaming reader reads it, for every attribute list.
+        #[test]
+        fn any_lines_read_as_the_stream_reads_them(
+            lines in proptest::collection::vec((0..PIECES.len(), 0..3usize), 0..60),
+            block in 1..200usize,
+            threads in 1..3usize,
+        ) {
+            let mut text = Vec::new();
+            for (piece, end) in lines {
+                text.extend_from_slice(PIECES[piece]);
+                text.extend_from_slice([&b"\n"[..], b"\r\n", b""][end]);
+            }
+            for wanted in wanted_lists() {
+                let wanted = wanted.as_deref();
+                proptest::prop_assert_eq!(
+                    blocked(&text, block, threads, wanted),
+                    streamed(&text, wanted)
                 );
             }
         }
@@ -400,6 +570,8 @@ mod tests {
 
     #[test]
     fn an_empty_input_gives_nothing() {
-        assert_eq!(blocked(b"", 16, 2), (vec![], vec![]));
+        assert_eq!(blocked(b"", 16, 2, None), (vec![], vec![]));
+        let wanted = ["cn".to_string()];
+        assert_eq!(blocked(b"", 16, 2, Some(&wanted)), (vec![], vec![]));
     }
 }

@@ -6,6 +6,7 @@
 //! and `Out-File` write UTF-16LE; so does `ldifde -u`): UTF-16 is recognised by its BOM or
 //! its zero bytes and decoded as it streams. The format is recognised from the content.
 
+mod block_ldif;
 pub mod blocks;
 mod csv;
 mod json;
