@@ -86,11 +86,13 @@ impl Piece {
         }
     }
 
-    /// Notes the piece's size for the next ones (see [`Piece::new`]); a piece far smaller
-    /// than its buffer (few events shown) gives the rest back.
+    /// Notes the piece's size for the next ones (see [`Piece::new`]); a piece smaller than
+    /// its buffer by more than a sixteenth gives the rest back (copied once: memory given
+    /// but never written still costs when the system backs it with huge pages, and held
+    /// pieces are most of what a large log's output costs; measured: fewer slow runs).
     pub(super) fn done(&mut self) {
         LARGEST.fetch_max(self.out.len() + self.out.len() / 8, Ordering::Relaxed);
-        if self.out.capacity() > 2 * self.out.len() + 4096 {
+        if self.out.capacity() > self.out.len() + self.out.len() / 16 + 4096 {
             self.out.shrink_to_fit();
         }
     }
@@ -243,11 +245,16 @@ pub(super) fn write_in_order(
 ) -> std::io::Result<()> {
     // Every entry's key and place, in file and record order; one pass tells whether that
     // is the time order already.
-    let mut order: Vec<(Key<'_>, u32, u32)> = parts
-        .iter()
-        .enumerate()
-        .flat_map(|(p, part)| (0..part.len()).map(move |i| (part.key(i), p as u32, i as u32)))
-        .collect();
+    let mut order: Vec<(Key<'_>, u32, u32)> = {
+        use rayon::prelude::*;
+        parts
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(p, part)| {
+                (0..part.len()).map(move |i| (part.key(i), p as u32, i as u32))
+            })
+            .collect()
+    };
     if !order.is_sorted_by(|a, b| a.0 <= b.0) {
         // Stable: entries of equal keys keep their order.
         rayon::slice::ParallelSliceMut::par_sort_by(&mut order[..], |a, b| a.0.cmp(&b.0));
