@@ -212,6 +212,13 @@ pub(crate) fn skim_into<'a>(
         return None;
     }
     let def = u32_at(data, pos + 6)?;
+    // The instance names its template by the first four bytes of the definition's GUID:
+    // a definition that does not carry them is not the one meant (a damaged offset).
+    if data.get(pos + 2..pos + 6)?
+        != data.get((def as usize).checked_add(4)?..(def as usize).checked_add(8)?)?
+    {
+        return None;
+    }
     pos += 10;
     if def as usize == pos {
         // The definition is inline: next offset (4), GUID (16), size (4), its data.

@@ -283,6 +283,10 @@ impl Walker<'_> {
                     }
                     let chars = u16_at(self.data, self.pos + 1)? as usize;
                     let text = utf16_at(self.data, self.pos + 3, chars)?;
+                    // The evtx crate ends a literal at a NUL: rendered, not read here.
+                    if text.contains('\0') {
+                        return None;
+                    }
                     self.pos += 3 + chars * 2;
                     self.place(Src::Lit(text))?;
                 }
@@ -429,7 +433,12 @@ impl Walker<'_> {
         let name = match self.names.get(&offset) {
             Some(name) => name.clone(),
             None => {
-                let name: Rc<str> = Rc::from(utf16_at(self.data, offset + 8, chars)?);
+                let name = utf16_at(self.data, offset + 8, chars)?;
+                // A name holding a NUL: left to the evtx crate's rendering.
+                if name.contains('\0') {
+                    return None;
+                }
+                let name: Rc<str> = Rc::from(name);
                 self.names.insert(offset, name.clone());
                 name
             }

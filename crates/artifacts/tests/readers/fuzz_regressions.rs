@@ -64,3 +64,36 @@ fn event_xml_with_userdata_at_the_top() {
     let log = mde_artifacts::events::read_event_xml(xml).unwrap();
     assert_eq!(log.total, 1);
 }
+
+/// Records read from their template values and records rendered by the evtx crate agree
+/// on `bytes`: events, totals, damage.
+fn direct_reading_is_the_rendering(bytes: Vec<u8>) -> mde_artifacts::events::EventLog {
+    use mde_artifacts::events::{keep_all, read_evtx, read_evtx_filtered};
+    let direct = read_evtx(bytes.clone()).unwrap();
+    let rendered = read_evtx_filtered(bytes, &keep_all).unwrap();
+    assert_eq!(direct.total, rendered.total);
+    assert_eq!(direct.diagnostics, rendered.diagnostics);
+    assert_eq!(direct.events, rendered.events);
+    direct
+}
+
+/// The `evtx_direct` fuzzer's second find (the first chunks of `examples/events/security.evtx`,
+/// MIT, mutated): a body's template instance pointing two bytes before its definition. The
+/// evtx crate refuses the record; read from the values, the bytes there made a template of
+/// no data. An instance whose template id is not its definition's is now left to the crate.
+#[test]
+fn evtx_template_offset_off_by_two_is_refused_as_rendered() {
+    let log = direct_reading_is_the_rendering(read("fuzz/evtx-template-offset-off-by-two"));
+    assert_eq!(log.total, 258);
+}
+
+/// The `evtx_direct` fuzzer's first find (chunks of `examples/events/system.evtx`, MIT,
+/// mutated): a `Data` name holding a NUL, which the evtx crate cuts there. Read from its
+/// template values, the event must be what the rendering gives (such a template is now left
+/// to the rendering).
+#[test]
+fn evtx_data_name_with_a_nul_reads_as_rendered() {
+    let log = direct_reading_is_the_rendering(read("fuzz/evtx-data-name-with-nul"));
+    assert_eq!(log.total, 108);
+    assert!(log.events.iter().any(|e| e.data("ExtraInf").is_some()));
+}
