@@ -15,7 +15,8 @@ use std::rc::Rc;
 
 use super::EventRef;
 use super::header_map::skim_into;
-use super::template_plan::{Names, Plan, Root, Src, plan_template};
+use super::template_plan::{Plan, Root, Src, plan_template};
+use super::template_tokens::Names;
 use crate::location::Location;
 
 /// The plans of one chunk's templates (a chunk holds a few dozen at most: searched in

@@ -98,44 +98,21 @@ pub(super) fn map_evtx<T: std::io::Read + std::io::Seek + Send, R: Send>(
     let mut parser = EvtxParser::from_read_seek(source)
         .map_err(|e| EventLogError::NotAnEventLog(e.to_string()))?
         .with_configuration((*settings).clone());
-    // Chunks in record order, handed out one at a time so that only the chunks being read
-    // are in memory.
-    let chunks = Mutex::new(parser.chunks().enumerate());
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let mut parts: Vec<(usize, Part<R>)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                scope.spawn(|| {
-                    let (mut plans, mut scan) = (Plans::new(), Scan::new());
-                    let mut done = Vec::new();
-                    loop {
-                        let next = match chunks.lock() {
-                            Ok(mut chunks) => chunks.next(),
-                            Err(_) => None,
-                        };
-                        let Some((i, chunk)) = next else { break };
-                        plans.clear();
-                        let part =
-                            read_chunk(chunk, &settings, &mut plans, &mut scan, times_only, each);
-                        done.push((i, part));
-                    }
-                    done
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
-    });
-    parts.sort_by_key(|(i, _)| *i);
+    let parts: Vec<Part<R>> = in_workers(
+        parser.chunks(),
+        || (Plans::new(), Scan::new()),
+        |(plans, scan), chunk| {
+            plans.clear();
+            read_chunk(chunk, &settings, plans, scan, times_only, each)
+        },
+    );
     let mut log = MappedLog {
         chunks: Vec::with_capacity(parts.len()),
         total: 0,
         diagnostics: Vec::new(),
         numbers: Vec::with_capacity(parts.len()),
     };
-    for (_, part) in parts {
+    for part in parts {
         log.total += part.total;
         for d in part.diagnostics {
             if log.diagnostics.len() < 1000 {
@@ -152,6 +129,43 @@ pub(super) fn map_evtx<T: std::io::Read + std::io::Seek + Send, R: Send>(
         log.diagnostics.push(tail);
     }
     Ok(log)
+}
+
+/// `work` done on every item of `items` (a log's chunks, read in record order), by one worker
+/// per core each with its own `state`, items handed out one at a time so that only those in
+/// work are in memory; the results in the order of the items.
+pub(super) fn in_workers<T: Send, S, R: Send>(
+    items: impl Iterator<Item = T> + Send,
+    state: impl Fn() -> S + Sync,
+    work: impl Fn(&mut S, T) -> R + Sync,
+) -> Vec<R> {
+    let items = Mutex::new(items.enumerate());
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut state = state();
+                    let mut done = Vec::new();
+                    loop {
+                        let next = match items.lock() {
+                            Ok(mut items) => items.next(),
+                            Err(_) => None,
+                        };
+                        let Some((i, item)) = next else { break };
+                        done.push((i, work(&mut state, item)));
+                    }
+                    done
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, r)| r).collect()
 }
 
 /// One chunk, read.

@@ -3,7 +3,7 @@
 use evtx::{EvtxParser, ParserSettings};
 use serde_json::Value;
 
-use super::evtx_chunks::map_evtx;
+use super::evtx_chunks::{in_workers, map_evtx};
 use super::header_map::{HeaderMap, Slot, map_template, skim_record, skimmed_number, skimmed_text};
 use super::record_json::event_from_json;
 use super::{Event, EventHeader, EventLog, EventLogError, Keep, flatten};
@@ -56,45 +56,24 @@ fn read_evtx_from<T: std::io::Read + std::io::Seek + Send>(
     let mut parser = EvtxParser::from_read_seek(source)
         .map_err(|e| EventLogError::NotAnEventLog(e.to_string()))?
         .with_configuration((*settings).clone());
-    // Chunks in record order (a log that wrapped around starts in the middle of the file),
-    // handed out one at a time so that only the chunks being read are in memory twice.
-    let chunks = std::sync::Mutex::new(parser.chunks().enumerate());
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let parts: Vec<(usize, ChunkPart)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut done = Vec::new();
-                    loop {
-                        let next = match chunks.lock() {
-                            Ok(mut chunks) => chunks.next(),
-                            Err(_) => None,
-                        };
-                        let Some((i, chunk)) = next else { break };
-                        done.push((i, read_chunk(chunk, &settings, keep)));
-                    }
-                    done
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
-    });
+    // Chunks in record order (a log that wrapped around starts in the middle of the file).
+    let parts = in_workers(
+        parser.chunks(),
+        || (),
+        |(), chunk| read_chunk(chunk, &settings, keep),
+    );
     Ok(assemble(parts, len))
 }
 
-/// One log from its chunks' parts, in any order.
-fn assemble(mut parts: Vec<(usize, ChunkPart)>, len: u64) -> EventLog {
-    parts.sort_by_key(|(i, _)| *i);
+/// One log from its chunks' parts, in record order.
+fn assemble(parts: Vec<ChunkPart>, len: u64) -> EventLog {
     let mut log = EventLog {
         format: "evtx",
         total: 0,
-        events: Vec::with_capacity(parts.iter().map(|(_, p)| p.events.len()).sum()),
+        events: Vec::with_capacity(parts.iter().map(|p| p.events.len()).sum()),
         diagnostics: Vec::new(),
     };
-    for (_, part) in parts {
+    for part in parts {
         log.total += part.total;
         for d in part.diagnostics {
             if log.diagnostics.len() < 1000 {

@@ -12,6 +12,10 @@
 //! then renders the record and decides from the rendering, as before. It is an optimisation,
 //! never a second opinion.
 
+use std::rc::Rc;
+
+use super::template_tokens::{Names, Token, Tokens};
+
 /// One System field: a substitution index of the record's values, or a literal of the
 /// template itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,20 +36,54 @@ pub(crate) struct HeaderMap {
 /// The template definition at `offset` of the chunk `data`, mapped; `None` when it cannot be
 /// read with certainty.
 pub(crate) fn map_template(data: &[u8], offset: u32) -> Option<HeaderMap> {
-    let offset = offset as usize;
-    // next template offset (4), GUID (16), data size (4), then the binary XML.
-    let size = u32_at(data, offset + 20)? as usize;
-    let start = offset + 24;
-    let end = start.checked_add(size)?.min(data.len());
-    Walker {
-        data,
-        pos: start,
-        end,
-        stack: Vec::new(),
-        attribute: None,
-        map: HeaderMap::default(),
+    let mut names = Names::new();
+    let mut tokens = Tokens::of(data, offset, &mut names)?;
+    // Names of the open elements, outermost first; the attribute whose value comes next.
+    let mut stack: Vec<Rc<str>> = Vec::new();
+    let mut attribute: Option<Rc<str>> = None;
+    let mut map = HeaderMap::default();
+    // Only the System element matters; deeper or later parts are not needed, but the walk
+    // goes on to the end so that a template it misreads is refused, not half-used.
+    while let Some(token) = tokens.next_token().ok()? {
+        let slot = match token {
+            Token::Open { name, .. } => {
+                if stack.len() > 64 {
+                    return None;
+                }
+                stack.push(name);
+                attribute = None;
+                continue;
+            }
+            Token::CloseStart => {
+                attribute = None;
+                continue;
+            }
+            Token::Close => {
+                stack.pop()?;
+                attribute = None;
+                continue;
+            }
+            Token::Attribute(name) => {
+                attribute = Some(name);
+                continue;
+            }
+            Token::Other => continue,
+            Token::Literal(text) => Slot::Literal(text),
+            Token::Substitution(index) => Slot::Substitution(index),
+        };
+        let path: Vec<&str> = stack.iter().map(|n| &**n).collect();
+        let field = match (path.as_slice(), attribute.as_deref()) {
+            (["Event", "System", "EventID"], None) => &mut map.event_id,
+            (["Event", "System", "Level"], None) => &mut map.level,
+            (["Event", "System", "Channel"], None) => &mut map.channel,
+            (["Event", "System", "Provider"], Some("Name")) => &mut map.provider,
+            _ => continue,
+        };
+        if field.is_none() {
+            *field = Some(slot);
+        }
     }
-    .walk()
+    Some(map)
 }
 
 pub(super) fn u16_at(data: &[u8], at: usize) -> Option<u16> {
@@ -68,110 +106,6 @@ pub(super) fn utf16_at(data: &[u8], at: usize, chars: usize) -> Option<String> {
     )
     .collect::<Result<String, _>>()
     .ok()
-}
-
-struct Walker<'a> {
-    data: &'a [u8],
-    pos: usize,
-    end: usize,
-    /// Names of the open elements, outermost first.
-    stack: Vec<String>,
-    /// The attribute whose value comes next, if any.
-    attribute: Option<String>,
-    map: HeaderMap,
-}
-
-impl Walker<'_> {
-    fn walk(mut self) -> Option<HeaderMap> {
-        // Only the System element matters; deeper or later parts are not needed, but the walk
-        // goes on to the end so that a template it misreads is refused, not half-used.
-        while self.pos < self.end {
-            let token = *self.data.get(self.pos)?;
-            self.pos += 1;
-            match token {
-                0x00 => break,
-                0x0f => self.pos += 3,
-                0x01 | 0x41 => {
-                    // dependency id (2), data size (4), name reference.
-                    self.pos += 6;
-                    let name = self.name_ref()?;
-                    if token == 0x41 {
-                        self.pos += 4;
-                    }
-                    if self.stack.len() > 64 {
-                        return None;
-                    }
-                    self.stack.push(name);
-                    self.attribute = None;
-                }
-                0x02 => self.attribute = None,
-                0x03 | 0x04 => {
-                    self.stack.pop()?;
-                    self.attribute = None;
-                }
-                0x06 | 0x46 => self.attribute = Some(self.name_ref()?),
-                0x05 | 0x45 => {
-                    // A literal value: only strings are expected in a template definition.
-                    let value_type = *self.data.get(self.pos)?;
-                    if value_type != 0x01 {
-                        return None;
-                    }
-                    let chars = u16_at(self.data, self.pos + 1)? as usize;
-                    let text = utf16_at(self.data, self.pos + 3, chars)?;
-                    self.pos += 3 + chars * 2;
-                    self.place(Slot::Literal(text));
-                }
-                0x0d | 0x0e => {
-                    let index = u16_at(self.data, self.pos)?;
-                    self.pos += 3;
-                    self.place(Slot::Substitution(index));
-                }
-                0x07 | 0x47 => {
-                    let chars = u16_at(self.data, self.pos)? as usize;
-                    self.pos += 2 + chars * 2;
-                }
-                0x08 | 0x48 => self.pos += 2,
-                0x09 | 0x49 | 0x0a => {
-                    self.name_ref()?;
-                }
-                0x0b => {
-                    let chars = u16_at(self.data, self.pos)? as usize;
-                    self.pos += 2 + chars * 2;
-                }
-                // A template instance inside a definition, or a token this walker does not
-                // know: give up on the template.
-                _ => return None,
-            }
-        }
-        Some(self.map)
-    }
-
-    /// A name reference: its offset, the name itself, and the inline copy skipped.
-    fn name_ref(&mut self) -> Option<String> {
-        let offset = u32_at(self.data, self.pos)? as usize;
-        self.pos += 4;
-        // next offset (4), hash (2), character count (2), characters, NUL (2).
-        let chars = u16_at(self.data, offset + 6)? as usize;
-        let name = utf16_at(self.data, offset + 8, chars)?;
-        if offset == self.pos {
-            self.pos += 8 + chars * 2 + 2;
-        }
-        Some(name)
-    }
-
-    fn place(&mut self, slot: Slot) {
-        let path: Vec<&str> = self.stack.iter().map(String::as_str).collect();
-        let field = match (path.as_slice(), self.attribute.as_deref()) {
-            (["Event", "System", "EventID"], None) => &mut self.map.event_id,
-            (["Event", "System", "Level"], None) => &mut self.map.level,
-            (["Event", "System", "Channel"], None) => &mut self.map.channel,
-            (["Event", "System", "Provider"], Some("Name")) => &mut self.map.provider,
-            _ => return,
-        };
-        if field.is_none() {
-            *field = Some(slot);
-        }
-    }
 }
 
 /// The System header of one record, read from its bytes: the template it instantiates and

@@ -12,6 +12,7 @@ mod evtx_file;
 mod header_map;
 mod record_json;
 mod template_plan;
+mod template_tokens;
 pub(crate) mod xml;
 
 pub use evtx_chunks::{

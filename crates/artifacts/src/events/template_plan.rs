@@ -28,7 +28,7 @@
 
 use std::rc::Rc;
 
-use super::header_map::{u16_at, u32_at, utf16_at};
+use super::template_tokens::{Names, Token, Tokens};
 
 /// A value of the template: a substitution of the record, or a literal of the template.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,10 +80,6 @@ pub(crate) enum Root {
     UserElement,
 }
 
-/// The names of one chunk's elements and attributes by offset, decoded once: templates
-/// share them.
-pub(crate) type Names = std::collections::HashMap<usize, Rc<str>>;
-
 /// The plan of the template definition at `offset` of the chunk `data` (whose names decoded
 /// so far are `names`); `None` when the template is not of the shapes read directly.
 pub(crate) fn plan_template(
@@ -92,11 +88,6 @@ pub(crate) fn plan_template(
     root: Root,
     names: &mut Names,
 ) -> Option<Plan> {
-    let offset = offset as usize;
-    // next template offset (4), GUID (16), data size (4), then the binary XML.
-    let size = u32_at(data, offset.checked_add(20)?)? as usize;
-    let start = offset + 24;
-    let end = start.checked_add(size)?.min(data.len());
     // A body's elements are placed as if under `Event`, where they end up.
     let open = |name: &str| Open {
         name: Rc::from(name),
@@ -110,10 +101,7 @@ pub(crate) fn plan_template(
         Root::UserElement => vec![open("Event"), open("UserData")],
     };
     let mut plan = Walker {
-        data,
-        names,
-        pos: start,
-        end,
+        tokens: Tokens::of(data, offset, names)?,
         base: stack.len(),
         stack,
         attribute: None,
@@ -233,10 +221,7 @@ struct Open {
 }
 
 struct Walker<'a> {
-    data: &'a [u8],
-    names: &'a mut Names,
-    pos: usize,
-    end: usize,
+    tokens: Tokens<'a>,
     stack: Vec<Open>,
     /// Elements of `stack` that are not the template's own (see [`Root`]).
     base: usize,
@@ -254,50 +239,22 @@ struct Walker<'a> {
 
 impl Walker<'_> {
     fn walk(mut self) -> Option<Plan> {
-        while self.pos < self.end {
-            let token = *self.data.get(self.pos)?;
-            self.pos += 1;
+        while let Some(token) = self.tokens.next_token().ok()? {
             match token {
-                0x00 => break,
-                0x0f => self.pos += 3,
-                0x01 | 0x41 => {
-                    // dependency id (2), data size (4), name reference.
-                    let depends = u16_at(self.data, self.pos)?;
-                    self.pos += 6;
-                    let name = self.name_ref()?;
-                    if token == 0x41 {
-                        self.pos += 4;
-                    }
-                    self.open(name, depends)?;
+                // A NUL in a name or text: the evtx crate ends the text there; left to it.
+                Token::Open { name, .. } | Token::Attribute(name) if name.contains('\0') => {
+                    return None;
                 }
-                0x02 => self.attribute = None,
-                0x03 | 0x04 => self.close()?,
-                0x06 | 0x46 => {
-                    let name = self.name_ref()?;
-                    self.attribute = Some(name);
-                }
-                0x05 | 0x45 => {
-                    // A literal value: only strings are expected in a template definition.
-                    if *self.data.get(self.pos)? != 0x01 {
-                        return None;
-                    }
-                    let chars = u16_at(self.data, self.pos + 1)? as usize;
-                    let text = utf16_at(self.data, self.pos + 3, chars)?;
-                    // The evtx crate ends a literal at a NUL: rendered, not read here.
-                    if text.contains('\0') {
-                        return None;
-                    }
-                    self.pos += 3 + chars * 2;
-                    self.place(Src::Lit(text))?;
-                }
-                0x0d | 0x0e => {
-                    let index = u16_at(self.data, self.pos)?;
-                    self.pos += 3;
-                    self.place(Src::Sub(index))?;
-                }
-                // Character and entity references, CDATA, processing instructions, nested
-                // templates, anything unknown: not these shapes.
-                _ => return None,
+                Token::Literal(text) if text.contains('\0') => return None,
+                Token::Open { name, depends } => self.open(name, depends)?,
+                Token::CloseStart => self.attribute = None,
+                Token::Close => self.close()?,
+                Token::Attribute(name) => self.attribute = Some(name),
+                Token::Literal(text) => self.place(Src::Lit(text))?,
+                Token::Substitution(index) => self.place(Src::Sub(index))?,
+                // Character and entity references, CDATA, processing instructions: not these
+                // shapes.
+                Token::Other => return None,
             }
         }
         (self.stack.len() == self.base).then_some(self.plan)
@@ -422,31 +379,6 @@ impl Walker<'_> {
                 self.plan.depends.push(id);
             }
         }
-    }
-
-    /// A name reference: its offset, the name itself, and the inline copy skipped.
-    fn name_ref(&mut self) -> Option<Rc<str>> {
-        let offset = u32_at(self.data, self.pos)? as usize;
-        self.pos += 4;
-        // next offset (4), hash (2), character count (2), characters, NUL (2).
-        let chars = u16_at(self.data, offset.checked_add(6)?)? as usize;
-        let name = match self.names.get(&offset) {
-            Some(name) => name.clone(),
-            None => {
-                let name = utf16_at(self.data, offset + 8, chars)?;
-                // A name holding a NUL: left to the evtx crate's rendering.
-                if name.contains('\0') {
-                    return None;
-                }
-                let name: Rc<str> = Rc::from(name);
-                self.names.insert(offset, name.clone());
-                name
-            }
-        };
-        if offset == self.pos {
-            self.pos += 8 + chars * 2 + 2;
-        }
-        Some(name)
     }
 
     /// A value at the current place: a field of the plan, or ignored where no field is;
