@@ -434,18 +434,24 @@ pub(crate) fn lift1(
     f: &mut dyn FnMut(Value) -> Result<Value, EvalError>,
 ) -> Result<Value, EvalError> {
     match v {
-        Value::Multi(items) => {
-            let mut out = Vec::new();
-            for item in items {
-                match f(item)? {
-                    Value::Null => {}
-                    r => out.push(r),
-                }
-            }
-            Ok(Value::Multi(out))
-        }
+        Value::Multi(items) => each_value(items, f),
         other => f(other),
     }
+}
+
+/// `f` applied to each of `items`, as a multi-valued result without the NULL results.
+fn each_value<T>(
+    items: impl IntoIterator<Item = T>,
+    f: &mut dyn FnMut(T) -> Result<Value, EvalError>,
+) -> Result<Value, EvalError> {
+    let mut out = Vec::new();
+    for item in items {
+        match f(item)? {
+            Value::Null => {}
+            r => out.push(r),
+        }
+    }
+    Ok(Value::Multi(out))
 }
 
 /// [`lift1`] on a borrowed value: `f` reads each value in place (no copy of a certificate
@@ -455,16 +461,7 @@ pub(crate) fn lift_ref(
     f: &mut dyn FnMut(&Value) -> Result<Value, EvalError>,
 ) -> Result<Value, EvalError> {
     match v {
-        Value::Multi(items) => {
-            let mut out = Vec::new();
-            for item in items {
-                match f(item)? {
-                    Value::Null => {}
-                    r => out.push(r),
-                }
-            }
-            Ok(Value::Multi(out))
-        }
+        Value::Multi(items) => each_value(items, f),
         other => f(other),
     }
 }
