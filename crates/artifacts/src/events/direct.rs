@@ -4,10 +4,10 @@
 //!
 //! A record is read this way when its template and its body's are of the shape
 //! [`plan_template`] accepts and each of its values is of a type this renders exactly as
-//! the evtx crate does; any other record (`UserData`, floats, ANSI strings, arrays, NULL where
-//! an element depends on it, text that is not UTF-16) is rendered by the crate. A chunk that
-//! is not exactly as a clean one is is rendered whole, so that counts and damage reports stay
-//! the crate's.
+//! the evtx crate does; any other record (nested or unusual `UserData`, floats, ANSI strings,
+//! arrays, NULL where an element depends on it, text that is not UTF-16, a NUL in a name) is
+//! rendered by the crate. A chunk that is not exactly as a clean one is is rendered whole, so
+//! that counts and damage reports stay the crate's.
 
 use std::borrow::Cow;
 use std::ops::Range;

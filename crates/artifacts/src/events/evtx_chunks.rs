@@ -3,12 +3,11 @@
 //!
 //! Why: a command that shows every event of a large log (`events --all`) spent its time on
 //! rendering each record to JSON and reading that back, then on copies — each string of
-//! each event allocated, the events held until the end, then serialized. Here a chunk whose
-//! records are of the common shapes is read straight from their values (see
-//! [`super::direct`]); any other chunk is rendered by the evtx crate, record by record, as
-//! before. Either way the caller gets the chunk's events borrowed, turns them into what it
-//! keeps there and then, on every core. [`super::read_evtx_file`] reads through the same
-//! path, owning the events.
+//! each event allocated, the events held until the end, then serialized. Here records of
+//! the common shapes are read straight from their values (see [`super::direct`]); the
+//! others are rendered by the evtx crate, record by record, as before. Either way the caller
+//! gets the chunk's events borrowed and turns them into what it keeps there and then, on
+//! every core. [`super::read_evtx_file`] reads through the same path, owning the events.
 
 use std::sync::{Arc, Mutex};
 

@@ -15,17 +15,16 @@ pub fn read_evtx(bytes: Vec<u8>) -> Result<EventLog, EventLogError> {
     read_all_from(std::io::Cursor::new(bytes), len)
 }
 
-/// Every record of a log, read from the file chunk by chunk: what
+/// Every record of a log, read from the file chunk by chunk on every core: what
 /// [`read_evtx_file_filtered`] with [`super::keep_all`] gives, faster. Nothing is left to judge
-/// before rendering, so each chunk is rendered whole by the evtx crate's own chunk renderer
-/// (the one `evtx_dump` uses: per-template programs shared by every chunk, one output
-/// buffer per chunk) on every core, and its records are read into events on every core.
+/// before reading, so records of the common shapes are read straight from their values and
+/// the others rendered by the evtx crate (see [`super::map_evtx_file`]).
 pub fn read_evtx_file(file: std::fs::File) -> Result<EventLog, EventLogError> {
     let len = file
         .metadata()
         .map_err(|e| EventLogError::NotAnEventLog(e.to_string()))?
         .len();
-    read_all_from(std::io::BufReader::new(file), len)
+    read_all_from(file, len)
 }
 
 pub fn read_evtx_filtered(bytes: Vec<u8>, keep: Keep<'_>) -> Result<EventLog, EventLogError> {
