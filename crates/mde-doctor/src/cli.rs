@@ -85,6 +85,11 @@ pub(crate) enum Command {
     /// Known events (device registration, AAD, AAD runtime, SENSE, onboarding) are decoded:
     /// parameters by name, HRESULTs through the hybrid-join table, AAD errors split into error
     /// code, Win32 API, URL and AAD error.
+    ///
+    /// Events are shown in time order, so with --all the output of a log is held until the
+    /// log is read (about its size in JSON); a log over 256 MiB is read twice instead (the
+    /// times first), so that memory stays flat. MDE_DOCTOR_EVENTS_HOLD_MAX=BYTES sets that
+    /// size.
     #[command(
         after_help = "Examples:\n  mde-doctor events \"Microsoft-Windows-User Device Registration%4Admin.evtx\"\n  mde-doctor events events/*.evtx --since 2026-11-01 --level error --format json\n  mde-doctor events Security.evtx --all --channel security"
     )]
