@@ -21,7 +21,7 @@ use rayon::prelude::*;
 use super::Status;
 use crate::cli::{Format, LevelFilter};
 use crate::error::CliError;
-use pieces::{ChunkKeys, Piece, Shown};
+use pieces::{ChunkKeys, Keys, Piece, Shown};
 
 /// Largest event log read by default (an .evtx is at most a few GB; typical ones are
 /// 1–100 MB); `--max-file-size` raises it.
@@ -54,11 +54,19 @@ struct Select {
 impl Select {
     /// Whether the reader can keep an event with this header.
     fn keeps_header(&self, h: &EventHeader<'_>) -> bool {
+        self.keeps(
+            h,
+            !self.all && is_known(h.channel, h.provider, h.event_id, h.level),
+        )
+    }
+
+    /// [`Select::keeps_header`], `known` told (it only matters without `--all`).
+    fn keeps(&self, h: &EventHeader<'_>, known: bool) -> bool {
         self.channel
             .as_deref()
             .is_none_or(|c| h.channel.to_ascii_lowercase().contains(c))
             && self.level.is_none_or(|l| l.keeps(h.level))
-            && (self.all || is_known(h.channel, h.provider, h.event_id, h.level))
+            && (self.all || known)
     }
 
     /// Whether `event` is shown (`None` when it is not), and what it means when mde-doctor
@@ -68,13 +76,12 @@ impl Select {
             return None;
         }
         let h = event.header();
-        if !self.keeps_header(&h) {
+        let known = is_known(h.channel, h.provider, h.event_id, h.level);
+        if !self.keeps(&h, known) {
             return None;
         }
         // Few events are known: only those are copied to be decoded.
-        let decoded = is_known(h.channel, h.provider, h.event_id, h.level)
-            .then(|| decode(&event.to_owned_event()))
-            .flatten();
+        let decoded = known.then(|| decode(&event.to_owned_event())).flatten();
         (decoded.is_some() || self.all).then_some(decoded)
     }
 
@@ -169,7 +176,7 @@ pub(crate) fn run(
                 // before `--since`: nothing else is filtered here), in the worker that read
                 // each chunk.
                 let keys = |events: &[EventTime<'_>]| {
-                    let mut keys = ChunkKeys::new(index);
+                    let mut keys = Keys::new(index);
                     for event in events {
                         if select.since.is_none_or(|s| !before(event.time, s)) {
                             keys.push(event.time, event.record_id);
@@ -185,9 +192,8 @@ pub(crate) fn run(
                     Ok(mapped) => {
                         total += mapped.total;
                         problems.extend(mapped.diagnostics.iter().map(|d| format!("{file}: {d}")));
-                        for (mut keys, number) in mapped.chunks.into_iter().zip(mapped.numbers) {
-                            keys.number = number;
-                            parts.push(Shown::Chunk(keys));
+                        for (keys, number) in mapped.chunks.into_iter().zip(mapped.numbers) {
+                            parts.push(Shown::Chunk(ChunkKeys { keys, number }));
                         }
                         open[index] = Some(handle);
                     }
@@ -214,7 +220,7 @@ pub(crate) fn run(
     // Second reading of a chunk: its events rendered, in the worker that read it.
     let render = |part: usize, events: &[EventRef<'_>]| -> Piece {
         let index = match &parts[part] {
-            Shown::Chunk(keys) => keys.file,
+            Shown::Chunk(chunk) => chunk.keys.file(),
             Shown::Held(_) => 0,
         };
         select.piece(index, &names[index], events, format, |_, e| e.record_id)

@@ -17,31 +17,61 @@ use mde_schema::events::{EventRecord, Text};
 use super::{Row, timeline};
 use crate::cli::Format;
 
-/// The output of a run of events.
+/// The times and places of a run of events, in order: what orders them.
 #[derive(Debug, Default)]
-pub(super) struct Piece {
+pub(super) struct Keys {
     /// The file's index on the command line.
     file: usize,
-    /// The events' output, back to back; in JSON each is followed by a comma.
-    out: Vec<u8>,
     /// Their times, back to back.
     times: String,
-    entries: Vec<Entry>,
+    /// Where each time ends in `times`, and the event's place in its file: the record
+    /// number of an `.evtx`, the position in an export.
+    entries: Vec<(usize, u64)>,
 }
 
-#[derive(Debug)]
-struct Entry {
-    /// Where its output ends in `out`.
-    end: usize,
-    /// Where its time ends in `times`.
-    time_end: usize,
-    /// Its place in its file: the record number of an `.evtx`, the position in an export.
-    order: u64,
+impl Keys {
+    pub(super) fn new(file: usize) -> Keys {
+        Keys {
+            file,
+            ..Keys::default()
+        }
+    }
+
+    pub(super) fn push(&mut self, time: &str, order: u64) {
+        self.times.push_str(time);
+        self.entries.push((self.times.len(), order));
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// The file's index on the command line.
+    pub(super) fn file(&self) -> usize {
+        self.file
+    }
+
+    /// The sort key of entry `i`.
+    fn key(&self, i: usize) -> Key<'_> {
+        let start = i.checked_sub(1).map_or(0, |p| self.entries[p].0);
+        let (end, order) = self.entries[i];
+        Key::new(&self.times[start..end], self.file, order)
+    }
+}
+
+/// The output of a run of events, and their keys.
+#[derive(Debug, Default)]
+pub(super) struct Piece {
+    keys: Keys,
+    /// The events' output, back to back; in JSON each is followed by a comma.
+    out: Vec<u8>,
+    /// Where each one's output ends in `out`.
+    ends: Vec<usize>,
 }
 
 impl Piece {
     pub(super) fn len(&self) -> usize {
-        self.entries.len()
+        self.ends.len()
     }
 
     /// Renders `row` at the end of the piece.
@@ -50,39 +80,23 @@ impl Piece {
             Format::Json => json_record(row, &mut self.out),
             Format::Text => timeline::write_row(row, &mut self.out),
         }
-        self.times.push_str(row.event.time.as_ref());
-        self.entries.push(Entry {
-            end: self.out.len(),
-            time_end: self.times.len(),
-            order,
-        });
-    }
-
-    /// Where entry `i` starts, in `out` and in `times`.
-    fn start(&self, i: usize) -> (usize, usize) {
-        i.checked_sub(1)
-            .and_then(|p| self.entries.get(p))
-            .map_or((0, 0), |e| (e.end, e.time_end))
+        self.keys.push(row.event.time.as_ref(), order);
+        self.ends.push(self.out.len());
     }
 
     /// The output of entry `i`.
     fn output(&self, i: usize) -> &[u8] {
-        &self.out[self.start(i).0..self.entries[i].end]
-    }
-
-    /// The sort key of entry `i`.
-    fn key(&self, i: usize) -> Key<'_> {
-        let e = &self.entries[i];
-        Key::new(&self.times[self.start(i).1..e.time_end], self.file, e.order)
+        let start = i.checked_sub(1).map_or(0, |p| self.ends[p]);
+        &self.out[start..self.ends[i]]
     }
 
     /// A piece for `file`. Its buffer starts as large as the largest piece so far: growing
     /// copies it, and the part never written costs no memory.
     pub(super) fn new(file: usize) -> Piece {
         Piece {
-            file,
+            keys: Keys::new(file),
             out: Vec::with_capacity(LARGEST.load(Ordering::Relaxed).max(1 << 16)),
-            ..Piece::default()
+            ends: Vec::new(),
         }
     }
 
@@ -138,15 +152,11 @@ impl<'a> Key<'a> {
 fn json_record<S: Text>(row: &Row<'_, S>, out: &mut Vec<u8>) {
     let start = out.len();
     let mut record = EventRecord::new(row.event, row.file, row.decoded);
-    let printable = match record.write_plain_json_checked(out) {
-        Some(printable) => printable,
-        None => {
-            // Serializing these types to a `Vec` cannot fail.
-            let _ = serde_json::to_writer(&mut *out, &record);
-            plain_ascii(&out[start..])
-        }
-    };
-    if !printable {
+    // Serializing these types to a `Vec` cannot fail.
+    if !record.write_plain_json(out) {
+        let _ = serde_json::to_writer(&mut *out, &record);
+    }
+    if !plain_ascii(&out[start..]) {
         if record.any_text(has_bidi) {
             record.warnings = mde_report::json::warnings_of(&record);
             out.truncate(start);
@@ -162,46 +172,13 @@ fn json_record<S: Text>(row: &Row<'_, S>, out: &mut Vec<u8>) {
     out.push(b',');
 }
 
-/// The times and places of the events of an `.evtx` chunk that are shown, without their
-/// output: what the first reading of a log keeps (see [`write_in_order`]).
+/// The keys of the events of an `.evtx` chunk that are shown, without their output: what
+/// the first reading of a log keeps (see [`write_in_order`]).
 #[derive(Debug)]
 pub(super) struct ChunkKeys {
-    /// The file's index on the command line.
-    pub(super) file: usize,
+    pub(super) keys: Keys,
     /// The chunk's number in its file, to read it again.
     pub(super) number: u64,
-    times: String,
-    /// Where each time ends in `times`, and the event's record number.
-    entries: Vec<(usize, u64)>,
-}
-
-impl ChunkKeys {
-    pub(super) fn new(file: usize) -> ChunkKeys {
-        ChunkKeys {
-            file,
-            number: 0,
-            times: String::new(),
-            entries: Vec::new(),
-        }
-    }
-
-    pub(super) fn push(&mut self, time: &str, order: u64) {
-        self.times.push_str(time);
-        self.entries.push((self.times.len(), order));
-    }
-
-    fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    fn key(&self, i: usize) -> Key<'_> {
-        let start = i.checked_sub(1).map_or(0, |p| self.entries[p].0);
-        Key::new(
-            &self.times[start..self.entries[i].0],
-            self.file,
-            self.entries[i].1,
-        )
-    }
 }
 
 /// What is shown of one part of one file, in file order: events rendered as they were read
@@ -216,14 +193,14 @@ impl Shown {
     pub(super) fn len(&self) -> usize {
         match self {
             Shown::Held(p) => p.len(),
-            Shown::Chunk(c) => c.len(),
+            Shown::Chunk(c) => c.keys.len(),
         }
     }
 
     fn key(&self, i: usize) -> Key<'_> {
         match self {
-            Shown::Held(p) => p.key(i),
-            Shown::Chunk(c) => c.key(i),
+            Shown::Held(p) => p.keys.key(i),
+            Shown::Chunk(c) => c.keys.key(i),
         }
     }
 }
@@ -275,7 +252,7 @@ pub(super) fn write_in_order(
         .iter()
         .map(|&p| match &parts[p] {
             Shown::Chunk(c) => files
-                .get(c.file)
+                .get(c.keys.file())
                 .and_then(Option::as_ref)
                 .map(|f| (f, c.number))
                 .ok_or_else(|| std::io::Error::other("an event log to read again is not open")),
