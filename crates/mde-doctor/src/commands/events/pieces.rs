@@ -8,7 +8,6 @@
 //! by file as given, records by record number in an `.evtx`, by position in an export).
 
 use std::io::Write;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use mde_artifacts::events::EventRef;
 use mde_report::sanitize::{has_bidi, json_visible, plain_ascii};
@@ -51,11 +50,17 @@ impl Keys {
         self.file
     }
 
-    /// The sort key of entry `i`.
-    fn key(&self, i: usize) -> Key<'_> {
+    /// The time and place of entry `i`.
+    fn entry(&self, i: usize) -> (&str, u64) {
         let start = i.checked_sub(1).map_or(0, |p| self.entries[p].0);
         let (end, order) = self.entries[i];
-        Key::new(&self.times[start..end], self.file, order)
+        (&self.times[start..end], order)
+    }
+
+    /// The sort key of entry `i`.
+    fn key(&self, i: usize) -> Key<'_> {
+        let (time, order) = self.entry(i);
+        Key::new(time, self.file, order)
     }
 }
 
@@ -63,9 +68,11 @@ impl Keys {
 #[derive(Debug, Default)]
 pub(super) struct Piece {
     keys: Keys,
-    /// The events' output, back to back; in JSON each is followed by a comma.
+    /// The events' output as rendered, back to back; in JSON each is followed by a comma.
     out: Vec<u8>,
-    /// Where each one's output ends in `out`.
+    /// The output once the piece is done: moved to its thread's block (see [`Piece::done`]).
+    held: bytes::Bytes,
+    /// Where each one's output ends in it.
     ends: Vec<usize>,
 }
 
@@ -87,33 +94,48 @@ impl Piece {
     /// The output of entry `i`.
     fn output(&self, i: usize) -> &[u8] {
         let start = i.checked_sub(1).map_or(0, |p| self.ends[p]);
-        &self.out[start..self.ends[i]]
+        &self.held[start..self.ends[i]]
     }
 
-    /// A piece for `file`. Its buffer starts as large as the largest piece so far: growing
-    /// copies it, and the part never written costs no memory.
+    /// A piece for `file`, rendered into its thread's scratch buffer (see [`Piece::done`]).
     pub(super) fn new(file: usize) -> Piece {
         Piece {
             keys: Keys::new(file),
-            out: Vec::with_capacity(LARGEST.load(Ordering::Relaxed).max(1 << 16)),
-            ends: Vec::new(),
+            out: SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut())),
+            ..Piece::default()
         }
     }
 
-    /// Notes the piece's size for the next ones (see [`Piece::new`]); a piece smaller than
-    /// its buffer by more than a sixteenth gives the rest back (copied once: memory given
-    /// but never written still costs when the system backs it with huge pages, and held
-    /// pieces are most of what a large log's output costs; measured: fewer slow runs).
+    /// Moves the output out of the scratch buffer, given back to the thread, to the end of
+    /// the thread's block. Why: the output of a large log is held until all of it is read,
+    /// and memory touched costs more than copying (the system clears each page first, and
+    /// a huge page all at once): held pieces packed back to back in a few blocks touch 20 %
+    /// less than pieces of their own, as large as rendered or sized by guess (measured:
+    /// `events --all` on a 68 MB log, 148 MB resident against 130–140 MB, 6 % faster).
     pub(super) fn done(&mut self) {
-        LARGEST.fetch_max(self.out.len() + self.out.len() / 8, Ordering::Relaxed);
-        if self.out.capacity() > self.out.len() + self.out.len() / 16 + 4096 {
-            self.out.shrink_to_fit();
-        }
+        self.held = BLOCK.with(|block| {
+            let mut block = block.borrow_mut();
+            if block.capacity() - block.len() < self.out.len() {
+                *block = bytes::BytesMut::with_capacity(BLOCK_SIZE.max(self.out.len()));
+            }
+            block.extend_from_slice(&self.out);
+            block.split().freeze()
+        });
+        let mut scratch = std::mem::take(&mut self.out);
+        scratch.clear();
+        SCRATCH.with(|s| *s.borrow_mut() = scratch);
     }
 }
 
-/// The largest piece made so far, and an eighth.
-static LARGEST: AtomicUsize = AtomicUsize::new(0);
+/// The size of a block of held output (only what is written of it costs memory).
+const BLOCK_SIZE: usize = 16 << 20;
+
+thread_local! {
+    /// Each thread's buffer that pieces are rendered into.
+    static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// Each thread's block that pieces done are moved to, freed when the last is.
+    static BLOCK: std::cell::RefCell<bytes::BytesMut> = std::cell::RefCell::new(bytes::BytesMut::new());
+}
 
 /// What events are ordered by: the time as written (compared as text), then the file and
 /// the place in it. The time's first 32 bytes are also held as two numbers, compared first:
@@ -198,9 +220,13 @@ impl Shown {
     }
 
     fn key(&self, i: usize) -> Key<'_> {
+        self.keys().key(i)
+    }
+
+    fn keys(&self) -> &Keys {
         match self {
-            Shown::Held(p) => p.keys.key(i),
-            Shown::Chunk(c) => c.keys.key(i),
+            Shown::Held(p) => &p.keys,
+            Shown::Chunk(c) => &c.keys,
         }
     }
 }
@@ -220,26 +246,11 @@ pub(super) fn write_in_order(
     format: Format,
     out: &mut impl Write,
 ) -> std::io::Result<()> {
-    // Every entry's key and place, in file and record order; one pass tells whether that
-    // is the time order already.
-    let mut order: Vec<(Key<'_>, u32, u32)> = {
-        use rayon::prelude::*;
-        parts
-            .par_iter()
-            .enumerate()
-            .flat_map_iter(|(p, part)| {
-                (0..part.len()).map(move |i| (part.key(i), p as u32, i as u32))
-            })
-            .collect()
-    };
-    if !order.is_sorted_by(|a, b| a.0 <= b.0) {
-        // Stable: entries of equal keys keep their order.
-        rayon::slice::ParallelSliceMut::par_sort_by(&mut order[..], |a, b| a.0.cmp(&b.0));
-    }
+    let order = ordered(parts);
     // When each chunk's events are first and last written.
     let mut first = vec![usize::MAX; parts.len()];
     let mut last = vec![0; parts.len()];
-    for (n, &(_, p, _)) in order.iter().enumerate() {
+    for (n, &(p, _)) in order.iter().enumerate() {
         let p = p as usize;
         first[p] = first[p].min(n);
         last[p] = n;
@@ -290,10 +301,110 @@ pub(super) fn write_in_order(
     emit.flush()
 }
 
+/// Every entry of `parts` as (part, place in it), in the order they are written: by key,
+/// entries of equal keys in their order in `parts`.
+fn ordered(parts: &[Shown]) -> Vec<(u32, u32)> {
+    ordered_packed(parts).unwrap_or_else(|| ordered_by_key(parts))
+}
+
+/// [`ordered`] for times of any form, compared as text.
+fn ordered_by_key(parts: &[Shown]) -> Vec<(u32, u32)> {
+    use rayon::prelude::*;
+    // Every entry's key and place, in file and record order; one pass tells whether that
+    // is the time order already.
+    let mut order: Vec<(Key<'_>, u32, u32)> = parts
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(p, part)| (0..part.len()).map(move |i| (part.key(i), p as u32, i as u32)))
+        .collect();
+    if !order.is_sorted_by(|a, b| a.0 <= b.0) {
+        // Stable: entries of equal keys keep their order.
+        order.par_sort_by(|a, b| a.0.cmp(&b.0));
+    }
+    order.into_iter().map(|(_, p, i)| (p, i)).collect()
+}
+
+/// [`ordered`] when every time is in the one form an `.evtx`'s are read in
+/// (`2016-07-08T18:12:51.6816408Z`), the common case made cheap: each entry's time as a
+/// number (its 21 digits, four bits each: numbers of times of one form order as their text
+/// does), its file, place and position packed into 32 bytes (a [`Key`] and its place take
+/// 72), sorted on every core. `None` when a time is in another form.
+fn ordered_packed(parts: &[Shown]) -> Option<Vec<(u32, u32)>> {
+    use rayon::prelude::*;
+    // (time's digits << 40 | file, place in the file, part << 32 | position in the part).
+    type Packed = (u128, u64, u64);
+    let total = parts.iter().map(Shown::len).sum();
+    if total > u32::MAX as usize || parts.len() > u32::MAX as usize {
+        return None;
+    }
+    let mut entries: Vec<Packed> = vec![(0, 0, 0); total];
+    let mut slices = Vec::with_capacity(parts.len());
+    let mut rest = &mut entries[..];
+    for part in parts {
+        let (slice, tail) = rest.split_at_mut(part.len());
+        slices.push(slice);
+        rest = tail;
+    }
+    let packed = slices
+        .into_par_iter()
+        .zip(parts.par_iter())
+        .enumerate()
+        .all(|(p, (slice, part))| {
+            let keys = part.keys();
+            slice.iter_mut().enumerate().all(|(i, entry)| {
+                let (time, order) = keys.entry(i);
+                let Some(digits) = time_digits(time) else {
+                    return false;
+                };
+                *entry = (
+                    digits << 40 | (keys.file as u128 & 0xff_ffff_ffff),
+                    order,
+                    (p as u64) << 32 | i as u64,
+                );
+                true
+            })
+        });
+    if !packed || parts.iter().any(|p| p.keys().file >> 40 != 0) {
+        return None;
+    }
+    if !entries.is_sorted() {
+        // One thread: the sort finds the runs already in order (each chunk's events, a whole
+        // log's when logs are given one after the other) and merges them, faster here
+        // than sorting on every core (measured).
+        entries.sort();
+    }
+    Some(
+        entries
+            .par_iter()
+            .map(|&(_, _, at)| ((at >> 32) as u32, at as u32))
+            .collect(),
+    )
+}
+
+/// The 21 digits of a time written as `2016-07-08T18:12:51.6816408Z`, four bits each, the
+/// first highest; `None` for a time in any other form.
+fn time_digits(time: &str) -> Option<u128> {
+    const FORM: &[u8; 28] = b"0000-00-00T00:00:00.0000000Z";
+    let bytes: &[u8; 28] = time.as_bytes().try_into().ok()?;
+    let mut n: u128 = 0;
+    for (&b, &f) in bytes.iter().zip(FORM) {
+        if f == b'0' {
+            if !b.is_ascii_digit() {
+                return None;
+            }
+            n = n << 4 | u128::from(b - b'0');
+        } else if b != f {
+            return None;
+        }
+    }
+    Some(n)
+}
+
 /// The writing of the entries in order: in batches of slices of the pieces, never copied.
 struct Emit<'a, W: Write> {
     parts: &'a [Shown],
-    order: &'a [(Key<'a>, u32, u32)],
+    /// Each entry's part and place in it, in the order written.
+    order: &'a [(u32, u32)],
     /// Where each part's last entry is in `order`.
     last: &'a [usize],
     /// The chunks read again whose entries are not all written.
@@ -318,7 +429,7 @@ impl<W: Write> Emit<'_, W> {
         }
         self.pending.push((self.at, end));
         for n in self.at..end {
-            let p = self.order[n].1 as usize;
+            let p = self.order[n].0 as usize;
             if self.last[p] == n && matches!(self.parts[p], Shown::Chunk(_)) {
                 self.done.push(p);
             }
@@ -335,7 +446,7 @@ impl<W: Write> Emit<'_, W> {
         let mut slices: Vec<&[u8]> = Vec::new();
         for &(from, to) in &self.pending {
             for n in from..to {
-                let (_, p, i) = self.order[n];
+                let (p, i) = self.order[n];
                 let (p, i) = (p as usize, i as usize);
                 let bytes = match &self.parts[p] {
                     Shown::Held(piece) => piece.output(i),
@@ -380,4 +491,79 @@ fn write_slices(out: &mut impl Write, slices: &[&[u8]]) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn parts(runs: &[(usize, Vec<(String, u64)>)]) -> Vec<Shown> {
+        runs.iter()
+            .enumerate()
+            .map(|(number, (file, entries))| {
+                let mut keys = Keys::new(*file);
+                for (time, order) in entries {
+                    keys.push(time, *order);
+                }
+                Shown::Chunk(ChunkKeys {
+                    keys,
+                    number: number as u64,
+                })
+            })
+            .collect()
+    }
+
+    /// Times in the form an `.evtx`'s are read in, a few of them equal.
+    fn evtx_time() -> impl Strategy<Value = String> {
+        (2015u32..2017, 1u32..3, 0u32..3, 0u32..2, 0u32..4).prop_map(|(y, m, s, h, f)| {
+            format!("{y:04}-{m:02}-08T{h:02}:12:{s:02}.{:07}Z", f * 2_345_678)
+        })
+    }
+
+    #[test]
+    fn time_digits_take_only_the_evtx_form() {
+        assert_eq!(
+            time_digits("2016-07-08T18:12:51.6816408Z"),
+            Some(0x2_0160_7081_8125_1681_6408)
+        );
+        for other in [
+            "2016-07-08T18:12:51Z",
+            "2016-07-08T18:12:51.681640Z",
+            "2016-07-08 18:12:51.6816408Z",
+            "2016-07-08T18:12:51.681640xZ",
+            "２016-07-08T18:12:51.6816408",
+            "",
+        ] {
+            assert_eq!(time_digits(other), None, "{other}");
+        }
+    }
+
+    proptest! {
+        /// The packed order is the order of keys compared as text, ties in their order.
+        #[test]
+        fn packed_order_is_the_order_of_the_keys(
+            runs in prop::collection::vec(
+                (0usize..3, prop::collection::vec((evtx_time(), 0u64..4), 0..20)),
+                0..12,
+            ),
+        ) {
+            let parts = parts(&runs);
+            prop_assert_eq!(ordered_packed(&parts), Some(ordered_by_key(&parts)));
+        }
+
+        /// One time in another form: the text order, for all of them.
+        #[test]
+        fn another_form_falls_back_to_text(
+            mut runs in prop::collection::vec(
+                (0usize..3, prop::collection::vec((evtx_time(), 0u64..4), 1..20)),
+                1..6,
+            ),
+        ) {
+            runs[0].1[0].0 = "2016-07-08T18:12:51Z".to_owned();
+            let parts = parts(&runs);
+            prop_assert_eq!(ordered_packed(&parts), None);
+            prop_assert_eq!(ordered(&parts), ordered_by_key(&parts));
+        }
+    }
 }
