@@ -99,22 +99,24 @@ impl Select {
             .enumerate()
             .map(|(n, run)| {
                 let base = (n * 1024) as u64;
-                self.piece(index, file, run, format, |i, _| base + i as u64)
+                self.piece(index, file, run, format, true, |i, _| base + i as u64)
             })
             .collect()
     }
 
     /// The piece of `events`, each ordered in its file by `order` (of its position in
-    /// `events` and the event).
+    /// `events` and the event); `held` when it is held until every event is read (see
+    /// [`Piece::done`]).
     fn piece<S: Text>(
         &self,
         index: usize,
         file: &str,
         events: &[EventOf<S>],
         format: Format,
+        held: bool,
         order: impl Fn(usize, &EventOf<S>) -> u64,
     ) -> Piece {
-        let mut piece = Piece::new(index);
+        let mut piece = Piece::new(index, events.len());
         for (i, event) in events.iter().enumerate() {
             if let Some(decoded) = self.shown(event) {
                 let row = Row {
@@ -125,7 +127,7 @@ impl Select {
                 piece.push(&row, order(i, event), format);
             }
         }
-        piece.done();
+        piece.done(held);
         piece
     }
 }
@@ -160,7 +162,7 @@ pub(crate) fn run(
                 // Read once: each chunk's events chosen and rendered in the worker that read
                 // them, and held until all are read.
                 let each = |events: &[EventRef<'_>]| {
-                    select.piece(index, file, events, format, |_, e| e.record_id)
+                    select.piece(index, file, events, format, true, |_, e| e.record_id)
                 };
                 match mde_artifacts::events::map_evtx_file(handle, &each) {
                     Ok(mapped) => {
@@ -223,7 +225,10 @@ pub(crate) fn run(
             Shown::Chunk(chunk) => chunk.keys.file(),
             Shown::Held(_) => 0,
         };
-        select.piece(index, &names[index], events, format, |_, e| e.record_id)
+        // Written soon after, and let go.
+        select.piece(index, &names[index], events, format, false, |_, e| {
+            e.record_id
+        })
     };
     match format {
         Format::Json => {
