@@ -108,10 +108,14 @@ impl<'a> EventRecord<'a> {
 
     /// Appends the record as compact JSON, byte for byte what `serde_json` writes for it,
     /// when it is an event mde-doctor does not know and has no `warnings` (nearly every
-    /// event of `events --all`); `false`, with nothing written, otherwise. Why: writing
+    /// event of `events --all`); `None`, with nothing written, otherwise. Why: writing
     /// every event of a large log is most of the time `events --all` takes, and this knows
     /// the shape that serde's generic writer discovers field by field.
-    pub fn write_plain_json(&self, out: &mut Vec<u8>) -> bool {
+    ///
+    /// `Some(true)` when every byte written is ASCII below DEL (text that needs no second
+    /// look for characters to show escaped), told by the pass that looks for bytes to
+    /// escape.
+    pub fn write_plain_json(&self, out: &mut Vec<u8>) -> Option<bool> {
         if self.known
             || self.title.is_some()
             || self.severity.is_some()
@@ -120,24 +124,25 @@ impl<'a> EventRecord<'a> {
             || self.aad.is_some()
             || self.warnings.is_some()
         {
-            return false;
+            return None;
         }
         out.reserve(512);
         let mut digits = itoa::Buffer::new();
+        let mut plain = true;
         out.extend_from_slice(b"{\"time\":");
-        json_string(out, self.time);
+        plain &= json_string(out, self.time);
         out.extend_from_slice(b",\"channel\":");
-        json_string(out, self.channel);
+        plain &= json_string(out, self.channel);
         out.extend_from_slice(b",\"provider\":");
-        json_string(out, self.provider);
+        plain &= json_string(out, self.provider);
         out.extend_from_slice(b",\"event_id\":");
         out.extend_from_slice(digits.format(self.event_id).as_bytes());
         out.extend_from_slice(b",\"level\":");
-        json_string(out, self.level);
+        plain &= json_string(out, self.level);
         out.extend_from_slice(b",\"record_id\":");
         out.extend_from_slice(digits.format(self.record_id).as_bytes());
         out.extend_from_slice(b",\"file\":");
-        json_string(out, self.file);
+        plain &= json_string(out, self.file);
         out.extend_from_slice(b",\"line\":");
         match self.line {
             Some(n) => out.extend_from_slice(digits.format(n).as_bytes()),
@@ -151,18 +156,18 @@ impl<'a> EventRecord<'a> {
                 out.push(b',');
             }
             out.extend_from_slice(b"{\"name\":");
-            json_string(out, name);
+            plain &= json_string(out, name);
             out.extend_from_slice(b",\"value\":");
-            json_string(out, value);
+            plain &= json_string(out, value);
             out.push(b'}');
         }
         out.extend_from_slice(b"],\"message\":");
         match self.raw.message {
-            Some(m) => json_string(out, m),
+            Some(m) => plain &= json_string(out, m),
             None => out.extend_from_slice(b"null"),
         }
         out.extend_from_slice(b"}}");
-        true
+        Some(plain)
     }
 
     /// Whether any string of the event satisfies `test` (to look for text that needs a
@@ -196,18 +201,20 @@ impl<'a> EventRecord<'a> {
 }
 
 /// `s` as a JSON string, escaped as `serde_json` escapes it: `"`, `\\`, and the C0 controls
-/// (`\b \t \n \f \r`, the others as `\u00xx`); everything else as it is.
-fn json_string(out: &mut Vec<u8>, s: &str) {
+/// (`\b \t \n \f \r`, the others as `\u00xx`); everything else as it is. Whether every
+/// byte of `s` is below DEL (0x7f).
+fn json_string(out: &mut Vec<u8>, s: &str) -> bool {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let bytes = s.as_bytes();
     out.reserve(bytes.len() + 2);
     out.push(b'"');
     // Most text needs no escape: found so, it is copied whole.
     let mut start = 0;
-    let mut i = first_escape(bytes);
+    let (mut i, mut high) = first_escape(bytes);
     while i < bytes.len() {
         let b = bytes[i];
         if b >= 0x20 && b != b'"' && b != b'\\' {
+            high |= b >= 0x7f;
             i += 1;
             continue;
         }
@@ -234,13 +241,17 @@ fn json_string(out: &mut Vec<u8>, s: &str) {
     }
     out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
+    !high
 }
 
 /// Where the first byte JSON must escape is in `bytes` (their length when none is), looked
-/// for eight bytes at a time.
-fn first_escape(bytes: &[u8]) -> usize {
+/// for eight bytes at a time; and whether a byte before it is DEL (0x7f) or above.
+fn first_escape(bytes: &[u8]) -> (usize, bool) {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
     let mut words = bytes.chunks_exact(8);
     let mut at = 0;
+    let mut seen = 0;
     for word in words.by_ref() {
         let w = u64::from_le_bytes([
             word[0], word[1], word[2], word[3], word[4], word[5], word[6], word[7],
@@ -248,12 +259,19 @@ fn first_escape(bytes: &[u8]) -> usize {
         if needs_escape(w) {
             break;
         }
+        // A byte at 0x7f or above has its high bit set, or set once one is added (a carry
+        // out of a byte comes only from 0xff, itself seen).
+        seen |= (w | w.wrapping_add(ONES)) & HIGH;
         at += 8;
     }
-    bytes[at..]
-        .iter()
-        .position(|&b| b < 0x20 || b == b'"' || b == b'\\')
-        .map_or(bytes.len(), |p| at + p)
+    let mut high = seen != 0;
+    for (k, &b) in bytes[at..].iter().enumerate() {
+        if b < 0x20 || b == b'"' || b == b'\\' {
+            return (at + k, high);
+        }
+        high |= b >= 0x7f;
+    }
+    (bytes.len(), high)
 }
 
 /// Whether any of the eight bytes of `w` is below 0x20, `"` or `\\` (a byte at 0x80 or above
@@ -396,11 +414,11 @@ mod tests {
         #[test]
         fn plain_json_is_what_serde_writes(
             texts in proptest::collection::vec(
-                proptest::prop_oneof!["(?s).*", "[ -~\\t\\n\\x01\\x1f\"\\\\]{0,40}"],
+                proptest::prop_oneof!["(?s).*", "[ -~\\t\\n\\x01\\x1f\\x7f\"\\\\]{0,40}"],
                 8,
             ),
             data in proptest::collection::vec(
-                ("(?s).*", "[ -~\\t\\n\\x01\\x1f\"\\\\]{0,40}"),
+                ("(?s).*", "[ -~\\t\\n\\x01\\x1f\\x7f\"\\\\]{0,40}"),
                 0..4,
             ),
             line in proptest::option::of(0usize..100_000),
@@ -430,7 +448,9 @@ mod tests {
                 warnings: None,
             };
             let mut ours = Vec::new();
-            proptest::prop_assert!(record.write_plain_json(&mut ours));
+            let plain = record.write_plain_json(&mut ours);
+            // Told plain exactly when every byte is below DEL.
+            proptest::prop_assert_eq!(plain, Some(ours.iter().all(|&b| b < 0x7f)));
             proptest::prop_assert_eq!(
                 String::from_utf8(ours).unwrap(),
                 serde_json::to_string(&record).unwrap()

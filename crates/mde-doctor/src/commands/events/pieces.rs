@@ -191,10 +191,11 @@ fn json_record<S: Text>(row: &Row<'_, S>, out: &mut Vec<u8>) {
     let start = out.len();
     let mut record = EventRecord::new(row.event, row.file, row.decoded);
     // Serializing these types to a `Vec` cannot fail.
-    if !record.write_plain_json(out) {
+    let plain = record.write_plain_json(out).unwrap_or_else(|| {
         let _ = serde_json::to_writer(&mut *out, &record);
-    }
-    if !plain_ascii(&out[start..]) {
+        plain_ascii(&out[start..])
+    });
+    if !plain {
         if record.any_text(has_bidi) {
             record.warnings = mde_report::json::warnings_of(&record);
             out.truncate(start);
