@@ -116,7 +116,7 @@ impl Select {
         held: bool,
         order: impl Fn(usize, &EventOf<S>) -> u64,
     ) -> Piece {
-        let mut piece = Piece::new(index, events.len());
+        let mut piece = Piece::new(index, events.len(), held);
         for (i, event) in events.iter().enumerate() {
             if let Some(decoded) = self.shown(event) {
                 let row = Row {
@@ -127,7 +127,7 @@ impl Select {
                 piece.push(&row, order(i, event), format);
             }
         }
-        piece.done(held);
+        piece.done();
         piece
     }
 }
@@ -218,6 +218,7 @@ pub(crate) fn run(
             Err(e) => failures.push(format!("{file}: {e}")),
         }
     }
+    pieces::seal(&mut parts);
     let shown = parts.iter().map(Shown::len).sum();
     // Second reading of a chunk: its events rendered, in the worker that read it.
     let render = |part: usize, events: &[EventRef<'_>]| -> Piece {

@@ -68,13 +68,27 @@ impl Keys {
 #[derive(Debug, Default)]
 pub(super) struct Piece {
     keys: Keys,
-    /// The events' output as rendered, back to back; in JSON each is followed by a comma.
+    /// The events' output as rendered, back to back after `start`; in JSON each is followed
+    /// by a comma. A piece held until every event is read is rendered at the end of its
+    /// thread's block (taken out of it until done).
     out: Vec<u8>,
-    /// The output once the piece is done: moved to its thread's block (see [`Piece::done`]).
+    start: usize,
+    /// The block the output is in, until sealed (see [`seal`]).
+    block: Option<Block>,
+    /// The output once done (a piece of its own) or sealed (in a block).
     held: bytes::Bytes,
-    /// Where each one's output ends in it.
+    /// Where each one's output ends, from `start`.
     ends: Vec<usize>,
 }
+
+/// The output of the pieces held that one thread rendered, back to back. Why: the output of
+/// a large log is held until all of it is read, and memory touched costs more than writing
+/// (the system clears each page first, a huge page all at once, and in a virtual machine
+/// that gives memory back to its host, far more now and then): pieces back to back in a few
+/// blocks touch 20 % less than pieces of their own sized by guess, and rendered there they
+/// are never copied (measured on a 68 MB log: 148 MB resident against 130–140 MB, 10 %
+/// faster).
+type Block = std::sync::Arc<std::sync::Mutex<Vec<u8>>>;
 
 impl Piece {
     pub(super) fn len(&self) -> usize {
@@ -88,7 +102,7 @@ impl Piece {
             Format::Text => timeline::write_row(row, &mut self.out),
         }
         self.keys.push(row.event.time.as_ref(), order);
-        self.ends.push(self.out.len());
+        self.ends.push(self.out.len() - self.start);
     }
 
     /// The output of entry `i`.
@@ -97,60 +111,89 @@ impl Piece {
         &self.held[start..self.ends[i]]
     }
 
-    /// A piece for `file` of at most `events` events, rendered into its thread's scratch
-    /// buffer (see [`Piece::done`]). What orders them is sized for that many at once: the
-    /// pieces are held until the end, and vectors grown a few times leave memory behind.
-    pub(super) fn new(file: usize, events: usize) -> Piece {
+    /// A piece for `file` of at most `events` events: `held` until every event is read
+    /// (rendered into its thread's block), or written soon after (into a buffer of its own,
+    /// freed once written). What orders them is sized for that many at once: vectors grown
+    /// a few times leave memory behind.
+    pub(super) fn new(file: usize, events: usize, held: bool) -> Piece {
+        let (out, block) = if held {
+            let (out, block) = BLOCK.with(|current| take_block(&mut current.borrow_mut()));
+            (out, Some(block))
+        } else {
+            (Vec::new(), None)
+        };
         Piece {
             keys: Keys {
                 file,
                 times: String::with_capacity(events * TIME_LEN),
                 entries: Vec::with_capacity(events),
             },
-            out: SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut())),
+            start: out.len(),
+            out,
+            block,
             held: bytes::Bytes::new(),
             ends: Vec::with_capacity(events),
         }
     }
 
-    /// Moves the output of a piece `held` until all are read out of the scratch buffer,
-    /// given back to the thread, to the end of the thread's block. Why: the output of a
-    /// large log is held until all of it is read, and memory touched costs more than
-    /// copying (the system clears each page first, and a huge page all at once): held
-    /// pieces packed back to back in a few blocks touch 20 % less than pieces of their own,
-    /// as large as rendered or sized by guess (measured: `events --all` on a 68 MB log,
-    /// 148 MB resident against 130–140 MB, 6 % faster). A piece written soon after keeps
-    /// its buffer, freed once written (a block is freed only once all its pieces are).
-    pub(super) fn done(&mut self, held: bool) {
-        if !held {
-            self.held = bytes::Bytes::from(std::mem::take(&mut self.out));
-            return;
+    /// Gives the output back to its block, or keeps it.
+    pub(super) fn done(&mut self) {
+        let out = std::mem::take(&mut self.out);
+        match &self.block {
+            Some(block) => *lock(block) = out,
+            None => self.held = bytes::Bytes::from(out),
         }
-        self.held = BLOCK.with(|block| {
-            let mut block = block.borrow_mut();
-            if block.capacity() - block.len() < self.out.len() {
-                *block = bytes::BytesMut::with_capacity(BLOCK_SIZE.max(self.out.len()));
-            }
-            block.extend_from_slice(&self.out);
-            block.split().freeze()
-        });
-        let mut scratch = std::mem::take(&mut self.out);
-        scratch.clear();
-        SCRATCH.with(|s| *s.borrow_mut() = scratch);
+    }
+}
+
+/// The thread's block, taken out to be rendered into: a new one when too little of it is
+/// left for a piece (more is only a copy of the block, never wrong).
+fn take_block(current: &mut Option<Block>) -> (Vec<u8>, Block) {
+    if let Some(block) = current.as_ref() {
+        let mut out = lock(block);
+        if out.capacity() - out.len() >= BLOCK_ROOM {
+            return (std::mem::take(&mut *out), block.clone());
+        }
+    }
+    let block = Block::default();
+    *current = Some(block.clone());
+    (Vec::with_capacity(BLOCK_SIZE), block)
+}
+
+fn lock(block: &Block) -> std::sync::MutexGuard<'_, Vec<u8>> {
+    block
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Makes the output of the pieces done in blocks readable, once every piece is done: each
+/// block taken out of its lock once, shared by its pieces.
+pub(super) fn seal(parts: &mut [Shown]) {
+    let mut sealed: std::collections::HashMap<usize, bytes::Bytes> = Default::default();
+    for part in parts {
+        let Shown::Held(piece) = part else { continue };
+        let Some(block) = piece.block.take() else {
+            continue;
+        };
+        let bytes = sealed
+            .entry(std::sync::Arc::as_ptr(&block) as usize)
+            .or_insert_with(|| bytes::Bytes::from(std::mem::take(&mut *lock(&block))));
+        let end = piece.start + piece.ends.last().copied().unwrap_or(0);
+        piece.held = bytes.slice(piece.start..end);
     }
 }
 
 /// The length of an event's time as read from an `.evtx` (`2016-07-08T18:12:51.6816408Z`).
 const TIME_LEN: usize = 28;
 
-/// The size of a block of held output (only what is written of it costs memory).
+/// The size of a block of held output (only what is written of it costs memory), and the
+/// room a piece starts with in one (a chunk's output is far less).
 const BLOCK_SIZE: usize = 16 << 20;
+const BLOCK_ROOM: usize = 1 << 20;
 
 thread_local! {
-    /// Each thread's buffer that pieces are rendered into.
-    static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-    /// Each thread's block that pieces done are moved to, freed when the last is.
-    static BLOCK: std::cell::RefCell<bytes::BytesMut> = std::cell::RefCell::new(bytes::BytesMut::new());
+    /// Each thread's block of held output.
+    static BLOCK: std::cell::RefCell<Option<Block>> = const { std::cell::RefCell::new(None) };
 }
 
 /// What events are ordered by: the time as written (compared as text), then the file and
@@ -263,6 +306,12 @@ pub(super) fn write_in_order(
     format: Format,
     out: &mut impl Write,
 ) -> std::io::Result<()> {
+    if parts
+        .iter()
+        .any(|p| matches!(p, Shown::Held(piece) if piece.block.is_some()))
+    {
+        return Err(std::io::Error::other("events held in a block not sealed"));
+    }
     let order = ordered(parts);
     // When each chunk's events are first and last written.
     let mut first = vec![usize::MAX; parts.len()];
