@@ -70,8 +70,8 @@ impl Select {
     }
 
     /// Whether `event` is shown (`None` when it is not), and what it means when mde-doctor
-    /// knows it.
-    fn shown<S: AsRef<str>>(&self, event: &EventOf<S>) -> Option<Option<Decoded>> {
+    /// knows it (boxed: asked of every event, and a meaning, large, is seldom there).
+    fn shown<S: AsRef<str>>(&self, event: &EventOf<S>) -> Option<Option<Box<Decoded>>> {
         if self.since.is_some_and(|s| before(event.time.as_ref(), s)) {
             return None;
         }
@@ -81,7 +81,10 @@ impl Select {
             return None;
         }
         // Few events are known: only those are copied to be decoded.
-        let decoded = known.then(|| decode(&event.to_owned_event())).flatten();
+        let decoded = known
+            .then(|| decode(&event.to_owned_event()))
+            .flatten()
+            .map(Box::new);
         (decoded.is_some() || self.all).then_some(decoded)
     }
 
@@ -122,7 +125,7 @@ impl Select {
                 let row = Row {
                     file,
                     event,
-                    decoded: decoded.as_ref(),
+                    decoded: decoded.as_deref(),
                 };
                 piece.push(&row, order(i, event), format);
             }
