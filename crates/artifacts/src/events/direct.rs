@@ -103,8 +103,12 @@ impl Scan {
             .is_some_and(|(n, f)| *n == id && f.is_some())
     }
 
-    /// The event of the `i`th record, if it was read.
-    pub(super) fn event(&self, i: usize) -> Option<EventRef<'_>> {
+    /// The event of the `i`th record, if it was read, its data in `pairs` (empty).
+    pub(super) fn event<'a>(
+        &'a self,
+        i: usize,
+        mut pairs: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    ) -> Option<EventRef<'a>> {
         let f = self.records.get(i)?.1.as_ref()?;
         let text = self.text.as_str();
         let (data, user) = f
@@ -127,15 +131,19 @@ impl Scan {
             event_id: f.event_id,
             level: f.level,
             computer: Cow::Borrowed(&text[f.computer.clone()]),
-            data: names
-                .zip(&self.values[f.values.clone()])
-                .map(|((name, _), v)| {
-                    (
-                        Cow::Borrowed(name.as_str()),
-                        Cow::Borrowed(&text[v.clone()]),
-                    )
-                })
-                .collect(),
+            data: {
+                pairs.extend(
+                    names
+                        .zip(&self.values[f.values.clone()])
+                        .map(|((name, _), v)| {
+                            (
+                                Cow::Borrowed(name.as_str()),
+                                Cow::Borrowed(&text[v.clone()]),
+                            )
+                        }),
+                );
+                pairs
+            },
             message: None,
             at: Location::Whole,
         })

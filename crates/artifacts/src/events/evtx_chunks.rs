@@ -9,6 +9,7 @@
 //! gets the chunk's events borrowed and turns them into what it keeps there and then, on
 //! every core. [`super::read_evtx_file`] reads through the same path, owning the events.
 
+use std::borrow::Cow;
 use std::sync::{Arc, Mutex};
 
 use evtx::{EvtxChunkData, EvtxParser, ParserSettings};
@@ -99,10 +100,10 @@ pub(super) fn map_evtx<T: std::io::Read + std::io::Seek + Send, R: Send>(
         .with_configuration((*settings).clone());
     let parts: Vec<Part<R>> = in_workers(
         parser.chunks(),
-        || (Plans::new(), Scan::new()),
-        |(plans, scan), chunk| {
+        || (Plans::new(), Scan::new(), Spare::default()),
+        |(plans, scan, spare), chunk| {
             plans.clear();
-            read_chunk(chunk, &settings, plans, scan, times_only, each)
+            read_chunk(chunk, &settings, plans, scan, spare, times_only, each)
         },
     );
     let mut log = MappedLog {
@@ -198,6 +199,7 @@ fn read_chunk<R>(
     settings: &Arc<ParserSettings>,
     plans: &mut Plans,
     scan: &mut Scan,
+    spare: &mut Spare,
     times_only: bool,
     each: EachChunk<'_, R>,
 ) -> Part<R> {
@@ -262,7 +264,7 @@ fn read_chunk<R>(
     for item in &order {
         let r = match item {
             Ok(i) => {
-                events.extend(scan.and_then(|s| s.event(*i)));
+                events.extend(scan.and_then(|s| s.event(*i, spare.take())));
                 continue;
             }
             Err(r) => r,
@@ -288,13 +290,48 @@ fn read_chunk<R>(
             },
         }
     }
+    let result = each(&events);
+    spare.give(events);
     Part {
         number,
         total,
-        result: Some(each(&events)),
+        result: Some(result),
         diagnostics,
         unreadable,
     }
+}
+
+/// The data vectors of the events of chunks read, emptied, kept by a worker from chunk to
+/// chunk: reading a chunk's events then allocates nothing per event (measured: allocating
+/// and freeing them was 2 % of `events --all`).
+#[derive(Default)]
+pub(super) struct Spare(Vec<Vec<(Cow<'static, str>, Cow<'static, str>)>>);
+
+impl Spare {
+    /// An empty data vector, with room when one is spare.
+    fn take<'a>(&mut self) -> Vec<(Cow<'a, str>, Cow<'a, str>)> {
+        self.0.pop().map(recycle).unwrap_or_default()
+    }
+
+    /// Keeps the data vectors of `events` (a chunk holds a few hundred events at most).
+    fn give(&mut self, events: Vec<EventRef<'_>>) {
+        for event in events {
+            if self.0.len() >= 4096 {
+                break;
+            }
+            let mut data = event.data;
+            data.clear();
+            self.0.push(recycle(data));
+        }
+    }
+}
+
+/// An empty vector's memory, for text of another lifetime. (A vector's `into_iter()`
+/// collected keeps its memory when the items are of the same size: the standard library
+/// does so, and were it not to, this would only allocate.)
+#[allow(clippy::unnecessary_filter_map)] // Nothing to map: the vector is empty.
+fn recycle<'a, 'b>(empty: Vec<(Cow<'a, str>, Cow<'a, str>)>) -> Vec<(Cow<'b, str>, Cow<'b, str>)> {
+    empty.into_iter().filter_map(|_| None).collect()
 }
 
 /// Reads chunks again by their number in their file (see [`MappedLog::numbers`]), in the
@@ -324,6 +361,7 @@ pub fn map_evtx_chunks_at<R: Send>(
             let (next, taken, settings) = (&next, &taken, &settings);
             scope.spawn(move || {
                 let (mut plans, mut scan) = (Plans::new(), Scan::new());
+                let mut spare = Spare::default();
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(&(file, number)) = chunks.get(i) else { break };
@@ -337,7 +375,8 @@ pub fn map_evtx_chunks_at<R: Send>(
                     let result = read_chunk_at(file, number).map(|data| {
                         plans.clear();
                         let each = |events: &[EventRef<'_>]| each(i, events);
-                        read_chunk(Ok(data), settings, &mut plans, &mut scan, false, &each).result
+                        let (plans, scan, spare) = (&mut plans, &mut scan, &mut spare);
+                        read_chunk(Ok(data), settings, plans, scan, spare, false, &each).result
                     });
                     let result = result.and_then(|r| {
                         r.ok_or_else(|| {
@@ -406,4 +445,34 @@ fn read_chunk_at(file: &std::fs::File, number: u64) -> std::io::Result<EvtxChunk
     let mut chunk = EvtxChunkData::new(data, false).map_err(std::io::Error::other)?;
     chunk.number = Some(number);
     Ok(chunk)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spare_vectors_keep_their_memory() {
+        let mut spare = Spare::default();
+        let text = String::from("value");
+        let mut data = spare.take();
+        data.extend((0..40).map(|_| (Cow::Borrowed("name"), Cow::Borrowed(text.as_str()))));
+        let (capacity, at) = (data.capacity(), data.as_ptr() as usize);
+        let event = EventRef {
+            record_id: 1,
+            time: Cow::Borrowed("2026-12-02T08:00:00Z"),
+            provider: Cow::Borrowed("p"),
+            channel: Cow::Borrowed("c"),
+            event_id: 1,
+            level: 4,
+            computer: Cow::Borrowed("pc"),
+            data,
+            message: None,
+            at: Location::Whole,
+        };
+        spare.give(vec![event]);
+        let again = spare.take();
+        assert!(again.is_empty());
+        assert_eq!((again.capacity(), again.as_ptr() as usize), (capacity, at));
+    }
 }

@@ -541,7 +541,7 @@ mod tests {
                 let Some(scan) = scan else { continue };
                 if scan.read(i, id) {
                     direct += 1;
-                    let event = scan.event(i).unwrap().to_owned_event();
+                    let event = scan.event(i, Vec::new()).unwrap().to_owned_event();
                     assert_eq!(event, rendered, "{name}: record {id}");
                     // UserData values are named `Element.field`.
                     user_data += usize::from(event.data.iter().any(|(n, _)| n.contains('.')));
