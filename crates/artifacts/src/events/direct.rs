@@ -168,6 +168,11 @@ pub(super) fn scan_chunk(
     scan_records(data, header, plans, scan).is_some()
 }
 
+/// The last second of a record's written time the evtx crate reads, in seconds since
+/// 1601 (`jiff::Timestamp::MAX`, 9999-12-30T22:00:00Z, is 253,402,207,200 s after 1970,
+/// which is 11,644,473,600 s after 1601).
+const LAST_WRITTEN_SECOND: u64 = 253_402_207_200 + 11_644_473_600;
+
 fn scan_records(
     data: &[u8],
     header: &evtx::EvtxChunkHeader,
@@ -197,6 +202,12 @@ fn scan_records(
         }
         let id = u64::from_le_bytes(data[pos + 8..pos + 16].try_into().ok()?);
         if id != header.first_event_record_id + scan.records.len() as u64 {
+            return None;
+        }
+        // The time the record was written: the evtx crate refuses a record whose time is
+        // past what it can hold (the chunk is then read by it, reporting that record).
+        let written = u64::from_le_bytes(data[pos + 16..pos + 24].try_into().ok()?);
+        if written / 10_000_000 > LAST_WRITTEN_SECOND {
             return None;
         }
         let (text, values) = (scan.text.len(), scan.values.len());

@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use super::direct::{Plans, Scan, scan_chunk};
 use super::evtx_file::{damage, to_event, truncated_tail};
-use super::record_json::event_ref_from_json;
+use super::record_json::{escape_raw_controls, event_ref_from_json};
 use super::{EventLogError, EventRef};
 use crate::location::{Diagnostic, Location};
 
@@ -249,8 +249,9 @@ fn read_chunk<R>(
             }
             let recovered = record.recovered;
             match record.into_json_bytes() {
-                Ok(r) => {
+                Ok(mut r) => {
                     total += 1;
+                    escape_raw_controls(&mut r.data);
                     order.push(Err(r));
                 }
                 // Carved records that fail to render are noise, as the evtx crate treats them.

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::evtx_chunks::{in_workers, map_evtx};
 use super::header_map::{HeaderMap, Slot, map_template, skim_record, skimmed_number, skimmed_text};
-use super::record_json::event_from_json;
+use super::record_json::{escape_raw_controls, event_from_json};
 use super::{Event, EventHeader, EventLog, EventLogError, Keep, flatten};
 use crate::location::{Diagnostic, Location};
 
@@ -177,8 +177,9 @@ fn read_chunk(
             continue;
         }
         match record.into_json_bytes() {
-            Ok(r) => {
+            Ok(mut r) => {
                 part.total += 1;
+                escape_raw_controls(&mut r.data);
                 take_rendered(&mut part, r, keep);
             }
             // Carved records that fail to render are noise, as the evtx crate treats them.

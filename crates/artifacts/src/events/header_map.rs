@@ -174,7 +174,9 @@ pub(crate) fn skim_into<'a>(
         pos += size;
         values.push((kind, bytes));
     }
-    (pos <= end).then_some(def)
+    // Then the end of the stream (its token, or its last byte): the evtx crate reads on
+    // after the instance, and a record with more there is not one of this shape.
+    (pos == end || (pos < end && data[pos] == 0x00)).then_some(def)
 }
 
 /// A substitution value as text, for strings (UTF-16LE, maybe NUL-terminated) and nulls.

@@ -17,6 +17,41 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use super::{Event, EventRef};
 use crate::location::Location;
 
+/// Escapes the control characters the evtx crate leaves raw inside the strings of a
+/// record's JSON (a name or text of the chunk holding one: JSON refuses it, and the record
+/// would be lost); JSON without one is left as it is. Outside strings, compact JSON has none.
+pub(super) fn escape_raw_controls(json: &mut Vec<u8>) {
+    if !json.iter().any(|&b| b < 0x20) {
+        return;
+    }
+    let mut out = Vec::with_capacity(json.len() + 16);
+    let (mut in_string, mut escaped) = (false, false);
+    for &b in json.iter() {
+        if in_string && b < 0x20 {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(b >> 4)],
+                HEX[usize::from(b & 0xf)],
+            ]);
+            escaped = false;
+            continue;
+        }
+        out.push(b);
+        if escaped {
+            escaped = false;
+        } else if in_string && b == b'\\' {
+            escaped = true;
+        } else if b == b'"' {
+            in_string = !in_string;
+        }
+    }
+    *json = out;
+}
+
 /// The [`Event`] of a rendered record; `Err` for a shape only the `Value` path handles.
 pub(super) fn event_from_json(
     record_id: u64,
@@ -422,5 +457,23 @@ impl<'de> Visitor<'de> for Flatten<'_, 'de> {
             self.prefix.truncate(len);
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape_raw_controls;
+
+    #[test]
+    fn raw_controls_in_strings_are_escaped() {
+        let mut json = b"{\"a\x03b\":\"x\\\"\x1fy\",\"n\":1}".to_vec();
+        escape_raw_controls(&mut json);
+        assert_eq!(json, b"{\"a\\u0003b\":\"x\\\"\\u001fy\",\"n\":1}");
+        let value: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        assert_eq!(value["a\u{3}b"], "x\"\u{1f}y");
+        // Nothing to escape: left as it is.
+        let mut plain = b"{\"a\":\"b\\\\\"}".to_vec();
+        escape_raw_controls(&mut plain);
+        assert_eq!(plain, b"{\"a\":\"b\\\\\"}");
     }
 }

@@ -97,7 +97,12 @@ impl<'a> Tokens<'a> {
                     Token::Literal(text)
                 }
                 0x0d | 0x0e => {
+                    // Index (2), then the value type: one the evtx crate knows, or it refuses
+                    // the whole template, and so must this.
                     let index = u16_at(self.data, self.pos)?;
+                    if !value_type(*self.data.get(self.pos + 2)?) {
+                        return None;
+                    }
                     self.pos += 3;
                     Token::Substitution(index)
                 }
@@ -139,4 +144,10 @@ impl<'a> Tokens<'a> {
         }
         Some(name)
     }
+}
+
+/// Whether `t` is a binary XML value type: null, the scalar types (0x01–0x15), an event
+/// handle, binary XML or event XML (0x20, 0x21, 0x23), or an array of a scalar type (0x81–0x95).
+fn value_type(t: u8) -> bool {
+    matches!(t, 0x00..=0x15 | 0x20 | 0x21 | 0x23 | 0x81..=0x95)
 }

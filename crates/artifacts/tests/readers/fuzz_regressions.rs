@@ -97,3 +97,58 @@ fn evtx_data_name_with_a_nul_reads_as_rendered() {
     assert_eq!(log.total, 108);
     assert!(log.events.iter().any(|e| e.data("ExtraInf").is_some()));
 }
+
+/// The `evtx_direct` fuzzer's third find (the first chunks of
+/// `examples/events/sample-with-irregular-bool-values.evtx`, MIT, 34 bytes mutated): record
+/// 69's header says it was written in the year 57578. The evtx crate refuses that record and
+/// reads the rest; read from the values, it was kept. Such a chunk is now read by the crate.
+#[test]
+fn evtx_record_written_after_9999_is_refused_as_rendered() {
+    let log = direct_reading_is_the_rendering(read("fuzz/evtx-written-after-9999"));
+    assert_eq!(log.total, 436);
+    assert!(log.diagnostics.iter().any(|d| d.message.contains("0x84d0")));
+}
+
+/// The `evtx_direct` fuzzer's fourth find (the first chunks of `examples/events/security.evtx`,
+/// MIT, mutated over many generations): a template whose
+/// substitution declares the value type 0xfd, which is none. The evtx crate refuses the
+/// template, and so every record of it (146 to 149); read from the values, they were kept
+/// (the value itself is of a type that exists). Such a template is now left to the crate.
+#[test]
+fn evtx_substitution_of_no_type_is_refused_as_rendered() {
+    let log = direct_reading_is_the_rendering(read("fuzz/evtx-substitution-of-no-type"));
+    assert_eq!(log.total, 210);
+    assert!(
+        !log.events
+            .iter()
+            .any(|e| (146..=149).contains(&e.record_id))
+    );
+}
+
+/// The `evtx_direct` fuzzer's fifth find (the first chunks of
+/// `examples/events/security_bad_string_cache.evtx`, MIT, 19 bytes mutated): record 121 has a byte that is no token (0xff) after
+/// its template instance, where the end of the stream belongs. The evtx crate reads on after
+/// the instance and refuses the record; read from the values, it was kept. A record with
+/// anything but the end there is now left to the crate.
+#[test]
+fn evtx_token_after_the_instance_is_refused_as_rendered() {
+    let log = direct_reading_is_the_rendering(read("fuzz/evtx-token-after-the-instance"));
+    assert_eq!(log.total, 259);
+    assert!(!log.events.iter().any(|e| e.record_id == 121));
+}
+
+/// The `evtx_direct` fuzzer's sixth find (chunks of the real samples, MIT, mutated over many
+/// generations): the name `EventRecordID` in a chunk's string table changed to text holding
+/// U+0003. The evtx crate writes the name into its JSON as it is, which JSON refuses: every
+/// record of the chunk was lost, as "control character found" (read from the values, they
+/// were kept). Such a character is now escaped before the JSON is read.
+#[test]
+fn evtx_control_character_in_a_name_keeps_the_records() {
+    let log = direct_reading_is_the_rendering(read("fuzz/evtx-control-character-in-a-name"));
+    assert!(
+        !log.diagnostics
+            .iter()
+            .any(|d| d.message.contains("control character"))
+    );
+    assert!(log.events.iter().any(|e| e.record_id == 149));
+}
