@@ -28,15 +28,8 @@ pub(super) fn escape_raw_controls(json: &mut Vec<u8>) {
     let (mut in_string, mut escaped) = (false, false);
     for &b in json.iter() {
         if in_string && b < 0x20 {
-            const HEX: &[u8; 16] = b"0123456789abcdef";
-            out.extend_from_slice(&[
-                b'\\',
-                b'u',
-                b'0',
-                b'0',
-                HEX[usize::from(b >> 4)],
-                HEX[usize::from(b & 0xf)],
-            ]);
+            // Writing to a vector cannot fail.
+            let _ = std::io::Write::write_fmt(&mut out, format_args!("\\u{b:04x}"));
             escaped = false;
             continue;
         }
