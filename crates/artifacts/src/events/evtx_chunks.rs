@@ -16,8 +16,8 @@ use evtx::{EvtxChunkData, EvtxParser, ParserSettings};
 use serde_json::Value;
 
 use super::direct::{Plans, Scan, scan_chunk};
-use super::evtx_file::{damage, to_event, truncated_tail};
-use super::record_json::{escape_raw_controls, event_ref_from_json};
+use super::evtx_file::{CHUNK_SIZE, FILE_HEADER_SIZE, damage, gather, to_event, truncated_tail};
+use super::record_json::{event_ref_from_json, rendered};
 use super::{EventLogError, EventRef};
 use crate::location::{Diagnostic, Location};
 
@@ -114,20 +114,13 @@ pub(super) fn map_evtx<T: std::io::Read + std::io::Seek + Send, R: Send>(
     };
     for part in parts {
         log.total += part.total;
-        for d in part.diagnostics {
-            if log.diagnostics.len() < 1000 {
-                log.diagnostics.push(d);
-            }
-        }
-        log.diagnostics.extend(part.unreadable);
+        gather(&mut log.diagnostics, part.diagnostics, part.unreadable);
         if let Some(result) = part.result {
             log.chunks.push(result);
             log.numbers.push(part.number);
         }
     }
-    if let Some(tail) = truncated_tail(len) {
-        log.diagnostics.push(tail);
-    }
+    log.diagnostics.extend(truncated_tail(len));
     Ok(log)
 }
 
@@ -248,10 +241,9 @@ fn read_chunk<R>(
                 continue;
             }
             let recovered = record.recovered;
-            match record.into_json_bytes() {
-                Ok(mut r) => {
+            match rendered(record) {
+                Ok(r) => {
                     total += 1;
-                    escape_raw_controls(&mut r.data);
                     order.push(Err(r));
                 }
                 // Carved records that fail to render are noise, as the evtx crate treats them.
@@ -422,16 +414,14 @@ pub fn map_evtx_chunks_at<R: Send>(
 
 /// The chunk numbered `number` of `file`, read from where it is.
 fn read_chunk_at(file: &std::fs::File, number: u64) -> std::io::Result<EvtxChunkData> {
-    const FILE_HEADER: u64 = 0x1000;
-    const CHUNK: usize = 0x10000;
-    let mut data = vec![0u8; CHUNK];
-    let offset = FILE_HEADER + number * CHUNK as u64;
+    let mut data = vec![0u8; CHUNK_SIZE as usize];
+    let offset = FILE_HEADER_SIZE + number * CHUNK_SIZE;
     #[cfg(unix)]
     std::os::unix::fs::FileExt::read_exact_at(file, &mut data, offset)?;
     #[cfg(windows)]
     {
         let mut done = 0;
-        while done < CHUNK {
+        while done < data.len() {
             let n = std::os::windows::fs::FileExt::seek_read(
                 file,
                 &mut data[done..],

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::evtx_chunks::{in_workers, map_evtx};
 use super::header_map::{HeaderMap, Slot, map_template, skim_record, skimmed_number, skimmed_text};
-use super::record_json::{escape_raw_controls, event_from_json};
+use super::record_json::{event_from_json, rendered};
 use super::{Event, EventHeader, EventLog, EventLogError, Keep, flatten};
 use crate::location::{Diagnostic, Location};
 
@@ -74,17 +74,10 @@ fn assemble(parts: Vec<ChunkPart>, len: u64) -> EventLog {
     };
     for part in parts {
         log.total += part.total;
-        for d in part.diagnostics {
-            if log.diagnostics.len() < 1000 {
-                log.diagnostics.push(d);
-            }
-        }
+        gather(&mut log.diagnostics, part.diagnostics, part.unreadable);
         log.events.extend(part.events);
-        log.diagnostics.extend(part.unreadable);
     }
-    if let Some(tail) = truncated_tail(len) {
-        log.diagnostics.push(tail);
-    }
+    log.diagnostics.extend(truncated_tail(len));
     // Chunks may hold records out of order; a timeline wants file order. (A log that never
     // wrapped is in order already: checking costs one pass, sorting a large log far more.)
     if !log.events.is_sorted_by_key(|e| e.record_id) {
@@ -176,10 +169,9 @@ fn read_chunk(
             }
             continue;
         }
-        match record.into_json_bytes() {
-            Ok(mut r) => {
+        match rendered(record) {
+            Ok(r) => {
                 part.total += 1;
-                escape_raw_controls(&mut r.data);
                 take_rendered(&mut part, r, keep);
             }
             // Carved records that fail to render are noise, as the evtx crate treats them.
@@ -376,8 +368,24 @@ fn json_event(
 }
 
 /// Bytes of the file header; chunks follow, each of [`CHUNK_SIZE`] bytes.
-const FILE_HEADER_SIZE: u64 = 0x1000;
-const CHUNK_SIZE: u64 = 0x10000;
+pub(super) const FILE_HEADER_SIZE: u64 = 0x1000;
+pub(super) const CHUNK_SIZE: u64 = 0x10000;
+
+/// Damage reported by more chunks than this is left out (a log damaged throughout would
+/// drown the report); records whose rendering does not read are all reported.
+const MAX_DAMAGE: usize = 1000;
+
+/// Adds a chunk's damage (up to [`MAX_DAMAGE`] in all) and its unreadable records to a log's
+/// diagnostics.
+pub(super) fn gather(
+    diagnostics: &mut Vec<Diagnostic>,
+    damage: Vec<Diagnostic>,
+    unreadable: Vec<Diagnostic>,
+) {
+    let room = MAX_DAMAGE.saturating_sub(diagnostics.len());
+    diagnostics.extend(damage.into_iter().take(room));
+    diagnostics.extend(unreadable);
+}
 
 /// Where a damaged chunk or record is in the file, and what was lost with it.
 pub(super) fn damage(e: &evtx::err::EvtxError) -> Diagnostic {

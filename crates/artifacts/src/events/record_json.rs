@@ -17,10 +17,20 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use super::{Event, EventRef};
 use crate::location::Location;
 
+/// A record rendered to JSON by the evtx crate, ready to be read: the control characters
+/// the crate leaves raw inside its strings escaped (see [`escape_raw_controls`]).
+pub(super) fn rendered(
+    record: evtx::EvtxRecord<'_>,
+) -> evtx::err::Result<evtx::SerializedEvtxRecord<Vec<u8>>> {
+    let mut r = record.into_json_bytes()?;
+    escape_raw_controls(&mut r.data);
+    Ok(r)
+}
+
 /// Escapes the control characters the evtx crate leaves raw inside the strings of a
 /// record's JSON (a name or text of the chunk holding one: JSON refuses it, and the record
 /// would be lost); JSON without one is left as it is. Outside strings, compact JSON has none.
-pub(super) fn escape_raw_controls(json: &mut Vec<u8>) {
+fn escape_raw_controls(json: &mut Vec<u8>) {
     if !json.iter().any(|&b| b < 0x20) {
         return;
     }
