@@ -113,8 +113,8 @@ impl<'a> EventRecord<'a> {
     /// the shape that serde's generic writer discovers field by field.
     ///
     /// `Some(true)` when every byte written is ASCII below DEL (text that needs no second
-    /// look for characters to show escaped), told by the pass that looks for bytes to
-    /// escape.
+    /// look for characters to show escaped: what `mde_report::sanitize::plain_ascii` says of
+    /// it), told by the pass that looks for bytes to escape.
     pub fn write_plain_json(&self, out: &mut Vec<u8>) -> Option<bool> {
         if self.known
             || self.title.is_some()
@@ -409,6 +409,36 @@ mod tests {
         );
     }
 
+    /// An event mde-doctor does not know: its time, channel, provider, level and file in
+    /// `texts`, event and record 1, no line.
+    fn unknown<'a>(
+        texts: &'a [impl AsRef<str>],
+        data: &'a [(String, String)],
+        message: Option<&'a str>,
+    ) -> EventRecord<'a> {
+        EventRecord {
+            time: texts[0].as_ref(),
+            channel: texts[1].as_ref(),
+            provider: texts[2].as_ref(),
+            event_id: 1,
+            level: texts[3].as_ref(),
+            record_id: 1,
+            file: texts[4].as_ref(),
+            line: None,
+            known: false,
+            title: None,
+            severity: None,
+            params: None,
+            codes: None,
+            aad: None,
+            raw: RawEvent {
+                data: NameValues::Owned(data),
+                message,
+            },
+            warnings: None,
+        }
+    }
+
     proptest::proptest! {
         /// The plain writer writes what serde writes, for any text.
         #[test]
@@ -426,27 +456,8 @@ mod tests {
             ids in (proptest::prelude::any::<u32>(), proptest::prelude::any::<u64>()),
         ) {
             let pairs: Vec<(String, String)> = data;
-            let record = EventRecord {
-                time: &texts[0],
-                channel: &texts[1],
-                provider: &texts[2],
-                event_id: ids.0,
-                level: &texts[3],
-                record_id: ids.1,
-                file: &texts[4],
-                line,
-                known: false,
-                title: None,
-                severity: None,
-                params: None,
-                codes: None,
-                aad: None,
-                raw: RawEvent {
-                    data: NameValues::Owned(&pairs),
-                    message: message.as_deref(),
-                },
-                warnings: None,
-            };
+            let mut record = unknown(&texts[..5], &pairs, message.as_deref());
+            (record.event_id, record.record_id, record.line) = (ids.0, ids.1, line);
             let mut ours = Vec::new();
             let plain = record.write_plain_json(&mut ours);
             // Told plain exactly when every byte is below DEL.
@@ -461,27 +472,7 @@ mod tests {
     #[test]
     fn any_text_sees_the_raw_data() {
         let data = [("Name".to_string(), "x\u{202e}y".to_string())];
-        let record = EventRecord {
-            time: "t",
-            channel: "c",
-            provider: "p",
-            event_id: 1,
-            level: "information",
-            record_id: 1,
-            file: "f",
-            line: None,
-            known: false,
-            title: None,
-            severity: None,
-            params: None,
-            codes: None,
-            aad: None,
-            raw: RawEvent {
-                data: NameValues::Owned(&data),
-                message: None,
-            },
-            warnings: None,
-        };
+        let record = unknown(&["t", "c", "p", "information", "f"], &data, None);
         assert!(record.any_text(|s| s.contains('\u{202e}')));
         assert!(!record.any_text(|s| s.contains('\u{2066}')));
         let json = serde_json::to_value(&record).unwrap();

@@ -30,9 +30,16 @@ pub(super) struct Keys {
 
 impl Keys {
     pub(super) fn new(file: usize) -> Keys {
+        Keys::with_capacity(file, 0)
+    }
+
+    /// Keys with room for `events` at once (held until the end: vectors grown a few times
+    /// leave memory behind).
+    fn with_capacity(file: usize, events: usize) -> Keys {
         Keys {
             file,
-            ..Keys::default()
+            times: String::with_capacity(events * TIME_LEN),
+            entries: Vec::with_capacity(events),
         }
     }
 
@@ -113,8 +120,7 @@ impl Piece {
 
     /// A piece for `file` of at most `events` events: `held` until every event is read
     /// (rendered into its thread's block), or written soon after (into a buffer of its own,
-    /// freed once written). What orders them is sized for that many at once: vectors grown
-    /// a few times leave memory behind.
+    /// freed once written).
     pub(super) fn new(file: usize, events: usize, held: bool) -> Piece {
         let (out, block) = if held {
             let (out, block) = BLOCK.with(|current| take_block(&mut current.borrow_mut()));
@@ -123,11 +129,7 @@ impl Piece {
             (Vec::new(), None)
         };
         Piece {
-            keys: Keys {
-                file,
-                times: String::with_capacity(events * TIME_LEN),
-                entries: Vec::with_capacity(events),
-            },
+            keys: Keys::with_capacity(file, events),
             start: out.len(),
             out,
             block,
@@ -400,7 +402,10 @@ fn ordered_packed(parts: &[Shown]) -> Option<Vec<(u32, u32)>> {
     // (time's digits << 40 | file, place in the file, part << 32 | position in the part).
     type Packed = (u128, u64, u64);
     let total = parts.iter().map(Shown::len).sum();
-    if total > u32::MAX as usize || parts.len() > u32::MAX as usize {
+    if total > u32::MAX as usize
+        || parts.len() > u32::MAX as usize
+        || parts.iter().any(|p| p.keys().file >> 40 != 0)
+    {
         return None;
     }
     let mut entries: Vec<Packed> = vec![(0, 0, 0); total];
@@ -423,14 +428,14 @@ fn ordered_packed(parts: &[Shown]) -> Option<Vec<(u32, u32)>> {
                     return false;
                 };
                 *entry = (
-                    digits << 40 | (keys.file as u128 & 0xff_ffff_ffff),
+                    digits << 40 | keys.file as u128,
                     order,
                     (p as u64) << 32 | i as u64,
                 );
                 true
             })
         });
-    if !packed || parts.iter().any(|p| p.keys().file >> 40 != 0) {
+    if !packed {
         return None;
     }
     if !entries.is_sorted() {
