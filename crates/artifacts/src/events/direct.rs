@@ -14,8 +14,8 @@ use std::ops::Range;
 use std::rc::Rc;
 
 use super::EventRef;
-use super::header_map::skim_into;
-use super::template_plan::{Plan, Root, Src, plan_template};
+use super::header_map::{Slot, skim_into};
+use super::template_plan::{Plan, Root, plan_template};
 use super::template_tokens::Names;
 use crate::location::Location;
 
@@ -258,7 +258,7 @@ fn read_record<'a>(
     let times_only = scan.times_only;
     let text = &mut scan.text;
     let time = put(plan.time.as_ref(), values, text)?;
-    let mut field = |src: Option<&Src>| {
+    let mut field = |src: Option<&Slot>| {
         if times_only {
             check(src, values, false).map(|()| text.len()..text.len())
         } else {
@@ -351,11 +351,11 @@ fn present(plan: &Plan, values: &[(u8, &[u8])]) -> bool {
 }
 
 /// Whether [`put`] would write `src` (and, `nonempty`, something), without writing it.
-fn check(src: Option<&Src>, values: &[(u8, &[u8])], nonempty: bool) -> Option<()> {
+fn check(src: Option<&Slot>, values: &[(u8, &[u8])], nonempty: bool) -> Option<()> {
     let ok = match src {
         None => true,
-        Some(Src::Lit(literal)) => !nonempty || !literal.is_empty(),
-        Some(Src::Sub(i)) => {
+        Some(Slot::Literal(literal)) => !nonempty || !literal.is_empty(),
+        Some(Slot::Substitution(i)) => {
             let (kind, b) = *values.get(usize::from(*i))?;
             // Text is empty when it starts with a NUL, binary when it has no bytes.
             let empty = match kind {
@@ -370,12 +370,12 @@ fn check(src: Option<&Src>, values: &[(u8, &[u8])], nonempty: bool) -> Option<()
 }
 
 /// Appends the text of `src` (nothing when the template has no such field) to `text`.
-fn put(src: Option<&Src>, values: &[(u8, &[u8])], text: &mut String) -> Option<Range<usize>> {
+fn put(src: Option<&Slot>, values: &[(u8, &[u8])], text: &mut String) -> Option<Range<usize>> {
     let start = text.len();
     match src {
         None => {}
-        Some(Src::Lit(literal)) => text.push_str(literal),
-        Some(Src::Sub(i)) => {
+        Some(Slot::Literal(literal)) => text.push_str(literal),
+        Some(Slot::Substitution(i)) => {
             let (kind, bytes) = *values.get(usize::from(*i))?;
             write_value(kind, bytes, text)?;
         }
@@ -385,8 +385,8 @@ fn put(src: Option<&Src>, values: &[(u8, &[u8])], text: &mut String) -> Option<R
 
 /// A number field as the rendering's reader takes it: its text as an unsigned integer
 /// (`Some(None)` when it is not one, or the template has no such field).
-fn number(src: &Option<Src>, values: &[(u8, &[u8])], scratch: &mut String) -> Option<Option<u64>> {
-    if let Some(Src::Sub(i)) = src {
+fn number(src: &Option<Slot>, values: &[(u8, &[u8])], scratch: &mut String) -> Option<Option<u64>> {
+    if let Some(Slot::Substitution(i)) = src {
         let (kind, b) = *values.get(usize::from(*i))?;
         let unsigned = |n: u64| Some(Some(n));
         let signed = |n: i64| Some(u64::try_from(n).ok());

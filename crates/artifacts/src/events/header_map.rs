@@ -16,8 +16,9 @@ use std::rc::Rc;
 
 use super::template_tokens::{Names, Token, Tokens};
 
-/// One System field: a substitution index of the record's values, or a literal of the
-/// template itself.
+/// Where a template takes a value from (a System field here, any field in a
+/// [`super::template_plan::Plan`]): a substitution index of the record's values, or a
+/// literal of the template itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Slot {
     Substitution(u16),

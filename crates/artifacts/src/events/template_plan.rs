@@ -28,29 +28,23 @@
 
 use std::rc::Rc;
 
+use super::header_map::Slot;
 use super::template_tokens::{Names, Token, Tokens};
-
-/// A value of the template: a substitution of the record, or a literal of the template.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Src {
-    Sub(u16),
-    Lit(String),
-}
 
 /// Where each field of an event is in a template.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Plan {
-    pub(crate) time: Option<Src>,
-    pub(crate) provider: Option<Src>,
-    pub(crate) channel: Option<Src>,
-    pub(crate) computer: Option<Src>,
-    pub(crate) event_id: Option<Src>,
-    pub(crate) level: Option<Src>,
-    pub(crate) record_id: Option<Src>,
+    pub(crate) time: Option<Slot>,
+    pub(crate) provider: Option<Slot>,
+    pub(crate) channel: Option<Slot>,
+    pub(crate) computer: Option<Slot>,
+    pub(crate) event_id: Option<Slot>,
+    pub(crate) level: Option<Slot>,
+    pub(crate) record_id: Option<Slot>,
     /// `EventData/Data`: each name and the substitution holding its value, in order.
-    pub(crate) data: Vec<(String, Src)>,
+    pub(crate) data: Vec<(String, Slot)>,
     /// `UserData`: each value's name (`Name.Field`, `Name.attribute`) and where it is.
-    pub(crate) user: Vec<(String, Src)>,
+    pub(crate) user: Vec<(String, Slot)>,
     /// The substitution that is the content of `Event` or of `UserData`: binary XML holding
     /// a template instance of its own, the body, whose template's root is `body_root`.
     pub(crate) body: Option<u16>,
@@ -126,8 +120,8 @@ pub(crate) fn plan_template(
     .chain(plan.data.iter().map(|(_, src)| src))
     .chain(plan.user.iter().map(|(_, src)| src))
     .filter_map(|src| match src {
-        Src::Sub(i) => Some(*i),
-        Src::Lit(_) => None,
+        Slot::Substitution(i) => Some(*i),
+        Slot::Literal(_) => None,
     })
     .chain(plan.body)
     .collect();
@@ -154,7 +148,7 @@ pub(crate) fn plan_template(
     };
     // Repeated names get suffixes in the rendering; a name starting with `#` means
     // something else to it.
-    let plain = |pairs: &[(String, Src)]| {
+    let plain = |pairs: &[(String, Slot)]| {
         pairs.iter().enumerate().all(|(i, (name, _))| {
             !name.is_empty() && !name.starts_with('#') && !pairs[..i].iter().any(|(n, _)| n == name)
         })
@@ -175,7 +169,7 @@ enum DataEntry {
 /// The data of an `EventData` as the rendering's reader names it: named `Data` by name,
 /// unnamed ones as `Data` (one) or `Data[0]`, `Data[1]`, … (several, where the first one
 /// is), `Binary` as `Binary`; `None` for names and no names mixed.
-fn event_data_pairs(entries: Vec<DataEntry>) -> Option<Vec<(String, Src)>> {
+fn event_data_pairs(entries: Vec<DataEntry>) -> Option<Vec<(String, Slot)>> {
     let named = entries.iter().any(|e| matches!(e, DataEntry::Named(..)));
     let unnamed: Vec<u16> = entries
         .iter()
@@ -191,16 +185,16 @@ fn event_data_pairs(entries: Vec<DataEntry>) -> Option<Vec<(String, Src)>> {
     let mut positional_done = false;
     for entry in entries {
         match entry {
-            DataEntry::Named(name, i) => pairs.push((name, Src::Sub(i))),
-            DataEntry::Binary(i) => pairs.push(("Binary".to_string(), Src::Sub(i))),
+            DataEntry::Named(name, i) => pairs.push((name, Slot::Substitution(i))),
+            DataEntry::Binary(i) => pairs.push(("Binary".to_string(), Slot::Substitution(i))),
             DataEntry::Unnamed(_) if positional_done => {}
             DataEntry::Unnamed(_) => {
                 positional_done = true;
                 if let [one] = unnamed[..] {
-                    pairs.push(("Data".to_string(), Src::Sub(one)));
+                    pairs.push(("Data".to_string(), Slot::Substitution(one)));
                 } else {
                     for (n, i) in unnamed.iter().enumerate() {
-                        pairs.push((format!("Data[{n}]"), Src::Sub(*i)));
+                        pairs.push((format!("Data[{n}]"), Slot::Substitution(*i)));
                     }
                 }
             }
@@ -233,7 +227,7 @@ struct Walker<'a> {
     /// The elements of the open `EventData`, in order.
     event_data: Vec<DataEntry>,
     /// The value of the open `UserData` field.
-    element_value: Option<Src>,
+    element_value: Option<Slot>,
     plan: Plan,
 }
 
@@ -250,8 +244,8 @@ impl Walker<'_> {
                 Token::CloseStart => self.attribute = None,
                 Token::Close => self.close()?,
                 Token::Attribute(name) => self.attribute = Some(name),
-                Token::Literal(text) => self.place(Src::Lit(text))?,
-                Token::Substitution(index) => self.place(Src::Sub(index))?,
+                Token::Literal(text) => self.place(Slot::Literal(text))?,
+                Token::Substitution(index) => self.place(Slot::Substitution(index))?,
                 // Character and entity references, CDATA, processing instructions: not these
                 // shapes.
                 Token::Other => return None,
@@ -383,7 +377,7 @@ impl Walker<'_> {
 
     /// A value at the current place: a field of the plan, or ignored where no field is;
     /// `None` where these shapes have no value.
-    fn place(&mut self, src: Src) -> Option<()> {
+    fn place(&mut self, src: Slot) -> Option<()> {
         let depth = self.stack.len();
         let section = self.at(1);
         let attribute = self.attribute.as_deref();
@@ -391,7 +385,9 @@ impl Walker<'_> {
             return match (depth, attribute) {
                 // The body: the element UserData holds, as binary XML.
                 (2, None) if self.base == 0 => {
-                    let Src::Sub(index) = src else { return None };
+                    let Slot::Substitution(index) = src else {
+                        return None;
+                    };
                     self.stack.last_mut()?.text = true;
                     if self.plan.body.replace(index).is_some() {
                         return None;
@@ -417,9 +413,11 @@ impl Walker<'_> {
             };
         }
         let field = match (depth, section, self.at(2), attribute) {
-            (1, _, _, Some("xmlns")) => return matches!(src, Src::Lit(_)).then_some(()),
+            (1, _, _, Some("xmlns")) => return matches!(src, Slot::Literal(_)).then_some(()),
             (1, _, _, None) if self.base == 0 => {
-                let Src::Sub(index) = src else { return None };
+                let Slot::Substitution(index) = src else {
+                    return None;
+                };
                 if self.plan.body.replace(index).is_some() {
                     return None;
                 }
@@ -428,11 +426,15 @@ impl Walker<'_> {
                 return Some(());
             }
             (3, Some("EventData"), Some("Data"), Some("Name")) => {
-                let Src::Lit(name) = src else { return None };
+                let Slot::Literal(name) = src else {
+                    return None;
+                };
                 return self.data_name.replace(name).is_none().then_some(());
             }
             (3, Some("EventData"), Some("Data" | "Binary"), None) => {
-                let Src::Sub(index) = src else { return None };
+                let Slot::Substitution(index) = src else {
+                    return None;
+                };
                 return self.data_value.replace(index).is_none().then_some(());
             }
             // Text beside elements, other attributes of Event, EventData or Data.
